@@ -1,0 +1,41 @@
+import { serviceApp } from '../../../shared/http/app.js';
+import { authenticate, requirePrincipal } from '../../../shared/http/auth.js';
+import type { Logger } from '../../../shared/log.js';
+import type { Clock } from '../../../shared/ports/clock.js';
+import type { Table } from '../../../shared/ports/table.js';
+import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
+import { activeRentals, planAt } from './domain/account.js';
+import { entitlementStore } from './store.js';
+
+export interface EntitlementDeps {
+  table: Table;
+  verifier: TokenVerifier;
+  clock: Clock;
+  logger?: Logger;
+}
+
+export function createEntitlementApp(deps: EntitlementDeps) {
+  const store = entitlementStore(deps.table);
+  const app = serviceApp({ logger: deps.logger });
+  app.use(authenticate(deps.verifier));
+
+  app.get('/me', async (c) => {
+    const principal = requirePrincipal(c.get('principal'));
+    const now = deps.clock.now();
+    const { subscription, rentals } = await store.account(principal.userId);
+    return c.json({
+      userId: principal.userId,
+      email: principal.email ?? null,
+      roles: principal.roles,
+      plan: planAt(subscription, now),
+      subscription: subscription ?? null,
+      rentals: activeRentals(rentals, now).map(({ videoId, purchasedAt, expiresAt }) => ({
+        videoId,
+        purchasedAt,
+        expiresAt,
+      })),
+    });
+  });
+
+  return app;
+}

@@ -1,0 +1,9 @@
+import { z } from 'zod';
+import { defineEvent } from './define.js';
+
+/** Accounts are owned by the identity provider (Auth0 on AWS, the built-in issuer standalone). */
+export const AccountCreated = defineEvent(
+  'identity',
+  'AccountCreated',
+  z.object({ userId: z.string(), email: z.email(), roles: z.array(z.enum(['admin', 'viewer'])) }),
+);

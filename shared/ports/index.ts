@@ -1,0 +1,17 @@
+export type * from './table.js';
+export { MAX_TRANSACT_ITEMS } from './table.js';
+export type * from './bus.js';
+export type * from './clock.js';
+export { systemClock } from './clock.js';
+export type * from './object-store.js';
+export { MULTIPART } from './object-store.js';
+export type * from './scheduler.js';
+export type * from './mailer.js';
+export type * from './search-index.js';
+export type * from './transcoder.js';
+export type * from './workflow.js';
+export type * from './realtime.js';
+export type * from './payments.js';
+export type * from './token-verifier.js';
+export { CLAIMS, ROLES } from './token-verifier.js';
+export type * from './cookie-signer.js';

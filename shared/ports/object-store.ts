@@ -1,0 +1,39 @@
+import type { Readable } from 'node:stream';
+
+/** S3-shaped object storage (S3 on AWS; the file system standalone, with HMAC-signed URLs). */
+export interface ObjectInfo {
+  key: string;
+  size: number;
+  etag: string;
+  contentType?: string;
+  lastModified: string;
+}
+
+export interface UploadedPart {
+  partNumber: number;
+  etag: string;
+  size: number;
+}
+
+export interface ObjectStore {
+  put(key: string, body: Buffer | Readable, options?: { contentType?: string }): Promise<ObjectInfo>;
+  get(key: string, range?: { start: number; end?: number }): Promise<{ info: ObjectInfo; body: Readable } | undefined>;
+  head(key: string): Promise<ObjectInfo | undefined>;
+  list(prefix: string): Promise<ObjectInfo[]>;
+  delete(key: string): Promise<void>;
+  presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  presignPut(key: string, expiresInSeconds: number, contentType?: string): Promise<string>;
+
+  createMultipart(key: string, contentType: string): Promise<{ uploadId: string }>;
+  presignPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string>;
+  listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
+  completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<ObjectInfo>;
+  abortMultipart(key: string, uploadId: string): Promise<void>;
+}
+
+/** S3's multipart limits, which both adapters keep. */
+export const MULTIPART = {
+  minPartSize: 5 * 1024 ** 2,
+  maxPartSize: 5 * 1024 ** 3,
+  maxParts: 10_000,
+} as const;
