@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { getRequestListener } from '@hono/node-server';
+import { createLocalJWKSet } from 'jose';
+import { z } from 'zod';
+import { createCatalogApp } from '../../services/catalog/src/http.js';
+import { catalogSubscriptions } from '../../services/catalog/src/subscribers.js';
+import { createEngagementApp } from '../../services/engagement/src/http.js';
+import { engagementSubscriptions } from '../../services/engagement/src/subscribers.js';
+import { createEntitlementApp } from '../../services/entitlement/src/http.js';
+import { entitlementSubscriptions } from '../../services/entitlement/src/subscribers.js';
+import { createMediaApp } from '../../services/media/src/http.js';
+import { mediaSubscriptions } from '../../services/media/src/subscribers.js';
+import { createNotificationApp } from '../../services/notification/src/http.js';
+import { notificationSubscriptions } from '../../services/notification/src/subscribers.js';
+import { jwtVerifier } from '../../shared/auth/jwt-verifier.js';
+import type { StandaloneConfig } from '../../shared/config.js';
+import { readJson, serviceApp } from '../../shared/http/app.js';
+import { authenticate, requireRole } from '../../shared/http/auth.js';
+import type { Logger } from '../../shared/log.js';
+import { systemClock } from '../../shared/ports/clock.js';
+import type { Clock } from '../../shared/ports/clock.js';
+import { devClock } from './dev-clock.js';
+import { createDispatcher } from './dispatcher.js';
+import { createIssuer } from './identity/issuer.js';
+import { loadOrCreateSecrets } from './secrets.js';
+import { sqliteTable } from './sqlite-table.js';
+import type { SqliteTable } from './sqlite-table.js';
+
+const SERVICE_NAMES = ['catalog', 'entitlement', 'media', 'engagement', 'notification'] as const;
+type ServiceName = (typeof SERVICE_NAMES)[number];
+
+export interface Standalone {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
+
+/** Paths the Hono apps answer; everything else is the issuer's or the web's. */
+const API_PREFIXES = ['/api/', '/healthz', '/media/'];
+
+/**
+ * The standalone composition root: the five services, the built-in OpenID issuer, the outbox
+ * dispatcher and the SvelteKit web, wired onto local adapters in ONE process on ONE port.
+ */
+export async function startStandalone(config: StandaloneConfig, logger: Logger): Promise<Standalone> {
+  const dataDir = resolve(config.KINEMA_DATA);
+  mkdirSync(dataDir, { recursive: true });
+
+  const clock: Clock & { advance?: (ms: number) => number } = config.KINEMA_DEV_CLOCK
+    ? devClock({ file: join(dataDir, 'dev-clock.json') })
+    : systemClock;
+  const now = () => clock.now();
+
+  const tables = Object.fromEntries(
+    SERVICE_NAMES.map((name) => [name, sqliteTable({ file: join(dataDir, `${name}.db`), now })]),
+  ) as Record<ServiceName, SqliteTable>;
+
+  // The server listens before the public URL is known when PORT=0; bind first, then build.
+  const server = createServer();
+  await new Promise<void>((done, fail) => {
+    server.once('error', fail);
+    server.listen(config.PORT, config.HOST, () => done());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const publicUrl = (config.KINEMA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
+  const issuerUrl = `${publicUrl}/oidc`;
+  const audience = `${publicUrl}/api`;
+  const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
+
+  const issuer = await createIssuer({
+    dataDir,
+    issuer: issuerUrl,
+    audience,
+    now,
+    logger: logger.child({ part: 'oidc' }),
+    clients: [
+      {
+        clientId: 'kinema-web',
+        clientSecret: secrets.webClientSecret,
+        redirectUris: [`${publicUrl}/auth/callback`],
+        postLogoutRedirectUris: [`${publicUrl}/`],
+      },
+    ],
+  });
+  const verifier = jwtVerifier({ issuer: issuerUrl, audience, keys: createLocalJWKSet(issuer.jwks()), now });
+
+  const deps = (name: ServiceName) => ({
+    table: tables[name],
+    verifier,
+    clock,
+    logger: logger.child({ service: name }),
+  });
+  const api = serviceApp({ logger });
+  api.get('/healthz', (c) => c.json({ status: 'ok' }));
+  api.route('/api/catalog', createCatalogApp(deps('catalog')));
+  api.route('/api/entitlement', createEntitlementApp(deps('entitlement')));
+  api.route('/api/media', createMediaApp(deps('media')));
+  api.route('/api/engagement', createEngagementApp(deps('engagement')));
+  api.route('/api/notification', createNotificationApp(deps('notification')));
+  if (config.KINEMA_DEV_CLOCK && clock.advance) {
+    const advance = clock.advance;
+    const AdvanceBody = z.object({
+      advanceMs: z
+        .number()
+        .int()
+        .positive()
+        .max(366 * 24 * 3600 * 1000),
+    });
+    api.use('/api/_dev/*', authenticate(verifier));
+    api.post('/api/_dev/clock', async (c) => {
+      requireRole(c.get('principal'), 'admin');
+      const { advanceMs } = await readJson(c, AdvanceBody, config.KINEMA_MAX_JSON_BYTES);
+      const at = advance(advanceMs);
+      dispatcher.wake?.();
+      return c.json({ now: new Date(at).toISOString() });
+    });
+  }
+
+  const subscriptions = [
+    ...catalogSubscriptions().map((subscription) => ({ subscription, inbox: tables.catalog })),
+    ...entitlementSubscriptions().map((subscription) => ({ subscription, inbox: tables.entitlement })),
+    ...mediaSubscriptions().map((subscription) => ({ subscription, inbox: tables.media })),
+    ...engagementSubscriptions().map((subscription) => ({ subscription, inbox: tables.engagement })),
+    ...notificationSubscriptions().map((subscription) => ({ subscription, inbox: tables.notification })),
+  ];
+  const dispatcher = createDispatcher({
+    file: join(dataDir, 'bus.db'),
+    sources: SERVICE_NAMES.map((name) => ({ name, table: tables[name] })),
+    subscriptions,
+    now,
+    logger: logger.child({ part: 'dispatcher' }),
+  });
+  dispatcher.start();
+
+  const apiListener = getRequestListener(api.fetch);
+  const web = await loadWeb({
+    KINEMA_PUBLIC_URL: publicUrl,
+    KINEMA_API_ORIGIN: `http://127.0.0.1:${port}`,
+    KINEMA_OIDC_ISSUER: issuerUrl,
+    KINEMA_OIDC_CLIENT_ID: 'kinema-web',
+    KINEMA_OIDC_CLIENT_SECRET: secrets.webClientSecret,
+    KINEMA_OIDC_AUDIENCE: audience,
+    KINEMA_SESSION_SECRET: secrets.sessionSecret,
+  });
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const started = performance.now();
+    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    req.headers['x-request-id'] = requestId;
+    res.setHeader('x-request-id', requestId);
+    res.on('finish', () => {
+      logger.info('request', {
+        requestId,
+        method: req.method,
+        path: (req.url ?? '').split('?')[0],
+        status: res.statusCode,
+        ms: Math.round((performance.now() - started) * 10) / 10,
+      });
+    });
+    const path = req.url ?? '/';
+    if (path === '/oidc' || path.startsWith('/oidc/') || path.startsWith('/oidc?')) return issuer.listener(req, res);
+    if (API_PREFIXES.some((prefix) => path.startsWith(prefix) || path === prefix.replace(/\/$/, ''))) {
+      return void apiListener(req, res);
+    }
+    return web(req, res);
+  });
+
+  logger.info('kinema is up', { url: publicUrl, data: dataDir, devClock: config.KINEMA_DEV_CLOCK });
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: publicUrl,
+    port,
+    close() {
+      closing ??= (async () => {
+        await new Promise<void>((done) => {
+          server.close(() => done());
+          server.closeIdleConnections();
+          // Streams such as SSE would hold the server open: give them a moment, then cut them.
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
+        });
+        await dispatcher.stop();
+        await issuer.close();
+        for (const table of Object.values(tables)) table.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+type NodeHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
+
+/**
+ * Loads the SvelteKit build (`npm run build:web`). Its server code reads its configuration from
+ * process.env, so the composition root sets it here, once, before the import.
+ */
+async function loadWeb(env: Record<string, string>): Promise<NodeHandler> {
+  const handlerFile = join(repoRoot, 'web', 'build', 'handler.js');
+  if (!existsSync(handlerFile)) {
+    return (_req, res) => {
+      res.writeHead(503, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({ error: { code: 'unavailable', message: 'the web is not built: run npm run build:web' } }),
+      );
+    };
+  }
+  Object.assign(process.env, env);
+  const module = (await import(pathToFileURL(handlerFile).href)) as { handler: NodeHandler };
+  return (req, res) =>
+    module.handler(req, res, () => {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'not_found', message: `no page at ${req.url}` } }));
+    });
+}
