@@ -1,0 +1,27 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Benchmark, Row } from './lib.js';
+import { markdown } from './lib.js';
+import { repoRoot } from './process.js';
+import { coldStartBench } from './suites/cold-start.js';
+import { signedInApi } from './suites/signed-in-api.js';
+
+/**
+ * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
+ * a Markdown table of ratios and writes bench/results.json. Loopback traffic only, bounded in time.
+ */
+const benchmarks: Benchmark[] = [signedInApi, coldStartBench];
+
+const filter = process.argv[2]?.toLowerCase();
+const rows: Row[] = [];
+for (const benchmark of benchmarks) {
+  if (filter && !benchmark.name.toLowerCase().includes(filter)) continue;
+  process.stderr.write(`running: ${benchmark.name}\n`);
+  rows.push(...(await benchmark.run()));
+}
+const report = markdown(rows);
+process.stdout.write(report + '\n');
+writeFileSync(
+  join(repoRoot, 'bench', 'results.json'),
+  JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2) + '\n',
+);
