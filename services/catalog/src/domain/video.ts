@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { conflict } from '../../../../shared/errors.js';
+
+const Text = (max: number) =>
+  z
+    .string()
+    .transform((value) => value.normalize('NFC').trim())
+    .pipe(z.string().max(max, `at most ${max} characters`));
+
+const Name = Text(100).pipe(z.string().min(1, 'may not be empty'));
+
+/** What an admin writes about a video; the same schema checks the create and the edit form. */
+export const VideoInput = z.object({
+  title: Text(200).pipe(z.string().min(1, 'a title is required')),
+  description: Text(5000).default(''),
+  cast: z.array(Name).max(50, 'at most 50 names').default([]),
+  genres: z.array(Name).max(10, 'at most 10 genres').default([]),
+  priceJpy: z.number().int('a whole number of yen').min(0).max(1_000_000),
+  freePreview: z.boolean().default(false),
+});
+export type VideoInput = z.infer<typeof VideoInput>;
+
+export const VideoPatch = VideoInput.partial().refine((patch) => Object.keys(patch).length > 0, 'nothing to change');
+export type VideoPatch = z.infer<typeof VideoPatch>;
+
+/**
+ * Where a video is on its way to viewers:
+ * draft → uploading → processing → ready (→ published) ; processing → failed ; a failed or
+ * rejected upload can be started again.
+ */
+export const VideoStatus = z.enum(['draft', 'uploading', 'processing', 'ready', 'failed']);
+export type VideoStatus = z.infer<typeof VideoStatus>;
+
+export const Upload = z.object({
+  uploadId: z.string(),
+  key: z.string(),
+  size: z.number().int().positive(),
+  contentType: z.string(),
+  partSize: z.number().int().positive(),
+  partCount: z.number().int().positive(),
+  startedAt: z.iso.datetime(),
+});
+export type Upload = z.infer<typeof Upload>;
+
+export const Video = VideoInput.extend({
+  videoId: z.string(),
+  status: VideoStatus,
+  published: z.boolean(),
+  publishedAt: z.iso.datetime().nullable(),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  upload: Upload.nullable(),
+  sourceKey: z.string().nullable(),
+  durationSeconds: z.number().nonnegative().nullable(),
+  posterKey: z.string().nullable(),
+  failureReason: z.string().nullable(),
+});
+export type Video = z.infer<typeof Video>;
+
+export function newVideo(videoId: string, input: VideoInput, now: number): Video {
+  const at = new Date(now).toISOString();
+  return {
+    ...input,
+    videoId,
+    status: 'draft',
+    published: false,
+    publishedAt: null,
+    createdAt: at,
+    updatedAt: at,
+    upload: null,
+    sourceKey: null,
+    durationSeconds: null,
+    posterKey: null,
+    failureReason: null,
+  };
+}
+
+/** Only a transcoded video can be shown to viewers. */
+export function assertPublishable(video: Video): void {
+  if (video.status !== 'ready') {
+    throw conflict(`the video is ${video.status}; it can be published once it is ready`);
+  }
+}
+
+/** An upload can start on a new video or again after a failure or an abandoned upload; never while processing. */
+export function assertUploadable(video: Video): void {
+  if (video.status === 'processing') throw conflict('the video is being processed; wait for it to finish');
+  if (video.status === 'ready') throw conflict('the video already has its media; create a new video to replace it');
+}
+
+/** The facts other services need of a video (the events carry these, not the record). */
+export function videoFacts(video: Video) {
+  const { videoId, title, description, cast, genres, priceJpy, freePreview } = video;
+  return { videoId, title, description, cast, genres, priceJpy, freePreview };
+}
