@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { VideoCreated, VideoDeleted, VideoPublished, VideoUnpublished, VideoUpdated } from '../../../shared/events/catalog.js';
+import {
+  VideoCreated,
+  VideoDeleted,
+  VideoPublished,
+  VideoUnpublished,
+  VideoUpdated,
+} from '../../../shared/events/catalog.js';
 import { readJson, parseInput, serviceApp } from '../../../shared/http/app.js';
 import { authenticate, requireRole } from '../../../shared/http/auth.js';
 import { Id, newId } from '../../../shared/ids.js';
@@ -54,8 +60,15 @@ export function createCatalogApp(deps: CatalogDeps) {
   app.get('/videos', async (c) => {
     const query = parseInput(ListQuery, c.req.query());
     const admin = isAdmin(c.get('principal'));
-    const page = await store.list({ publishedOnly: !admin, limit: query.limit, ...(query.cursor ? { cursor: query.cursor } : {}) });
-    return c.json({ items: page.items.map((video) => (admin ? video : publicVideo(video))), nextCursor: page.nextCursor });
+    const page = await store.list({
+      publishedOnly: !admin,
+      limit: query.limit,
+      ...(query.cursor ? { cursor: query.cursor } : {}),
+    });
+    return c.json({
+      items: page.items.map((video) => (admin ? video : publicVideo(video))),
+      nextCursor: page.nextCursor,
+    });
   });
 
   app.post('/videos', async (c) => {

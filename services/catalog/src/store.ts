@@ -16,7 +16,9 @@ function toItem(video: Video): Item {
     ...(video as unknown as Record<string, never>),
     gsi1pk: 'videos',
     gsi1sk: `${video.createdAt}#${video.videoId}`,
-    ...(video.published && video.publishedAt ? { gsi2pk: 'published', gsi2sk: `${video.publishedAt}#${video.videoId}` } : {}),
+    ...(video.published && video.publishedAt
+      ? { gsi2pk: 'published', gsi2sk: `${video.publishedAt}#${video.videoId}` }
+      : {}),
   };
 }
 

@@ -23,15 +23,21 @@ export function catalogSubscriptions(
   };
   return [
     subscribe('catalog.media-processing', VideoProcessing, async ({ videoId }) =>
-      move(videoId, (video) => (video.status === 'failed' ? { ...video, status: 'processing', failureReason: null } : undefined)),
+      move(videoId, (video) =>
+        video.status === 'failed' ? { ...video, status: 'processing', failureReason: null } : undefined,
+      ),
     ),
     subscribe('catalog.media-ready', VideoReady, async ({ videoId, durationSeconds, posterKey }) =>
       move(videoId, (video) =>
-        video.status === 'ready' ? undefined : { ...video, status: 'ready', durationSeconds, posterKey, failureReason: null },
+        video.status === 'ready'
+          ? undefined
+          : { ...video, status: 'ready', durationSeconds, posterKey, failureReason: null },
       ),
     ),
     subscribe('catalog.media-failed', VideoFailed, async ({ videoId, reason }) =>
-      move(videoId, (video) => (video.status === 'ready' ? undefined : { ...video, status: 'failed', failureReason: reason })),
+      move(videoId, (video) =>
+        video.status === 'ready' ? undefined : { ...video, status: 'failed', failureReason: reason },
+      ),
     ),
   ];
 }

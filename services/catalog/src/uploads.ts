@@ -87,7 +87,12 @@ export function uploads(deps: {
       // A restarted upload replaces the previous one; its parts are no longer wanted.
       if (video.upload) await objects.abortMultipart(video.upload.key, video.upload.uploadId).catch(() => undefined);
       const numbers = Array.from({ length: plan.partCount }, (_, i) => i + 1);
-      return { uploadId, partSize: plan.partSize, partCount: plan.partCount, parts: await presign(key, uploadId, numbers) };
+      return {
+        uploadId,
+        partSize: plan.partSize,
+        partCount: plan.partCount,
+        parts: await presign(key, uploadId, numbers),
+      };
     },
 
     /** What the store already holds, and fresh URLs for the parts still missing. */
@@ -118,7 +123,13 @@ export function uploads(deps: {
       const rejection = await checkSource(objects, upload.key, info.size, upload.size);
       if (rejection) {
         await objects.delete(upload.key).catch(() => undefined);
-        const failed: Video = { ...video, status: 'draft', upload: null, failureReason: rejection, updatedAt: new Date(now).toISOString() };
+        const failed: Video = {
+          ...video,
+          status: 'draft',
+          upload: null,
+          failureReason: rejection,
+          updatedAt: new Date(now).toISOString(),
+        };
         await store.save(video, failed);
         throw new AppError('unsupported_media_type', rejection);
       }
@@ -140,7 +151,12 @@ export function uploads(deps: {
       const video = await store.get(videoId);
       const upload = currentUpload(video, uploadId);
       await objects.abortMultipart(upload.key, uploadId);
-      await store.save(video, { ...video, status: 'draft', upload: null, updatedAt: new Date(clock.now()).toISOString() });
+      await store.save(video, {
+        ...video,
+        status: 'draft',
+        upload: null,
+        updatedAt: new Date(clock.now()).toISOString(),
+      });
     },
 
     /** Removes the source and any unfinished upload of a deleted video (best effort). */
@@ -161,4 +177,3 @@ async function checkSource(objects: ObjectStore, key: string, actual: number, de
   const container = sniffContainer(Buffer.concat(chunks));
   return container.kind === 'unknown' ? `${container.reason}; upload an MP4 or MOV file` : undefined;
 }
-

@@ -4,7 +4,21 @@
  * and a four-letter type. MP4 starts with `ftyp`; older QuickTime files may start with `moov`,
  * `mdat`, `wide`, `free` or `skip`.
  */
-const MP4_BRANDS = new Set(['isom', 'iso2', 'iso4', 'iso5', 'iso6', 'mp41', 'mp42', 'avc1', 'dash', 'M4V ', 'M4A ', 'mmp4', 'f4v ']);
+const MP4_BRANDS = new Set([
+  'isom',
+  'iso2',
+  'iso4',
+  'iso5',
+  'iso6',
+  'mp41',
+  'mp42',
+  'avc1',
+  'dash',
+  'M4V ',
+  'M4A ',
+  'mmp4',
+  'f4v ',
+]);
 /** Still-image brands share the box layout; they are not videos. */
 const IMAGE_BRANDS = new Set(['heic', 'heix', 'heim', 'heis', 'mif1', 'msf1', 'avif', 'avis', 'jpeg', 'jp2 ']);
 const QUICKTIME_FIRST_BOXES = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
@@ -24,7 +38,8 @@ export function sniffContainer(head: Uint8Array): Container {
     if (MP4_BRANDS.has(brand) || /^[\x20-\x7e]{4}$/.test(brand)) return { kind: 'mp4', brand };
     return { kind: 'unknown', reason: 'the file has an unreadable brand' };
   }
-  if (QUICKTIME_FIRST_BOXES.has(type) && (size === 0 || size === 1 || size >= 8)) return { kind: 'quicktime', brand: type };
+  if (QUICKTIME_FIRST_BOXES.has(type) && (size === 0 || size === 1 || size >= 8))
+    return { kind: 'quicktime', brand: type };
   return { kind: 'unknown', reason: 'the file is not an MP4 or QuickTime (MOV) video' };
 }
 

@@ -14,7 +14,9 @@ export const SOURCE_TYPES = ['video/mp4', 'video/quicktime'] as const;
 export function planParts(size: number, maxUploadBytes: number, preferredPartSize = 8 * MiB) {
   if (!Number.isSafeInteger(size) || size <= 0) throw invalidInput('the file is empty');
   if (size > maxUploadBytes) {
-    throw invalidInput(`the file is ${formatBytes(size)}; the largest upload allowed is ${formatBytes(maxUploadBytes)}`);
+    throw invalidInput(
+      `the file is ${formatBytes(size)}; the largest upload allowed is ${formatBytes(maxUploadBytes)}`,
+    );
   }
   const fewestParts = Math.ceil(size / MULTIPART.maxParts / MiB) * MiB;
   const partSize = Math.max(preferredPartSize, fewestParts, MULTIPART.minPartSize);
