@@ -1,0 +1,20 @@
+import type { Lang } from '$lib/i18n';
+import type { Session, SessionUser } from '$lib/server/session';
+
+declare global {
+  namespace App {
+    interface Locals {
+      lang: Lang;
+      user: SessionUser | null;
+      /** Server-only: the tokens. Never returned from a load function. */
+      session: Session | null;
+    }
+    interface Error {
+      message: string;
+      /** A machine reason the error page can localise, e.g. `forbidden`. */
+      code?: 'forbidden' | 'not_found' | 'signin_failed' | 'internal';
+    }
+  }
+}
+
+export {};

@@ -1,0 +1,44 @@
+import type { Handle, HandleServerError } from '@sveltejs/kit';
+import { DEFAULT_LANG, isLang, LANG_COOKIE } from '$lib/i18n';
+import { refreshSession } from '$lib/server/oidc';
+import { clearSession, readSession, writeSession } from '$lib/server/session';
+import type { Session } from '$lib/server/session';
+
+/** Renew a little early, so a token never expires between this hook and the API call. */
+const REFRESH_MARGIN_SECONDS = 60;
+
+export const handle: Handle = async ({ event, resolve }) => {
+  const requested = event.cookies.get(LANG_COOKIE);
+  const lang = isLang(requested) ? requested : DEFAULT_LANG;
+  event.locals.lang = lang;
+
+  let session: Session | null = (await readSession(event.cookies)) ?? null;
+  if (!session && event.cookies.get('kinema_session')) clearSession(event.cookies);
+  if (session && session.expiresAt - Math.floor(Date.now() / 1000) < REFRESH_MARGIN_SECONDS) {
+    try {
+      session = await refreshSession(session);
+      await writeSession(event.cookies, session);
+    } catch {
+      // The issuer said no (revoked, expired, account closed) or is away: sign out locally.
+      session = null;
+      clearSession(event.cookies);
+    }
+  }
+  event.locals.session = session;
+  event.locals.user = session?.user ?? null;
+
+  const response = await resolve(event, {
+    transformPageChunk: ({ html }) => html.replace('%kinema.lang%', lang),
+  });
+  response.headers.set('x-content-type-options', 'nosniff');
+  response.headers.set('referrer-policy', 'strict-origin-when-cross-origin');
+  if (!response.headers.has('x-frame-options')) response.headers.set('x-frame-options', 'DENY');
+  // Pages differ per person and per language: never let a shared cache keep them.
+  if (session && !response.headers.has('cache-control')) response.headers.set('cache-control', 'private, no-store');
+  return response;
+};
+
+export const handleError: HandleServerError = ({ error, status, message }) => {
+  if (status >= 500) console.error(JSON.stringify({ level: 'error', msg: 'web error', status, err: String(error) }));
+  return { message, code: status === 404 ? 'not_found' : 'internal' };
+};

@@ -1,0 +1,178 @@
+import type { Cookies } from '@sveltejs/kit';
+import * as client from 'openid-client';
+import { z } from 'zod';
+import type { Lang } from '$lib/i18n';
+import { webConfig } from './config';
+import { seal, unseal } from './sealed';
+import { accessTokenExpiry, userFromTokens } from './session';
+import type { Session } from './session';
+
+const FLOW_COOKIE = 'kinema_auth';
+/** A person has this long to finish signing in before the flow must start again. */
+const FLOW_TTL_SECONDS = 15 * 60;
+const SCOPE = 'openid email profile offline_access';
+
+let discovered: Promise<client.Configuration> | undefined;
+
+/** The issuer's metadata, discovered once per process (and again after a failure). */
+function issuer(): Promise<client.Configuration> {
+  discovered ??= discover().catch((error: unknown) => {
+    discovered = undefined;
+    throw error;
+  });
+  return discovered;
+}
+
+async function discover(): Promise<client.Configuration> {
+  const config = webConfig();
+  const secret = config.KINEMA_OIDC_CLIENT_SECRET;
+  const auth =
+    config.KINEMA_OIDC_CLIENT_AUTH === 'client_secret_post'
+      ? client.ClientSecretPost(secret)
+      : client.ClientSecretBasic(secret);
+  // Plain http is allowed only for an http:// issuer, i.e. the standalone one on a developer's machine.
+  const insecure = config.KINEMA_OIDC_ISSUER.startsWith('http:');
+  return client.discovery(new URL(config.KINEMA_OIDC_ISSUER), config.KINEMA_OIDC_CLIENT_ID, undefined, auth, {
+    timeout: 10,
+    ...(insecure ? { execute: [client.allowInsecureRequests] } : {}),
+  });
+}
+
+/** The API the access token is for: `resource` (RFC 8707) for the built-in issuer, `audience` for Auth0. */
+function audienceParameters(): Record<string, string> {
+  const audience = webConfig().KINEMA_OIDC_AUDIENCE;
+  return { resource: audience, audience };
+}
+
+const Flow = z.object({
+  state: z.string().min(1),
+  nonce: z.string().min(1),
+  codeVerifier: z.string().min(43),
+  returnTo: z.string(),
+});
+
+/** Only paths on this site: `//evil.example` and `/\evil.example` are other origins in a browser. */
+export function safeReturnTo(value: string | null | undefined): string {
+  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
+  return value;
+}
+
+/**
+ * Starts authorisation code + PKCE: remembers state, nonce and verifier in a short-lived sealed
+ * cookie and returns the issuer URL to send the browser to.
+ */
+export async function beginSignIn(
+  cookies: Cookies,
+  options: { mode: 'signin' | 'signup'; lang: Lang; returnTo: string },
+): Promise<URL> {
+  const config = webConfig();
+  const oidc = await issuer();
+  const codeVerifier = client.randomPKCECodeVerifier();
+  const flow = {
+    state: client.randomState(),
+    nonce: client.randomNonce(),
+    codeVerifier,
+    returnTo: safeReturnTo(options.returnTo),
+  };
+  cookies.set(FLOW_COOKIE, await seal(flow, config.KINEMA_SESSION_SECRET, FLOW_TTL_SECONDS), {
+    path: '/auth',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: config.secureCookies,
+    maxAge: FLOW_TTL_SECONDS,
+  });
+  return client.buildAuthorizationUrl(oidc, {
+    redirect_uri: `${config.KINEMA_PUBLIC_URL}/auth/callback`,
+    response_type: 'code',
+    scope: SCOPE,
+    code_challenge: await client.calculatePKCECodeChallenge(codeVerifier),
+    code_challenge_method: 'S256',
+    state: flow.state,
+    nonce: flow.nonce,
+    ui_locales: options.lang,
+    ...audienceParameters(),
+    ...(options.mode === 'signup' ? { screen_hint: 'signup' } : {}),
+  });
+}
+
+export class SignInError extends Error {
+  override name = 'SignInError';
+}
+
+/**
+ * Finishes the flow on the callback: checks state, PKCE and nonce, trades the code for tokens and
+ * returns the new session and where to go next. The flow cookie is spent either way.
+ */
+export async function finishSignIn(cookies: Cookies, search: string): Promise<{ session: Session; returnTo: string }> {
+  const config = webConfig();
+  const flow = await unseal(Flow, cookies.get(FLOW_COOKIE), config.KINEMA_SESSION_SECRET);
+  cookies.delete(FLOW_COOKIE, { path: '/auth', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
+  if (!flow) throw new SignInError('the sign-in took too long or was started in another browser');
+  const oidc = await issuer();
+  // Built on the public origin, not on the Host header: it is the redirect_uri the issuer checks.
+  const currentUrl = new URL(`/auth/callback${search}`, config.KINEMA_PUBLIC_URL);
+  let tokens: Awaited<ReturnType<typeof client.authorizationCodeGrant>>;
+  try {
+    tokens = await client.authorizationCodeGrant(
+      oidc,
+      currentUrl,
+      {
+        pkceCodeVerifier: flow.codeVerifier,
+        expectedState: flow.state,
+        expectedNonce: flow.nonce,
+        idTokenExpected: true,
+      },
+      audienceParameters(),
+    );
+  } catch (error) {
+    throw new SignInError(error instanceof Error ? error.message : 'the issuer refused the sign-in');
+  }
+  return { session: sessionFrom(tokens), returnTo: flow.returnTo };
+}
+
+/** Renews the access token with the refresh token; throws when the issuer refuses. */
+export async function refreshSession(session: Session): Promise<Session> {
+  if (!session.refreshToken) throw new SignInError('no refresh token');
+  const oidc = await issuer();
+  const tokens = await client.refreshTokenGrant(oidc, session.refreshToken, audienceParameters());
+  const renewed = sessionFrom(tokens);
+  // Issuers may keep the refresh token and omit the id token on refresh: keep ours then.
+  return {
+    ...renewed,
+    refreshToken: renewed.refreshToken ?? session.refreshToken,
+    ...((renewed.idToken ?? session.idToken) ? { idToken: renewed.idToken ?? session.idToken } : {}),
+  };
+}
+
+function sessionFrom(tokens: client.TokenEndpointResponse): Session {
+  const now = Math.floor(Date.now() / 1000);
+  const accessToken = tokens.access_token;
+  return {
+    accessToken,
+    ...(tokens.refresh_token ? { refreshToken: tokens.refresh_token } : {}),
+    ...(tokens.id_token ? { idToken: tokens.id_token } : {}),
+    expiresAt: accessTokenExpiry(accessToken, tokens.expires_in, now),
+    user: userFromTokens(accessToken, tokens.id_token),
+  };
+}
+
+/**
+ * RP-initiated logout: the issuer's end_session_endpoint with the id token as hint, back to the
+ * home page. When the issuer has no such endpoint (or cannot be reached) the local sign-out is all.
+ */
+export async function signOutUrl(idToken: string | undefined): Promise<string> {
+  const config = webConfig();
+  const home = `${config.KINEMA_PUBLIC_URL}/`;
+  try {
+    const oidc = await issuer();
+    if (!oidc.serverMetadata().end_session_endpoint) return home;
+    return client
+      .buildEndSessionUrl(oidc, {
+        post_logout_redirect_uri: home,
+        ...(idToken ? { id_token_hint: idToken } : {}),
+      })
+      .toString();
+  } catch {
+    return home;
+  }
+}

@@ -1,0 +1,18 @@
+import { error, redirect } from '@sveltejs/kit';
+import { finishSignIn, SignInError } from '$lib/server/oidc';
+import { writeSession } from '$lib/server/session';
+import type { RequestHandler } from './$types';
+
+export const GET: RequestHandler = async ({ url, cookies }) => {
+  // The person cancelled at the issuer (or it refused): back home, signed out, no scary page.
+  if (url.searchParams.has('error')) redirect(303, '/');
+  let next: Awaited<ReturnType<typeof finishSignIn>>;
+  try {
+    next = await finishSignIn(cookies, url.search);
+  } catch (cause) {
+    if (cause instanceof SignInError) error(400, { message: cause.message, code: 'signin_failed' });
+    throw cause;
+  }
+  await writeSession(cookies, next.session);
+  redirect(303, next.returnTo);
+};

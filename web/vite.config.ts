@@ -1,0 +1,13 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vite';
+
+// `vite build web` runs from the repository root, but SvelteKit resolves svelte.config.js, src/,
+// .svelte-kit/ and the vite root from the process's working directory, read once when its plugin
+// module loads (adapter-node reads package.json there too). So move into web/ first, then load it.
+process.chdir(fileURLToPath(new URL('.', import.meta.url)));
+const { sveltekit } = await import('@sveltejs/kit/vite');
+
+export default defineConfig({
+  plugins: [sveltekit()],
+  server: { fs: { allow: ['../shared'] } },
+});
