@@ -1,0 +1,190 @@
+import Database from 'better-sqlite3';
+import { z } from 'zod';
+import { conflict, invalidInput, notFound } from '../../../shared/errors.js';
+import { newId } from '../../../shared/ids.js';
+import { ROLES } from '../../../shared/ports/token-verifier.js';
+import type { Role } from '../../../shared/ports/token-verifier.js';
+import { hashPassword, passwordMatches, spendPasswordCheck } from './password.js';
+
+/** Consecutive wrong passwords that lock an account, and for how long. */
+export const LOCKOUT_THRESHOLD = 5;
+export const LOCKOUT_MS = 15 * 60 * 1000;
+
+export interface Account {
+  id: string;
+  email: string;
+  roles: Role[];
+  /** Epoch milliseconds. */
+  createdAt: number;
+}
+
+/** Why a sign-in failed. `locked` differs from `wrong_credentials` only in what the person is told. */
+export type PasswordCheck =
+  | { ok: true; account: Account }
+  | { ok: false; reason: 'wrong_credentials' }
+  | { ok: false; reason: 'locked'; lockedUntil: number };
+
+export interface AccountStore {
+  create(input: { email: string; password: string; roles?: Role[] }): Promise<Account>;
+  list(): Account[];
+  findByEmail(email: string): Account | undefined;
+  findById(id: string): Account | undefined;
+  setRoles(id: string, roles: Role[]): Account;
+  verifyPassword(email: string, password: string): Promise<PasswordCheck>;
+  close(): void;
+}
+
+/** NFKC then lower case, so full-width and upper-case spellings of one address are one account. */
+export const normaliseEmail = (email: string) => email.normalize('NFKC').trim().toLowerCase();
+
+export const Email = z.preprocess(
+  (value) => (typeof value === 'string' ? normaliseEmail(value) : value),
+  z.email({ error: 'enter a valid email address' }).max(254, 'the email address is too long'),
+);
+
+/** Length counted in characters (code points), not UTF-16 units, so Japanese passwords count fairly. */
+export const Password = z
+  .string({ error: 'enter a password' })
+  .refine((value) => [...value].length >= 8, 'the password must be at least 8 characters')
+  .refine((value) => [...value].length <= 128, 'the password must be at most 128 characters');
+
+export const Roles = z.array(z.enum(ROLES)).min(1, 'give at least one role');
+
+const NewAccount = z.object({ email: Email, password: Password, roles: Roles.default(['viewer']) });
+
+interface AccountRow {
+  id: string;
+  email: string;
+  password_hash: string;
+  roles: string;
+  created_at: number;
+  failed_attempts: number;
+  locked_until: number | null;
+}
+
+function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const first = result.error.issues[0];
+    throw invalidInput(first?.message ?? 'invalid input', result.error.issues);
+  }
+  return result.data;
+}
+
+/** Opens (and creates when missing) the account table in a SQLite file with durable commits. */
+export function openIdentityDatabase(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  // The CLI and the running server share the file; wait for each other's writes instead of failing.
+  db.pragma('busy_timeout = 5000');
+  return db;
+}
+
+/**
+ * Local accounts for the built-in issuer: scrypt-hashed passwords and a lockout after repeated
+ * failures. `now` is the Clock port, so lockout expiry is testable without waiting.
+ */
+export function accountStore(options: { file: string; now?: () => number }): AccountStore {
+  const now = options.now ?? Date.now;
+  const db = openIdentityDatabase(options.file);
+  db.exec(`
+    CREATE TABLE IF NOT EXISTS accounts (
+      id TEXT PRIMARY KEY,
+      email TEXT NOT NULL UNIQUE,
+      password_hash TEXT NOT NULL,
+      roles TEXT NOT NULL,
+      created_at INTEGER NOT NULL,
+      failed_attempts INTEGER NOT NULL DEFAULT 0,
+      locked_until INTEGER
+    ) STRICT;
+  `);
+
+  const byEmail = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE email = ?');
+  const byId = db.prepare<[string], AccountRow>('SELECT * FROM accounts WHERE id = ?');
+  const all = db.prepare<[], AccountRow>('SELECT * FROM accounts ORDER BY created_at, id');
+  const insert = db.prepare(
+    'INSERT INTO accounts (id, email, password_hash, roles, created_at) VALUES (@id, @email, @hash, @roles, @createdAt)',
+  );
+  const updateRoles = db.prepare('UPDATE accounts SET roles = ? WHERE id = ?');
+  const recordFailure = db.prepare(
+    // One statement, so two concurrent wrong guesses cannot both read the same count.
+    `UPDATE accounts SET
+       failed_attempts = CASE WHEN locked_until IS NOT NULL AND locked_until <= @now THEN 1 ELSE failed_attempts + 1 END,
+       locked_until = CASE
+         WHEN locked_until IS NOT NULL AND locked_until <= @now THEN NULL
+         WHEN failed_attempts + 1 >= @threshold THEN @until
+         ELSE locked_until END
+     WHERE id = @id`,
+  );
+  const recordSuccess = db.prepare('UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?');
+
+  const toAccount = (row: AccountRow): Account => ({
+    id: row.id,
+    email: row.email,
+    roles: parse(Roles, JSON.parse(row.roles)),
+    createdAt: row.created_at,
+  });
+
+  return {
+    async create(input) {
+      const { email, password, roles } = parse(NewAccount, input);
+      if (byEmail.get(email)) throw conflict('an account with this email already exists');
+      const hash = await hashPassword(password);
+      const createdAt = now();
+      const account: Account = { id: newId(createdAt), email, roles: [...new Set(roles)], createdAt };
+      try {
+        insert.run({ id: account.id, email, hash, roles: JSON.stringify(account.roles), createdAt });
+      } catch (error) {
+        // Another process took the address while this one was hashing.
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+          throw conflict('an account with this email already exists');
+        throw error;
+      }
+      return account;
+    },
+
+    list: () => all.all().map(toAccount),
+
+    findByEmail(email) {
+      const row = byEmail.get(normaliseEmail(email));
+      return row ? toAccount(row) : undefined;
+    },
+
+    findById(id) {
+      const row = byId.get(id);
+      return row ? toAccount(row) : undefined;
+    },
+
+    setRoles(id, roles) {
+      const valid = parse(Roles, roles);
+      const changed = updateRoles.run(JSON.stringify([...new Set(valid)]), id);
+      if (changed.changes === 0) throw notFound('account');
+      return toAccount(byId.get(id)!);
+    },
+
+    async verifyPassword(email, password) {
+      const row = byEmail.get(normaliseEmail(email));
+      if (!row) {
+        await spendPasswordCheck(password);
+        return { ok: false, reason: 'wrong_credentials' };
+      }
+      const at = now();
+      if (row.locked_until !== null && row.locked_until > at) {
+        return { ok: false, reason: 'locked', lockedUntil: row.locked_until };
+      }
+      if (await passwordMatches(password, row.password_hash)) {
+        recordSuccess.run(row.id);
+        return { ok: true, account: toAccount(row) };
+      }
+      recordFailure.run({ id: row.id, now: at, threshold: LOCKOUT_THRESHOLD, until: at + LOCKOUT_MS });
+      const after = byId.get(row.id);
+      if (after?.locked_until != null && after.locked_until > at) {
+        return { ok: false, reason: 'locked', lockedUntil: after.locked_until };
+      }
+      return { ok: false, reason: 'wrong_credentials' };
+    },
+
+    close: () => db.close(),
+  };
+}

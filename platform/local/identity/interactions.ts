@@ -1,0 +1,222 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type Provider from 'oidc-provider';
+import { z } from 'zod';
+import { isAppError } from '../../../shared/errors.js';
+import type { Logger } from '../../../shared/log.js';
+import type { AccountStore } from './accounts.js';
+import { Email, Password } from './accounts.js';
+import { errorPage, signInPage, signUpPage } from './pages.js';
+import type { FormError, Lang } from './pages.js';
+import { errorMessage } from './pages.js';
+
+const MAX_FORM_BYTES = 16 * 1024;
+
+/** Security headers of every page the issuer renders itself. */
+const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+};
+
+const SignInForm = z.object({ email: z.string().max(1000), password: z.string().max(1000) });
+const SignUpForm = z.object({
+  email: z.string().max(1000),
+  password: z.string().max(1000),
+  password_confirm: z.string().max(1000),
+});
+
+export function readCookie(req: IncomingMessage, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return decodeURIComponent(rest.join('='));
+  }
+  return undefined;
+}
+
+/** Explicit `?lang=` first, then the `lang` cookie, then the client's `ui_locales`; Japanese otherwise. */
+export function pickLang(...candidates: (string | undefined)[]): Lang {
+  for (const candidate of candidates) {
+    for (const tag of (candidate ?? '').split(/[\s,]+/)) {
+      const primary = tag.toLowerCase().split('-')[0];
+      if (primary === 'ja' || primary === 'en') return primary;
+    }
+  }
+  return 'ja';
+}
+
+function send(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}) {
+  res.writeHead(status, { ...PAGE_HEADERS, ...headers });
+  res.end(html);
+}
+
+async function readForm(req: IncomingMessage): Promise<Record<string, string> | undefined> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return undefined;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+}
+
+/**
+ * The issuer's interaction endpoints (`<base>/interaction/:uid[/signin|/signup]`): the sign-in and
+ * sign-up forms, and automatic consent for the first-party clients. CSRF: a form post only counts
+ * with the provider's same-site interaction cookie, and that cookie must name the uid in the URL.
+ */
+export function interactionRoutes(deps: {
+  provider: Provider;
+  accounts: AccountStore;
+  basePath: string;
+  now: () => number;
+  logger: Logger;
+}) {
+  const { provider, accounts, basePath, now, logger } = deps;
+
+  return async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+    const url = new URL(path, 'http://issuer.invalid');
+    const match = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(signin|signup))?$/.exec(url.pathname);
+    const queryLang = url.searchParams.get('lang') ?? undefined;
+    const cookieLang = readCookie(req, 'lang');
+    if (!match) {
+      send(res, 404, errorPage(pickLang(queryLang, cookieLang), undefined));
+      return;
+    }
+    const uid = match[1]!;
+    const action = match[2];
+
+    let details: Awaited<ReturnType<Provider['interactionDetails']>>;
+    try {
+      details = await provider.interactionDetails(req, res);
+      if (details.uid !== uid) throw new Error('interaction uid mismatch');
+    } catch {
+      // No interaction cookie (cross-site post, other browser) or an expired flow: start over.
+      const lang = pickLang(queryLang, cookieLang);
+      send(
+        res,
+        400,
+        errorPage(lang, lang === 'ja' ? 'サインインの手続きの有効期限が切れました。' : 'This sign-in has expired.'),
+      );
+      return;
+    }
+
+    const uiLocales = typeof details.params.ui_locales === 'string' ? details.params.ui_locales : undefined;
+    const lang = pickLang(queryLang, cookieLang, uiLocales);
+    const headers: Record<string, string> = {};
+    if (queryLang === 'ja' || queryLang === 'en') {
+      headers['set-cookie'] = `lang=${queryLang}; Path=/; Max-Age=31536000; SameSite=Lax`;
+    }
+    const self = `${basePath}/interaction/${uid}`;
+    const views = (screen: 'signin' | 'signup', email?: string, error?: string) => {
+      const other = screen === 'signin' ? 'signup' : 'signin';
+      const view = {
+        lang,
+        action: `${self}/${screen}`,
+        otherFormUrl: `${self}?screen=${other}`,
+        langSwitchUrl: `${self}?screen=${screen}&lang=${lang === 'ja' ? 'en' : 'ja'}`,
+        email,
+        error,
+      };
+      return screen === 'signin' ? signInPage(view) : signUpPage(view);
+    };
+
+    if (details.prompt.name === 'consent') {
+      await grantConsent(details);
+      return;
+    }
+    if (details.prompt.name !== 'login') {
+      logger.warn('unexpected interaction prompt', { prompt: details.prompt.name });
+      send(res, 400, errorPage(lang, undefined));
+      return;
+    }
+
+    if (req.method === 'GET' && !action) {
+      const asked = url.searchParams.get('screen');
+      const screen = asked === 'signup' || asked === 'signin' ? asked : undefined;
+      const hint = details.params.screen_hint === 'signup' ? 'signup' : 'signin';
+      const loginHint = typeof details.params.login_hint === 'string' ? details.params.login_hint : undefined;
+      send(res, 200, views(screen ?? hint, loginHint), headers);
+      return;
+    }
+    if (req.method !== 'POST' || !action) {
+      send(res, 405, errorPage(lang, undefined), { allow: 'GET, POST' });
+      return;
+    }
+
+    const form = await readForm(req);
+    const fail = (status: number, screen: 'signin' | 'signup', error: FormError, email: string, minutes?: number) =>
+      send(res, status, views(screen, email, errorMessage(lang, error, minutes)));
+
+    if (action === 'signin') {
+      const input = SignInForm.safeParse(form);
+      if (!input.success || !input.data.email || !input.data.password) {
+        fail(400, 'signin', 'missing_fields', input.data?.email ?? '');
+        return;
+      }
+      const { email, password } = input.data;
+      const check = await accounts.verifyPassword(email, password);
+      if (!check.ok) {
+        // Same status for both: only the person reading the page learns the account is locked.
+        const minutes = check.reason === 'locked' ? Math.max(1, Math.ceil((check.lockedUntil - now()) / 60_000)) : 0;
+        fail(401, 'signin', check.reason, email, minutes);
+        return;
+      }
+      await provider.interactionFinished(
+        req,
+        res,
+        { login: { accountId: check.account.id } },
+        { mergeWithLastSubmission: false },
+      );
+      return;
+    }
+
+    const input = SignUpForm.safeParse(form);
+    if (!input.success || !input.data.email || !input.data.password || !input.data.password_confirm) {
+      fail(400, 'signup', 'missing_fields', input.data?.email ?? '');
+      return;
+    }
+    const { email, password, password_confirm: confirm } = input.data;
+    if (!Email.safeParse(email).success) return fail(400, 'signup', 'invalid_email', email);
+    if (!Password.safeParse(password).success) return fail(400, 'signup', 'weak_password', email);
+    if (password !== confirm) return fail(400, 'signup', 'password_mismatch', email);
+    let accountId: string;
+    try {
+      accountId = (await accounts.create({ email, password, roles: ['viewer'] })).id;
+    } catch (error) {
+      if (isAppError(error) && error.code === 'conflict') return fail(409, 'signup', 'email_taken', email);
+      if (isAppError(error) && error.code === 'invalid_input') return fail(400, 'signup', 'invalid_email', email);
+      throw error;
+    }
+    logger.info('account created', { accountId });
+    await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+
+    /** First-party clients only: grant what the provider says is missing, without asking. */
+    async function grantConsent(interaction: typeof details): Promise<void> {
+      const { prompt, params, session } = interaction;
+      const clientId = typeof params.client_id === 'string' ? params.client_id : undefined;
+      if (!session?.accountId || !clientId) throw new Error('consent without a session or client');
+      const grant = interaction.grantId
+        ? await provider.Grant.find(interaction.grantId)
+        : new provider.Grant({ accountId: session.accountId, clientId });
+      if (!grant) throw new Error('grant of the interaction not found');
+      const missing = prompt.details as {
+        missingOIDCScope?: string[];
+        missingOIDCClaims?: string[];
+        missingResourceScopes?: Record<string, string[]>;
+      };
+      if (missing.missingOIDCScope) grant.addOIDCScope(missing.missingOIDCScope.join(' '));
+      if (missing.missingOIDCClaims) grant.addOIDCClaims(missing.missingOIDCClaims);
+      for (const [indicator, scopes] of Object.entries(missing.missingResourceScopes ?? {})) {
+        grant.addResourceScope(indicator, scopes.join(' '));
+      }
+      const grantId = await grant.save();
+      await provider.interactionFinished(req, res, { consent: { grantId } }, { mergeWithLastSubmission: true });
+    }
+  };
+}

@@ -1,0 +1,438 @@
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
+import * as oidc from 'openid-client';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { jwtVerifier } from '../../../shared/auth/jwt-verifier.js';
+import { CLAIMS } from '../../../shared/ports/token-verifier.js';
+import { createIssuer } from './issuer.js';
+import type { Issuer } from './issuer.js';
+
+const CLIENT_ID = 'kinema-web';
+const CLIENT_SECRET = 'a-long-enough-client-secret-for-tests';
+
+interface Running {
+  base: string;
+  issuerUrl: string;
+  audience: string;
+  issuer: Issuer;
+  server: Server;
+  stop(): Promise<void>;
+}
+
+async function listen(server: Server, port = 0): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+async function start(dataDir: string, port = 0): Promise<Running> {
+  const server = createServer();
+  const actual = await listen(server, port);
+  const base = `http://127.0.0.1:${actual}`;
+  const issuer = await createIssuer({
+    dataDir,
+    issuer: `${base}/oidc`,
+    audience: `${base}/api`,
+    clients: [
+      {
+        clientId: CLIENT_ID,
+        clientSecret: CLIENT_SECRET,
+        redirectUris: [`${base}/auth/callback`],
+        postLogoutRedirectUris: [`${base}/`],
+      },
+    ],
+    now: () => Date.now(),
+    planOf: async () => 'monthly',
+  });
+  server.on('request', (req, res) => {
+    if (req.url?.startsWith('/oidc')) return issuer.listener(req, res);
+    res.writeHead(404).end();
+  });
+  return {
+    base,
+    issuerUrl: `${base}/oidc`,
+    audience: `${base}/api`,
+    issuer,
+    server,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await issuer.close();
+    },
+  };
+}
+
+/** A tiny cookie jar: enough for one host, paths ignored (the provider scopes them; we send all). */
+function cookieJar() {
+  const jar = new Map<string, string>();
+  return {
+    header: () => [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+    store(response: Response) {
+      for (const line of response.headers.getSetCookie()) {
+        const [pair] = line.split(';');
+        const index = pair!.indexOf('=');
+        const name = pair!.slice(0, index);
+        const value = pair!.slice(index + 1);
+        if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') jar.delete(name);
+        else jar.set(name, value);
+      }
+    },
+    set: (name: string, value: string) => jar.set(name, value),
+  };
+}
+
+type Jar = ReturnType<typeof cookieJar>;
+
+/** Follows redirects by hand, carrying cookies, until a page or the client's redirect URI. */
+async function browse(jar: Jar, url: string, init: RequestInit = {}, stopAt?: string) {
+  let current = url;
+  let request = init;
+  for (let hop = 0; hop < 10; hop++) {
+    const response = await fetch(current, {
+      ...request,
+      redirect: 'manual',
+      headers: { ...(request.headers as Record<string, string>), cookie: jar.header() },
+    });
+    jar.store(response);
+    const location = response.headers.get('location');
+    if (response.status >= 300 && response.status < 400 && location) {
+      current = new URL(location, current).href;
+      if (stopAt && current.startsWith(stopAt)) return { url: current, response };
+      request = {};
+      continue;
+    }
+    return { url: current, response, html: await response.text() };
+  }
+  throw new Error('too many redirects');
+}
+
+function formAction(html: string, base: string): string {
+  const match = /<form method="post" action="([^"]+)"/.exec(html);
+  if (!match?.[1]) throw new Error('no form on the page');
+  return new URL(match[1].replace(/&amp;/g, '&'), base).href;
+}
+
+function postForm(jar: Jar, action: string, fields: Record<string, string>, stopAt: string) {
+  return browse(
+    jar,
+    action,
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    },
+    stopAt,
+  );
+}
+
+async function discover(running: Running) {
+  return oidc.discovery(new URL(running.issuerUrl), CLIENT_ID, CLIENT_SECRET, undefined, {
+    execute: [oidc.allowInsecureRequests],
+  });
+}
+
+async function beginLogin(running: Running, extra: Record<string, string> = {}, jar = cookieJar()) {
+  const config = await discover(running);
+  const verifier = oidc.randomPKCECodeVerifier();
+  const state = oidc.randomState();
+  const url = oidc.buildAuthorizationUrl(config, {
+    redirect_uri: `${running.base}/auth/callback`,
+    scope: 'openid email profile offline_access',
+    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
+    code_challenge_method: 'S256',
+    state,
+    ...extra,
+  });
+  const page = await browse(jar, url.href);
+  return { config, verifier, state, jar, page };
+}
+
+function verifierFor(running: Running, keysFrom: Issuer = running.issuer) {
+  return jwtVerifier({
+    issuer: running.issuerUrl,
+    audience: running.audience,
+    keys: createLocalJWKSet(keysFrom.jwks()),
+  });
+}
+
+describe('built-in OpenID issuer', () => {
+  let dataDir: string;
+  let running: Running | undefined;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'kinema-issuer-'));
+  });
+  afterEach(async () => {
+    await running?.stop();
+    running = undefined;
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs authorization code + PKCE, issues an API JWT with Kinema claims, and rotates refresh tokens', async () => {
+    running = await start(dataDir);
+    const account = await running.issuer.accounts.create({
+      email: 'Viewer@Example.com',
+      password: 'correct horse battery',
+      roles: ['viewer'],
+    });
+
+    const { config, verifier, state, jar, page } = await beginLogin(running);
+    expect(page.response.status).toBe(200);
+    expect(page.url).toContain('/oidc/interaction/');
+    expect(page.html).toContain('data-testid="signin-submit"');
+    expect(page.html).toContain('<html lang="ja">');
+
+    const wrong = await postForm(
+      jar,
+      formAction(page.html!, running.base),
+      { email: 'viewer@example.com', password: 'not the password' },
+      `${running.base}/auth/callback`,
+    );
+    expect(wrong.response.status).toBe(401);
+    expect(wrong.html).toContain('メールアドレスまたはパスワードが正しくありません');
+    expect(wrong.html).toContain('value="viewer@example.com"');
+
+    const done = await postForm(
+      jar,
+      formAction(wrong.html!, running.base),
+      { email: 'viewer@example.com', password: 'correct horse battery' },
+      `${running.base}/auth/callback`,
+    );
+    expect(done.url).toMatch(/\/auth\/callback\?code=/);
+
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    expect(decodeProtectedHeader(tokens.access_token)).toMatchObject({ alg: 'RS256', typ: 'at+jwt' });
+    const claims = decodeJwt(tokens.access_token);
+    expect(claims).toMatchObject({ sub: account.id, iss: running.issuerUrl, aud: running.audience });
+    expect(String(claims.scope).split(' ')).toEqual(expect.arrayContaining(['openid', 'email', 'profile']));
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(600);
+
+    const principal = await verifierFor(running).verify(tokens.access_token);
+    expect(principal).toEqual({
+      userId: account.id,
+      roles: ['viewer'],
+      email: 'viewer@example.com',
+      plan: 'monthly',
+    });
+    expect(tokens.claims()).toMatchObject({ sub: account.id, email: 'viewer@example.com' });
+
+    expect(tokens.refresh_token).toBeTruthy();
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!);
+    expect(refreshed.refresh_token).toBeTruthy();
+    expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+    expect((await verifierFor(running).verify(refreshed.access_token)).userId).toBe(account.id);
+    // The rotated-away token is spent.
+    await expect(oidc.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({
+      error: 'invalid_grant',
+    });
+  });
+
+  it('refuses an authorization request without PKCE', async () => {
+    running = await start(dataDir);
+    const config = await discover(running);
+    const url = oidc.buildAuthorizationUrl(config, {
+      redirect_uri: `${running.base}/auth/callback`,
+      scope: 'openid',
+    });
+    const jar = cookieJar();
+    const result = await browse(jar, url.href, {}, `${running.base}/auth/callback`);
+    expect(result.url).toContain('error=invalid_request');
+    expect(new URL(result.url).searchParams.get('error_description')).toMatch(/PKCE/);
+  });
+
+  it('shows sign-up first for screen_hint=signup, in English for ui_locales=en, and creates a viewer', async () => {
+    running = await start(dataDir);
+    const { config, verifier, state, jar, page } = await beginLogin(running, {
+      screen_hint: 'signup',
+      ui_locales: 'en',
+    });
+    expect(page.html).toContain('data-testid="signup-submit"');
+    expect(page.html).toContain('<html lang="en">');
+    for (const id of ['email', 'password', 'password_confirm']) {
+      expect(page.html).toContain(`<label for="${id}">`);
+      expect(page.html).toContain(`id="${id}" name="${id}"`);
+    }
+    const callback = `${running.base}/auth/callback`;
+    const action = formAction(page.html!, running.base);
+
+    const weak = await postForm(
+      jar,
+      action,
+      { email: 'new@example.com', password: 'short', password_confirm: 'short' },
+      callback,
+    );
+    expect(weak.response.status).toBe(400);
+    expect(weak.html).toContain('The password must be 8 to 128 characters long.');
+
+    const mismatch = await postForm(
+      jar,
+      action,
+      { email: 'new@example.com', password: 'long enough 1', password_confirm: 'long enough 2' },
+      callback,
+    );
+    expect(mismatch.html).toContain('The two passwords do not match.');
+
+    await running.issuer.accounts.create({ email: 'taken@example.com', password: 'whatever123' });
+    const taken = await postForm(
+      jar,
+      action,
+      { email: 'TAKEN@example.com', password: 'long enough 1', password_confirm: 'long enough 1' },
+      callback,
+    );
+    expect(taken.response.status).toBe(409);
+    expect(taken.html).toContain('already exists');
+
+    const done = await postForm(
+      jar,
+      action,
+      { email: 'new@example.com', password: 'long enough 1', password_confirm: 'long enough 1' },
+      callback,
+    );
+    expect(done.url).toMatch(/\/auth\/callback\?code=/);
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    const principal = await verifierFor(running).verify(tokens.access_token);
+    expect(principal).toMatchObject({ roles: ['viewer'], email: 'new@example.com' });
+    expect(running.issuer.accounts.findByEmail('new@example.com')?.roles).toEqual(['viewer']);
+  });
+
+  it('says when an account is locked, refuses form posts without the interaction cookie, and switches language', async () => {
+    running = await start(dataDir);
+    await running.issuer.accounts.create({ email: 'lock@example.com', password: 'the right one' });
+    const { jar, page } = await beginLogin(running);
+    const action = formAction(page.html!, running.base);
+    const callback = `${running.base}/auth/callback`;
+    let last;
+    for (let i = 0; i < 5; i++) {
+      last = await postForm(jar, action, { email: 'lock@example.com', password: 'wrong password' }, callback);
+    }
+    expect(last!.response.status).toBe(401);
+    expect(last!.html).toContain('一時的にロックされています');
+    const locked = await postForm(jar, action, { email: 'lock@example.com', password: 'the right one' }, callback);
+    expect(locked.response.status).toBe(401);
+    expect(locked.html).toContain('ロック');
+
+    // A cross-site post carries no interaction cookie: nothing happens but an error page.
+    const forged = await postForm(cookieJar(), action, { email: 'lock@example.com', password: 'x' }, callback);
+    expect(forged.response.status).toBe(400);
+
+    const english = await browse(jar, `${page.url}?lang=en`);
+    expect(english.html).toContain('<html lang="en">');
+    expect(english.response.headers.get('set-cookie')).toContain('lang=en');
+    jar.set('lang', 'en');
+    const again = await browse(jar, page.url);
+    expect(again.html).toContain('Sign in');
+    expect(again.response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+  });
+
+  it('keeps keys, accounts and refresh tokens across a restart', async () => {
+    const first = await start(dataDir);
+    running = first;
+    const account = await first.issuer.accounts.create({ email: 'keep@example.com', password: 'persisted pw' });
+    const signed = await first.issuer.signAccessToken(account.id);
+    const { config, verifier, state, jar, page } = await beginLogin(first);
+    const done = await postForm(
+      jar,
+      formAction(page.html!, first.base),
+      { email: 'keep@example.com', password: 'persisted pw' },
+      `${first.base}/auth/callback`,
+    );
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    const port = Number(new URL(first.base).port);
+    const firstJwks = first.issuer.jwks();
+    await first.stop();
+    running = undefined;
+
+    expect(statSync(join(dataDir, 'identity', 'signing-key.jwk.json')).mode & 0o777).toBe(0o600);
+    const second = await start(dataDir, port);
+    running = second;
+    expect(second.issuer.jwks()).toEqual(firstJwks);
+    expect(await verifierFor(second).verify(signed)).toMatchObject({ userId: account.id, roles: ['viewer'] });
+    expect((await verifierFor(second).verify(tokens.access_token)).userId).toBe(account.id);
+    expect(second.issuer.accounts.findByEmail('keep@example.com')?.id).toBe(account.id);
+    const refreshed = await oidc.refreshTokenGrant(await discover(second), tokens.refresh_token!);
+    expect((await verifierFor(second).verify(refreshed.access_token)).userId).toBe(account.id);
+    // The JWKS served over HTTP is the same public key set.
+    const served = (await (await fetch(`${second.issuerUrl}/jwks`)).json()) as { keys: { kid: string; d?: string }[] };
+    expect(served.keys.map((key) => key.kid)).toEqual(firstJwks.keys.map((key) => key.kid));
+    expect(served.keys.some((key) => 'd' in key)).toBe(false);
+  });
+
+  it('signs tokens directly with the claims of the account and the plan', async () => {
+    running = await start(dataDir);
+    const admin = await running.issuer.accounts.create({
+      email: 'admin@example.com',
+      password: 'admin password',
+      roles: ['admin'],
+    });
+    const token = await running.issuer.signAccessToken(admin.id, 120);
+    const claims = decodeJwt(token);
+    expect(claims[CLAIMS.plan]).toBe('monthly');
+    expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(120);
+    expect(await verifierFor(running).verify(token)).toEqual({
+      userId: admin.id,
+      roles: ['admin'],
+      email: 'admin@example.com',
+      plan: 'monthly',
+    });
+    await expect(running.issuer.signAccessToken('nobody')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('ends the session with RP-initiated logout', async () => {
+    running = await start(dataDir);
+    await running.issuer.accounts.create({ email: 'out@example.com', password: 'sign me out' });
+    const { config, verifier, state, jar, page } = await beginLogin(running);
+    const done = await postForm(
+      jar,
+      formAction(page.html!, running.base),
+      { email: 'out@example.com', password: 'sign me out' },
+      `${running.base}/auth/callback`,
+    );
+    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
+      pkceCodeVerifier: verifier,
+      expectedState: state,
+    });
+    // While signed in, a new authorization request goes straight back with a code.
+    const silent = await beginLogin(running, {}, jar);
+    expect(silent.page.url).toMatch(/\/auth\/callback\?code=/);
+
+    const logoutUrl = oidc.buildEndSessionUrl(config, {
+      id_token_hint: tokens.id_token!,
+      post_logout_redirect_uri: `${running.base}/`,
+    });
+    const confirm = await browse(jar, logoutUrl.href);
+    expect(confirm.html).toContain('data-testid="signout-confirm"');
+    const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.html!)?.[1];
+    const action = /<form[^>]*action="([^"]+)"/.exec(confirm.html!)?.[1];
+    expect(xsrf && action).toBeTruthy();
+    const out = await browse(
+      jar,
+      new URL(action!, running.base).href,
+      {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ xsrf: xsrf!, logout: 'yes' }).toString(),
+      },
+      `${running.base}/`,
+    );
+    expect(out.url).toBe(`${running.base}/`);
+    // Signed out: a new authorization request asks for credentials again.
+    const again = await beginLogin(running, {}, jar);
+    expect(again.page.html).toContain('data-testid="signin-submit"');
+  });
+});

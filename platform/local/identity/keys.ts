@@ -1,0 +1,91 @@
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { JsonWebKey, KeyObject } from 'node:crypto';
+import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JWK, JSONWebKeySet } from 'jose';
+import { z } from 'zod';
+
+export interface IdentitySecrets {
+  /** The RS256 signing key as a private JWK (with `kid`, `alg`, `use`), for oidc-provider's keystore. */
+  privateJwk: JWK;
+  privateKey: KeyObject;
+  kid: string;
+  /** The public half only: what `/oidc/jwks` serves and verifiers load. */
+  jwks: JSONWebKeySet;
+  /** Signs the issuer's cookies; persisted so sessions survive restarts. */
+  cookieSecret: string;
+}
+
+const PrivateRsaJwk = z.looseObject({
+  kty: z.literal('RSA'),
+  kid: z.string().min(1),
+  n: z.string(),
+  e: z.string(),
+  d: z.string(),
+  p: z.string(),
+  q: z.string(),
+  dp: z.string(),
+  dq: z.string(),
+  qi: z.string(),
+});
+
+const CookieSecret = z.string().trim().min(32);
+
+/**
+ * Writes a file only if none exists, atomically: the content goes to a private temporary file
+ * that is then hard-linked into place. When the CLI and the server start together on a fresh
+ * data folder, one wins and both read the winner's key.
+ */
+function createOnce(file: string, content: string): void {
+  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(temporary, file);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(temporary, { force: true });
+  }
+}
+
+function readOrCreate(file: string, make: () => string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+  }
+  createOnce(file, make());
+  return readFileSync(file, 'utf8');
+}
+
+/**
+ * Loads the issuer's signing key and cookie secret from `<dataDir>/identity/`, generating them on
+ * the first start. Tokens signed before a restart keep verifying after it.
+ */
+export function loadIdentitySecrets(dataDir: string): IdentitySecrets {
+  const folder = join(dataDir, 'identity');
+  mkdirSync(folder, { recursive: true, mode: 0o700 });
+
+  const keyFile = join(folder, 'signing-key.jwk.json');
+  const keyText = readOrCreate(keyFile, () => {
+    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const jwk = privateKey.export({ format: 'jwk' }) as JWK;
+    // A random kid: it only has to tell this key from a later rotated one.
+    return JSON.stringify({ ...jwk, kid: randomBytes(12).toString('base64url'), alg: 'RS256', use: 'sig' }, null, 2);
+  });
+  chmodSync(keyFile, 0o600);
+  const parsed = PrivateRsaJwk.safeParse(JSON.parse(keyText));
+  if (!parsed.success) throw new Error(`${keyFile} is not an RSA private JWK; move it away to generate a new key`);
+  const { kid } = parsed.data;
+  const privateJwk: JWK = { ...parsed.data, alg: 'RS256', use: 'sig' };
+  const privateKey = createPrivateKey({ key: privateJwk as JsonWebKey, format: 'jwk' });
+  const { n, e } = parsed.data;
+  const publicJwk: JWK = { kty: 'RSA', n, e, kid, alg: 'RS256', use: 'sig' };
+
+  const secretFile = join(folder, 'cookie-secret');
+  const secretText = readOrCreate(secretFile, () => randomBytes(32).toString('base64url'));
+  chmodSync(secretFile, 0o600);
+  const cookieSecret = CookieSecret.parse(secretText);
+
+  return { privateJwk, privateKey, kid, jwks: { keys: [publicJwk] }, cookieSecret };
+}
