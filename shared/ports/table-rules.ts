@@ -113,6 +113,8 @@ export function checkChanges(changes: Changes): Required<Changes> {
   const remove = parse(z.array(AttributeName), changes.remove ?? [], 'remove');
   for (const name of Object.keys(set)) if (set[name] === undefined) delete set[name];
   const named = [...Object.keys(set), ...Object.keys(add), ...remove];
+  // DynamoDB's transactional Update needs an update expression; "ensure it exists" is a notExists put.
+  if (named.length === 0) throw invalidInput('an update changes at least one attribute');
   if (new Set(named).size !== named.length) throw invalidInput('an attribute appears twice in one update');
   for (const name of named) {
     if ((KEY_ATTRIBUTES as readonly string[]).includes(name))

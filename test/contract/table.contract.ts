@@ -2,7 +2,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEvent, type EventEnvelope } from '../../shared/events/define.js';
 import { ConditionFailedError } from '../../shared/errors.js';
-import { MAX_TRANSACT_ITEMS, type Item, type Query, type Table, type Write } from '../../shared/ports/table.js';
+import {
+  MAX_TRANSACT_ITEMS,
+  type Changes,
+  type Item,
+  type Query,
+  type Table,
+  type Write,
+} from '../../shared/ports/table.js';
 
 export interface TableHarness {
   table: Table;
@@ -212,6 +219,8 @@ export function tableContract(
         await invalid(table.update({ pk: 'p', sk: 's' }, { set: { a: 1 }, remove: ['a'] }));
         await invalid(table.update({ pk: 'p', sk: 's' }, { add: { n: Number.NaN } }));
         await invalid(table.update({ pk: 'p', sk: 's' }, { set: { gsi1pk: 3 } }));
+        await invalid(table.update({ pk: 'p', sk: 's' }, {}));
+        await invalid(table.update({ pk: 'p', sk: 's' }, { set: { a: undefined } } as unknown as Changes));
         expect(await table.get({ pk: 'p', sk: 's' })).toEqual({ pk: 'p', sk: 's', title: 'x' });
       });
 

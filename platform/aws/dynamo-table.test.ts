@@ -1,0 +1,222 @@
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import dynalite from 'dynalite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { defineEvent } from '../../shared/events/define.js';
+import { ConditionFailedError } from '../../shared/errors.js';
+import { tableContract } from '../../test/contract/table.contract.js';
+import { buildTransactInput, dynamoTable } from './dynamo-table.js';
+
+const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
+let base: DynamoDBClient;
+let client: DynamoDBDocumentClient;
+let tables = 0;
+
+beforeAll(async () => {
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', () => listening()));
+  const { port } = server.address() as AddressInfo;
+  base = new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${port}`,
+    region: 'ap-northeast-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  client = DynamoDBDocumentClient.from(base);
+});
+
+afterAll(async () => {
+  base?.destroy();
+  await new Promise<void>((closed) => server.close(() => closed()));
+});
+
+/** The table infra creates: string keys, two all-projecting GSIs. */
+async function createTable(name: string): Promise<void> {
+  const index = (n: 1 | 2) => ({
+    IndexName: `gsi${n}`,
+    KeySchema: [
+      { AttributeName: `gsi${n}pk`, KeyType: 'HASH' as const },
+      { AttributeName: `gsi${n}sk`, KeyType: 'RANGE' as const },
+    ],
+    Projection: { ProjectionType: 'ALL' as const },
+  });
+  await base.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((AttributeName) => ({
+        AttributeName,
+        AttributeType: 'S' as const,
+      })),
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [index(1), index(2)],
+    }),
+  );
+}
+
+tableContract(
+  'dynamoTable on dynalite',
+  async () => {
+    const name = `contract-${++tables}`;
+    await createTable(name);
+    return {
+      table: dynamoTable({ name, client }),
+      cleanup: async () => {
+        await base.send(new DeleteTableCommand({ TableName: name }));
+      },
+    };
+  },
+  { transactions: false },
+);
+
+const Purchased = defineEvent('entitlement', 'ContractPurchased', z.object({ videoId: z.string() }));
+
+describe('dynamoTable transactions', () => {
+  it('builds the exact TransactWriteItems input, outbox items included', () => {
+    const now = Date.parse('2025-01-02T03:04:05.678Z');
+    const event = Purchased.create({ videoId: 'v1' }, now, 'evt-1');
+    const input = buildTransactInput(
+      'kinema-entitlement',
+      [
+        {
+          put: { pk: 'rental#u1', sk: 'v1', status: 'active', gsi1pk: 'user#u1', gsi1sk: '2025' },
+          when: [{ kind: 'notExists' }],
+        },
+        {
+          update: { pk: 'stats', sk: 'v1' },
+          changes: { set: { name: 'x', status: 'ok' }, add: { rentals: 1 }, remove: ['ttl'] },
+          when: [{ kind: 'equals', attribute: 'status', value: 'ok' }],
+        },
+        { delete: { pk: 'cart#u1', sk: 'v1' }, when: [{ kind: 'lessThan', attribute: 'at', value: 5 }] },
+        { delete: { pk: 'plain', sk: 'delete' } },
+        { check: { pk: 'account#u1', sk: 'profile' }, when: [{ kind: 'exists' }] },
+      ],
+      [event],
+      now,
+    );
+    expect(input).toEqual({
+      TransactItems: [
+        {
+          Put: {
+            TableName: 'kinema-entitlement',
+            Item: { pk: 'rental#u1', sk: 'v1', status: 'active', gsi1pk: 'user#u1', gsi1sk: '2025' },
+            ConditionExpression: '(attribute_not_exists(#a0) OR #a1 <= :v0)',
+            ExpressionAttributeNames: { '#a0': 'pk', '#a1': 'ttl' },
+            ExpressionAttributeValues: { ':v0': now / 1000 },
+          },
+        },
+        {
+          Update: {
+            TableName: 'kinema-entitlement',
+            Key: { pk: 'stats', sk: 'v1' },
+            UpdateExpression: 'SET #a0 = :v0, #a1 = :v1 ADD #a2 :v2 REMOVE #a3',
+            ConditionExpression: '(#a1 = :v3 AND (attribute_not_exists(#a3) OR #a3 > :v4))',
+            ExpressionAttributeNames: { '#a0': 'name', '#a1': 'status', '#a2': 'rentals', '#a3': 'ttl' },
+            ExpressionAttributeValues: { ':v0': 'x', ':v1': 'ok', ':v2': 1, ':v3': 'ok', ':v4': now / 1000 },
+          },
+        },
+        {
+          Delete: {
+            TableName: 'kinema-entitlement',
+            Key: { pk: 'cart#u1', sk: 'v1' },
+            ConditionExpression: '(#a0 < :v0 AND (attribute_not_exists(#a1) OR #a1 > :v1))',
+            ExpressionAttributeNames: { '#a0': 'at', '#a1': 'ttl' },
+            ExpressionAttributeValues: { ':v0': 5, ':v1': now / 1000 },
+          },
+        },
+        { Delete: { TableName: 'kinema-entitlement', Key: { pk: 'plain', sk: 'delete' } } },
+        {
+          ConditionCheck: {
+            TableName: 'kinema-entitlement',
+            Key: { pk: 'account#u1', sk: 'profile' },
+            ConditionExpression: '(attribute_exists(#a0) AND (attribute_not_exists(#a1) OR #a1 > :v0))',
+            ExpressionAttributeNames: { '#a0': 'pk', '#a1': 'ttl' },
+            ExpressionAttributeValues: { ':v0': now / 1000 },
+          },
+        },
+        {
+          Put: {
+            TableName: 'kinema-entitlement',
+            Item: {
+              pk: 'outbox#evt-1',
+              sk: 'event',
+              envelope: {
+                version: '0',
+                id: 'evt-1',
+                source: 'kinema.entitlement',
+                'detail-type': 'ContractPurchased',
+                time: '2025-01-02T03:04:05.678Z',
+                resources: [],
+                detail: { videoId: 'v1' },
+              },
+              ttl: Math.floor(now / 1000) + 24 * 3600,
+            },
+          },
+        },
+      ],
+    });
+  });
+
+  it('sends one TransactWriteCommand and maps TransactionCanceledException to ConditionFailedError', async () => {
+    const sent: unknown[] = [];
+    const stub = {
+      send: async (command: unknown) => {
+        sent.push(command);
+        throw Object.assign(
+          new Error(
+            'Transaction cancelled, please refer cancellation reasons for specific reasons [None, ConditionalCheckFailed]',
+          ),
+          {
+            name: 'TransactionCanceledException',
+            CancellationReasons: [
+              { Code: 'None' },
+              { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' },
+            ],
+          },
+        );
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const table = dynamoTable({ name: 't', client: stub, now: () => 0 });
+    await expect(
+      table.transact([{ put: { pk: 'a', sk: 'a' } }, { check: { pk: 'b', sk: 'b' }, when: [{ kind: 'exists' }] }], {
+        events: [Purchased.create({ videoId: 'v' }, 0)],
+      }),
+    ).rejects.toBeInstanceOf(ConditionFailedError);
+    expect(sent).toHaveLength(1);
+    expect(sent[0]).toBeInstanceOf(TransactWriteCommand);
+    expect((sent[0] as TransactWriteCommand).input.TransactItems).toHaveLength(3);
+  });
+
+  it('lets other transaction failures through and sends nothing for an empty transaction', async () => {
+    let calls = 0;
+    const stub = {
+      send: async () => {
+        calls++;
+        throw Object.assign(new Error('conflict [TransactionConflict]'), {
+          name: 'TransactionCanceledException',
+          CancellationReasons: [{ Code: 'TransactionConflict' }],
+        });
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const table = dynamoTable({ name: 't', client: stub });
+    await table.transact([]);
+    expect(calls).toBe(0);
+    await expect(table.transact([{ put: { pk: 'a', sk: 'a' } }])).rejects.toMatchObject({
+      name: 'TransactionCanceledException',
+    });
+  });
+
+  it('maps ConditionalCheckFailedException of a single write', async () => {
+    const stub = {
+      send: async () => {
+        throw Object.assign(new Error('The conditional request failed'), { name: 'ConditionalCheckFailedException' });
+      },
+    } as unknown as DynamoDBDocumentClient;
+    await expect(
+      dynamoTable({ name: 't', client: stub }).put({ pk: 'a', sk: 'a' }, [{ kind: 'notExists' }]),
+    ).rejects.toBeInstanceOf(ConditionFailedError);
+  });
+});
