@@ -9,18 +9,28 @@ const Text = (max: number) =>
 
 const Name = Text(100).pipe(z.string().min(1, 'may not be empty'));
 
-/** What an admin writes about a video; the same schema checks the create and the edit form. */
-export const VideoInput = z.object({
+const VideoFields = z.object({
   title: Text(200).pipe(z.string().min(1, 'a title is required')),
-  description: Text(5000).default(''),
-  cast: z.array(Name).max(50, 'at most 50 names').default([]),
-  genres: z.array(Name).max(10, 'at most 10 genres').default([]),
+  description: Text(5000),
+  cast: z.array(Name).max(50, 'at most 50 names'),
+  genres: z.array(Name).max(10, 'at most 10 genres'),
   priceJpy: z.number().int('a whole number of yen').min(0).max(1_000_000),
-  freePreview: z.boolean().default(false),
+  freePreview: z.boolean(),
+});
+
+/** What an admin writes about a video; the same rules check the create and the edit form. */
+export const VideoInput = VideoFields.extend({
+  description: VideoFields.shape.description.default(''),
+  cast: VideoFields.shape.cast.default([]),
+  genres: VideoFields.shape.genres.default([]),
+  freePreview: VideoFields.shape.freePreview.default(false),
 });
 export type VideoInput = z.infer<typeof VideoInput>;
 
-export const VideoPatch = VideoInput.partial().refine((patch) => Object.keys(patch).length > 0, 'nothing to change');
+/** An edit names only what changes; no defaults, so an omitted field is never reset. */
+export const VideoPatch = VideoFields.partial()
+  .strict()
+  .refine((patch) => Object.keys(patch).length > 0, 'nothing to change');
 export type VideoPatch = z.infer<typeof VideoPatch>;
 
 /**
