@@ -1,0 +1,67 @@
+import * as auth0 from '@pulumi/auth0';
+import { readFileSync } from 'node:fs';
+import { ROLES } from '../shared/ports/token-verifier.js';
+import type { StackConfig } from './config.js';
+
+/** The Action's source, deployed as text: the very file its unit test runs. */
+export const postLoginSource = readFileSync(new URL('./auth0-post-login.js', import.meta.url), 'utf8');
+
+/**
+ * The Auth0 tenant as code: the SvelteKit site's client, the API, the roles and the post-login
+ * Action that puts roles, plan and email into access tokens. Only the primary stack creates it:
+ * the tenant is one for both regions and outlives either.
+ */
+export function auth0Tenant(config: StackConfig) {
+  const origin = `https://${config.domain}`;
+
+  const api = new auth0.ResourceServer('api', {
+    name: 'Kinema API',
+    identifier: config.authAudience,
+    signingAlg: 'RS256',
+    allowOfflineAccess: true,
+    tokenLifetime: 3600,
+    skipConsentForVerifiableFirstPartyClients: true,
+  });
+
+  const web = new auth0.Client('web', {
+    name: 'Kinema web',
+    description: 'The SvelteKit site (server-side authorisation code flow with PKCE)',
+    appType: 'regular_web',
+    oidcConformant: true,
+    isFirstParty: true,
+    callbacks: [`${origin}/auth/callback`],
+    allowedLogoutUrls: [`${origin}/`],
+    webOrigins: [origin],
+    initiateLoginUri: `${origin}/auth/login`,
+    grantTypes: ['authorization_code', 'refresh_token'],
+    jwtConfiguration: { alg: 'RS256' },
+    refreshToken: {
+      rotationType: 'rotating',
+      expirationType: 'expiring',
+      leeway: 30,
+      tokenLifetime: 30 * 24 * 3600,
+      idleTokenLifetime: 7 * 24 * 3600,
+      infiniteTokenLifetime: false,
+      infiniteIdleTokenLifetime: false,
+    },
+  });
+
+  const roles = Object.fromEntries(
+    ROLES.map((role) => [role, new auth0.Role(`role-${role}`, { name: role, description: `Kinema ${role}` })]),
+  );
+
+  const postLogin = new auth0.Action('post-login', {
+    name: 'kinema-post-login',
+    runtime: 'node22',
+    deploy: true,
+    code: postLoginSource,
+    supportedTriggers: { id: 'post-login', version: 'v3' },
+  });
+
+  const binding = new auth0.TriggerActions('post-login-binding', {
+    trigger: 'post-login',
+    actions: [{ id: postLogin.id, displayName: postLogin.name }],
+  });
+
+  return { api, web, roles, postLogin, binding };
+}

@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { parseStackConfig } from './config.js';
+import { readStackFile } from './test-support.js';
+
+const stackFile = (name: string) => readStackFile(new URL(`../${name}`, import.meta.url).pathname);
+
+describe('stack files', () => {
+  it('Tokyo parses as the primary, replicating to Singapore', () => {
+    const config = parseStackConfig(stackFile('Pulumi.prod-tokyo.yaml'));
+    expect(config).toMatchObject({
+      region: 'ap-northeast-1',
+      role: 'primary',
+      peerRegion: 'ap-southeast-1',
+      relayActive: true,
+      authIssuer: `https://${config.auth0Domain}/`,
+      authAudience: `https://${config.domain}/api`,
+    });
+  });
+
+  it('Singapore parses as the secondary of Tokyo, relay off', () => {
+    const config = parseStackConfig(stackFile('Pulumi.prod-singapore.yaml'));
+    expect(config).toMatchObject({
+      region: 'ap-southeast-1',
+      role: 'secondary',
+      peerRegion: 'ap-northeast-1',
+      relayActive: false,
+    });
+  });
+
+  it('both stacks serve one domain with one Auth0 tenant', () => {
+    const tokyo = parseStackConfig(stackFile('Pulumi.prod-tokyo.yaml'));
+    const singapore = parseStackConfig(stackFile('Pulumi.prod-singapore.yaml'));
+    expect([singapore.domain, singapore.auth0Domain]).toEqual([tokyo.domain, tokyo.auth0Domain]);
+    expect([tokyo.peerRegion, singapore.peerRegion]).toEqual([singapore.region, tokyo.region]);
+  });
+
+  it('hold no secret in clear text', () => {
+    for (const name of ['Pulumi.prod-tokyo.yaml', 'Pulumi.prod-singapore.yaml']) {
+      expect(Object.keys(stackFile(name)).filter((key) => /secret|password|token/i.test(key))).toEqual([]);
+    }
+  });
+});
+
+describe('the config schema', () => {
+  const valid = stackFile('Pulumi.prod-tokyo.yaml');
+
+  it('rejects an unknown role, a bad region, a peer equal to the region and a missing domain', () => {
+    expect(() => parseStackConfig({ ...valid, 'kinema:role': 'tertiary' })).toThrow(/kinema:role/);
+    expect(() => parseStackConfig({ ...valid, 'aws:region': 'tokyo' })).toThrow(/aws:region/);
+    expect(() => parseStackConfig({ ...valid, 'kinema:peerRegion': 'ap-northeast-1' })).toThrow(/peerRegion/);
+    expect(() => parseStackConfig({ ...valid, 'kinema:domain': undefined })).toThrow(/kinema:domain/);
+    expect(() => parseStackConfig({ ...valid, 'kinema:logRetentionDays': '31' })).toThrow(/logRetentionDays/);
+  });
+
+  it('lets a standby be switched on at failover', () => {
+    const singapore = stackFile('Pulumi.prod-singapore.yaml');
+    expect(parseStackConfig({ ...singapore, 'kinema:relayActive': 'true' }).relayActive).toBe(true);
+  });
+});

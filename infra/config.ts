@@ -1,0 +1,71 @@
+import * as pulumi from '@pulumi/pulumi';
+import { z } from 'zod';
+import { parseConfig } from '../shared/config.js';
+
+const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-northeast-1');
+const Hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, 'a host name');
+const Flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+/** The retention periods CloudWatch Logs accepts (a subset: longer ones are not worth paying for). */
+const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365] as const;
+
+/**
+ * The stack configuration, keyed exactly as in `Pulumi.<stack>.yaml`, so the stack files and the
+ * running program are checked by one schema. Secrets (`auth0:clientSecret`) are read by the Auth0
+ * provider itself and are not part of it.
+ */
+export const StackConfigSchema = z
+  .object({
+    'aws:region': Region,
+    /** The primary owns the global tables and the Auth0 tenant; the secondary is the standby. */
+    'kinema:role': z.enum(['primary', 'secondary']),
+    /** The other region: where the primary puts the table replicas. */
+    'kinema:peerRegion': Region,
+    /** The public host of the site; callbacks and the API audience are built on it. */
+    'kinema:domain': Hostname,
+    'kinema:alarmEmail': z.email(),
+    'kinema:logRetentionDays': z.coerce
+      .number()
+      .int()
+      .refine((days) => (RETENTION_DAYS as readonly number[]).includes(days), 'a CloudWatch retention period')
+      .default(30),
+    /** Whether this region's outbox relay publishes; off on the standby until failover. */
+    'kinema:relayActive': Flag.optional(),
+    'auth0:domain': Hostname,
+  })
+  .refine((raw) => raw['aws:region'] !== raw['kinema:peerRegion'], {
+    message: 'the peer region must differ from the stack region',
+    path: ['kinema:peerRegion'],
+  })
+  .transform((raw) => ({
+    region: raw['aws:region'],
+    role: raw['kinema:role'],
+    peerRegion: raw['kinema:peerRegion'],
+    domain: raw['kinema:domain'],
+    alarmEmail: raw['kinema:alarmEmail'],
+    logRetentionDays: raw['kinema:logRetentionDays'],
+    relayActive: raw['kinema:relayActive'] ?? raw['kinema:role'] === 'primary',
+    auth0Domain: raw['auth0:domain'],
+    /** The issuer Auth0 writes in its tokens: the tenant URL with a trailing slash. */
+    authIssuer: `https://${raw['auth0:domain']}/`,
+    /** The API's identifier in Auth0, and so the audience of every access token. */
+    authAudience: `https://${raw['kinema:domain']}/api`,
+  }));
+
+export type StackConfig = z.output<typeof StackConfigSchema>;
+export type StackConfigKey = keyof z.input<typeof StackConfigSchema>;
+
+/** Parses flat `namespace:key` values (a stack file's lines, or Pulumi's config) into the typed config. */
+export function parseStackConfig(raw: Record<string, string | undefined>): StackConfig {
+  return parseConfig(StackConfigSchema, raw);
+}
+
+/** Reads the running stack's configuration once; the composition root (index.ts) calls it. */
+export function loadStackConfig(): StackConfig {
+  const keys = Object.keys(StackConfigSchema.in.shape) as StackConfigKey[];
+  const raw: Record<string, string | undefined> = {};
+  for (const key of keys) {
+    const [namespace, name] = key.split(':') as [string, string];
+    raw[key] = new pulumi.Config(namespace).get(name);
+  }
+  return parseStackConfig(raw);
+}

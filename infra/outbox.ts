@@ -1,0 +1,106 @@
+import * as aws from '@pulumi/aws';
+import { bus } from './bus.js';
+import type { StackConfig } from './config.js';
+import { policyDocument, serviceAssumeRole } from './iam.js';
+import type { DeployedService, ServiceTable } from './tables.js';
+
+/**
+ * How an outbox row looks in a service table, as the DynamoDB Table adapter writes it in the same
+ * transaction as the state change (platform/aws/dynamo-table.ts): `pk` = `outbox#<event id>`,
+ * `envelope` = the EventBridge envelope as a map, `ttl` to clear it later (its REMOVE record is not
+ * relayed). A map's detail reaches the stream in DynamoDB's typed form (`{"S": …}`), which the
+ * bus cannot carry as an event's detail, so the relay also needs `detailJson`: the same detail as
+ * JSON text, which the input template inserts unquoted, i.e. as JSON.
+ */
+export const OUTBOX_ROW = {
+  pkPrefix: 'outbox#',
+  source: 'envelope.M.source.S',
+  detailType: 'envelope.M.detail-type.S',
+  time: 'envelope.M.time.S',
+  detail: 'detailJson.S',
+} as const;
+
+const image = (path: string) => `$.dynamodb.NewImage.${path}`;
+
+/** Only new outbox rows travel; state rows and TTL deletions stay in the table. */
+export const OUTBOX_FILTER = JSON.stringify({
+  eventName: ['INSERT'],
+  dynamodb: { NewImage: { pk: { S: [{ prefix: OUTBOX_ROW.pkPrefix }] } } },
+});
+
+/**
+ * The bus target's parameters: source, detail-type and time come from the row by JSON path, and
+ * the input template (an unquoted placeholder, so the JSON text is inserted as is) becomes the
+ * event's detail.
+ */
+export const OUTBOX_TARGET = {
+  source: image(OUTBOX_ROW.source),
+  detailType: image(OUTBOX_ROW.detailType),
+  time: image(OUTBOX_ROW.time),
+  inputTemplate: `<${image(OUTBOX_ROW.detail)}>`,
+} as const;
+
+/**
+ * One EventBridge Pipe per service table: stream → filter → the bus. It runs in the primary
+ * region; the standby's pipe exists but stays STOPPED until failover, so an event is published
+ * in one region only.
+ */
+export function outboxRelay(service: DeployedService, table: ServiceTable, config: StackConfig) {
+  const deadLetters = new aws.sqs.Queue(`${service}-outbox-dlq`, {
+    name: `kinema-${service}-outbox-dlq`,
+    messageRetentionSeconds: 14 * 24 * 3600,
+    sqsManagedSseEnabled: true,
+  });
+  const role = new aws.iam.Role(`${service}-outbox-role`, {
+    name: `kinema-${config.region}-${service}-outbox`,
+    assumeRolePolicy: serviceAssumeRole('pipes.amazonaws.com'),
+  });
+  const policy = new aws.iam.RolePolicy(`${service}-outbox-policy`, {
+    role: role.id,
+    policy: policyDocument([
+      // The pipe is handed this exact stream, so it needs no dynamodb:ListStreams (which would
+      // require Resource "*").
+      {
+        Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        Resource: [table.streamArn],
+      },
+      { Action: ['events:PutEvents'], Resource: [bus.arn] },
+      { Action: ['sqs:SendMessage'], Resource: [deadLetters.arn] },
+    ]),
+  });
+  const pipe = new aws.pipes.Pipe(
+    `${service}-outbox`,
+    {
+      name: `kinema-${service}-outbox`,
+      roleArn: role.arn,
+      source: table.streamArn,
+      target: bus.arn,
+      desiredState: config.relayActive ? 'RUNNING' : 'STOPPED',
+      sourceParameters: {
+        dynamodbStreamParameters: {
+          // The primary relays every row since the table began; a standby started at failover
+          // starts from now, since older rows were relayed by the primary (the archive replays
+          // the rest).
+          startingPosition: config.role === 'primary' ? 'TRIM_HORIZON' : 'LATEST',
+          batchSize: 10,
+          maximumRetryAttempts: 100,
+          onPartialBatchItemFailure: 'AUTOMATIC_BISECT',
+          deadLetterConfig: { arn: deadLetters.arn },
+        },
+        filterCriteria: { filters: [{ pattern: OUTBOX_FILTER }] },
+      },
+      targetParameters: {
+        inputTemplate: OUTBOX_TARGET.inputTemplate,
+        eventbridgeEventBusParameters: {
+          source: OUTBOX_TARGET.source,
+          detailType: OUTBOX_TARGET.detailType,
+          time: OUTBOX_TARGET.time,
+        },
+      },
+    },
+    { dependsOn: [policy] },
+  );
+  return { pipe, role, policy, deadLetters };
+}
+
+export type OutboxRelay = ReturnType<typeof outboxRelay>;

@@ -1,0 +1,165 @@
+import * as pulumi from '@pulumi/pulumi';
+import { readFileSync } from 'node:fs';
+
+/** One resource the program registered, with its inputs as the engine would receive them. */
+export interface Recorded {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface MockedProgram {
+  resources: Recorded[];
+  calls: { token: string; inputs: Record<string, unknown> }[];
+  /** Resolves once no resource has been registered for a few turns of the event loop. */
+  settled(): Promise<void>;
+  ofType(type: string): Recorded[];
+  named(type: string, name: string): Recorded;
+}
+
+const ACCOUNT = '123456789012';
+
+/**
+ * Reads a stack file's `config:` block. The stack files are kept to flat `key: value` lines (no
+ * nesting, no lists) precisely so this small reader is honest; anything else is an error.
+ */
+export function readStackFile(path: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  let inConfig = false;
+  for (const [index, raw] of readFileSync(path, 'utf8').split('\n').entries()) {
+    const line = raw.replace(/\s+#.*$/, '').trimEnd();
+    if (line.trim() === '' || line.trimStart().startsWith('#')) continue;
+    if (line === 'config:') {
+      inConfig = true;
+      continue;
+    }
+    const match = /^ {2}([a-z0-9]+:[A-Za-z0-9]+): (.+)$/.exec(line);
+    if (!inConfig || !match) throw new Error(`${path}:${index + 1}: not a flat config line: ${raw}`);
+    values[match[1]!] = match[2]!.replace(/^(['"])(.*)\1$/, '$2');
+  }
+  return values;
+}
+
+/** Fake ARNs and ids shaped like AWS's, so policies and routes can be checked by value. */
+function stateFor(type: string, name: string, inputs: Record<string, unknown>, region: string, id?: string) {
+  // A resource read with `.get(name, id)` is known by its id (a Lambda's id is its name).
+  const given = typeof inputs.name === 'string' ? inputs.name : (id ?? name);
+  const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
+  switch (type) {
+    case 'aws:dynamodb/table:Table': {
+      const tableArn = arn('dynamodb', `table/${given}`);
+      return { arn: tableArn, streamArn: `${tableArn}/stream/2025-01-01T00:00:00.000` };
+    }
+    case 'aws:lambda/function:Function': {
+      const fnArn = arn('lambda', `function:${given}`);
+      return {
+        arn: fnArn,
+        invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${fnArn}/invocations`,
+      };
+    }
+    case 'aws:cloudwatch/logGroup:LogGroup':
+      return { arn: arn('logs', `log-group:${given}`) };
+    case 'aws:cloudwatch/eventBus:EventBus':
+      return { arn: arn('events', `event-bus/${given}`) };
+    case 'aws:cloudwatch/eventRule:EventRule':
+      return { arn: arn('events', `rule/kinema/${given}`) };
+    case 'aws:sqs/queue:Queue':
+      return { arn: arn('sqs', given) };
+    case 'aws:iam/role:Role':
+      return { arn: `arn:aws:iam::${ACCOUNT}:role/${given}` };
+    case 'aws:apigatewayv2/api:Api':
+      return {
+        apiEndpoint: `https://abc123.execute-api.${region}.amazonaws.com`,
+        executionArn: arn('execute-api', 'abc123'),
+      };
+    case 'auth0:index/client:Client':
+      return { clientId: `client-${name}` };
+    default:
+      return { arn: arn('mock', `${type}/${given}`) };
+  }
+}
+
+/**
+ * Puts Pulumi in mock mode with the given stack config. Call it BEFORE importing the program:
+ * the program registers resources (and reads config) while it is imported.
+ */
+export function mockProgram(config: Record<string, string>, stack: string): MockedProgram {
+  const region = config['aws:region'] ?? 'ap-northeast-1';
+  const resources: Recorded[] = [];
+  const calls: MockedProgram['calls'] = [];
+  pulumi.runtime.setAllConfig(config);
+  void pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
+        const state = { ...args.inputs, ...stateFor(args.type, args.name, args.inputs, region, args.id) };
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        calls.push({ token: args.token, inputs: args.inputs as Record<string, unknown> });
+        if (args.token === 'aws:dynamodb/getTable:getTable') {
+          const name = String(args.inputs.name);
+          const tableArn = `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${name}`;
+          return { ...args.inputs, arn: tableArn, streamArn: `${tableArn}/stream/2025-01-01T00:00:00.000` };
+        }
+        return args.inputs;
+      },
+    },
+    'kinema',
+    stack,
+    false,
+  );
+  return {
+    resources,
+    calls,
+    async settled() {
+      let quiet = 0;
+      let count = -1;
+      while (quiet < 5) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        quiet = resources.length === count ? quiet + 1 : 0;
+        count = resources.length;
+      }
+    },
+    ofType: (type) => resources.filter((resource) => resource.type === type),
+    named(type, name) {
+      const found = resources.find((resource) => resource.type === type && resource.name === name);
+      if (!found) throw new Error(`no ${type} named ${name}`);
+      return found;
+    },
+  };
+}
+
+/** The value of an Output, for assertions. */
+export function valueOf<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply(resolve));
+}
+
+export interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource?: string | string[];
+  Principal?: unknown;
+}
+
+/** The statements of a policy document given as JSON text. */
+export function statementsOf(policy: unknown): Statement[] {
+  const document = JSON.parse(String(policy)) as { Statement: Statement | Statement[] };
+  return ([] as Statement[]).concat(document.Statement);
+}
+
+const list = (value: string | string[] | undefined) => (value === undefined ? [] : ([] as string[]).concat(value));
+
+/** What breaks least privilege in a statement: a wildcard action or `Resource: "*"`. */
+export function leastPrivilegeViolations(statement: Statement): string[] {
+  const problems: string[] = [];
+  for (const action of list(statement.Action)) {
+    if (action.includes('*')) problems.push(`wildcard action ${action}`);
+  }
+  for (const resource of list(statement.Resource)) {
+    if (resource === '*') problems.push('Resource "*"');
+  }
+  return problems;
+}
+
+export const asList = list;
