@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
 import { conflict, invalidInput, notFound } from '../../../shared/errors.js';
@@ -74,6 +75,8 @@ function parse<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
 /** Opens (and creates when missing) the account table in a SQLite file with durable commits. */
 export function openIdentityDatabase(file: string): Database.Database {
   const db = new Database(file);
+  // Password hashes: readable by the owner only (SQLite gives the -wal and -shm files the same mode).
+  chmodSync(file, 0o600);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   // The CLI and the running server share the file; wait for each other's writes instead of failing.

@@ -1,0 +1,171 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { parseConfig, StandaloneConfig } from '../../shared/config.js';
+import { AppError, isAppError } from '../../shared/errors.js';
+import { ROLES } from '../../shared/ports/token-verifier.js';
+import { signAccountToken } from './identity/access-token.js';
+import { accountStore } from './identity/accounts.js';
+import type { AccountStore } from './identity/accounts.js';
+import { loadIdentitySecrets } from './identity/keys.js';
+
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const HELP = `kinema — manage the standalone Kinema's local accounts
+
+Usage:
+  kinema users add --email E --password P [--role admin|viewer]...
+  kinema users list
+  kinema token --email E [--ttl SECONDS]
+  kinema --help
+
+Commands:
+  users add    create an account (role viewer unless --role is given; repeat --role for several)
+  users list   list accounts: id, email, roles, created
+  token        print an access token for the account, for scripts:
+               Authorization: Bearer <token> (default lifetime 3600 s, at most 86400 s)
+
+Environment:
+  KINEMA_DATA        data folder (default ./.data)
+  KINEMA_PUBLIC_URL  the server's public origin (default http://localhost:$PORT, PORT default 3000)
+`;
+
+const CliEnv = StandaloneConfig.pick({ PORT: true, KINEMA_DATA: true, KINEMA_PUBLIC_URL: true });
+
+const UsersAdd = z.object({
+  email: z.string({ error: '--email is required' }),
+  password: z.string({ error: '--password is required' }),
+  role: z.array(z.enum(ROLES, { error: `--role must be one of ${ROLES.join(', ')}` })).optional(),
+});
+
+const Token = z.object({
+  email: z.string({ error: '--email is required' }),
+  ttl: z.coerce
+    .number({ error: '--ttl must be a number of seconds' })
+    .int('--ttl must be a whole number of seconds')
+    .min(1, '--ttl must be at least 1 second')
+    .max(86_400, '--ttl must be at most 86400 seconds (one day)')
+    .default(3600),
+});
+
+/** Usage mistakes exit 2, like most command-line tools; failures of a valid command exit 1. */
+class UsageError extends Error {}
+
+function flags<S extends z.ZodType>(
+  args: string[],
+  options: Record<string, { type: 'string'; multiple?: boolean }>,
+  schema: S,
+): z.infer<S> {
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({ args, options, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const result = schema.safeParse(values);
+  if (!result.success) throw new UsageError(result.error.issues.map((issue) => issue.message).join('; '));
+  return result.data;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+/**
+ * The `kinema` command. Works before the server ever ran (it creates the keys and the account
+ * table) and while it runs (SQLite in WAL mode, and the server reads accounts on every sign-in).
+ */
+export async function runCli(argv: string[], env: Record<string, string | undefined>, io: CliIo): Promise<number> {
+  const [command, sub, ...rest] = argv;
+  if (command === undefined) {
+    io.err(HELP);
+    return 2;
+  }
+  if (command === '--help' || command === '-h' || command === 'help' || argv.includes('--help')) {
+    io.out(HELP);
+    return 0;
+  }
+
+  let accounts: AccountStore | undefined;
+  try {
+    const config = parseConfig(CliEnv, env);
+    const dataDir = config.KINEMA_DATA;
+    const publicUrl = (config.KINEMA_PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+    const openAccounts = () => {
+      mkdirSync(dataDir, { recursive: true });
+      accounts = accountStore({ file: join(dataDir, 'identity.db') });
+      return accounts;
+    };
+
+    if (command === 'users' && sub === 'add') {
+      const input = flags(
+        rest,
+        { email: { type: 'string' }, password: { type: 'string' }, role: { type: 'string', multiple: true } },
+        UsersAdd,
+      );
+      const account = await openAccounts().create({ email: input.email, password: input.password, roles: input.role });
+      io.out(`created ${account.email} (${account.roles.join(', ')}) with id ${account.id}\n`);
+      return 0;
+    }
+    if (command === 'users' && sub === 'list') {
+      flags(rest, {}, z.object({}));
+      const rows = openAccounts()
+        .list()
+        .map((account) => [
+          account.id,
+          account.email,
+          account.roles.join(','),
+          new Date(account.createdAt).toISOString(),
+        ]);
+      io.out(rows.length === 0 ? 'no accounts yet\n' : `${table([['ID', 'EMAIL', 'ROLES', 'CREATED'], ...rows])}\n`);
+      return 0;
+    }
+    if (command === 'token') {
+      const input = flags(
+        [sub, ...rest].filter((arg) => arg !== undefined),
+        { email: { type: 'string' }, ttl: { type: 'string' } },
+        Token,
+      );
+      const account = openAccounts().findByEmail(input.email);
+      if (!account) throw new AppError('not_found', `no account has the email ${input.email}`);
+      const secrets = loadIdentitySecrets(dataDir);
+      const token = await signAccountToken({
+        account,
+        issuer: `${publicUrl}/oidc`,
+        audience: `${publicUrl}/api`,
+        key: secrets.privateKey,
+        kid: secrets.kid,
+        ttlSeconds: input.ttl,
+        now: Date.now,
+      });
+      io.out(`${token}\n`);
+      return 0;
+    }
+    throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"`);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`kinema: ${error.message}\nRun "kinema --help" for usage.\n`);
+      return 2;
+    }
+    if (isAppError(error)) {
+      io.err(`kinema: ${error.message}\n`);
+      return error.code === 'invalid_input' ? 2 : 1;
+    }
+    io.err(`kinema: ${(error as Error).message ?? String(error)}\n`);
+    return 1;
+  } finally {
+    accounts?.close();
+  }
+}
