@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { z } from 'zod';
 
 /** S3-shaped object storage (S3 on AWS; the file system standalone, with HMAC-signed URLs). */
 export interface ObjectInfo {
@@ -37,3 +38,20 @@ export const MULTIPART = {
   maxPartSize: 5 * 1024 ** 3,
   maxParts: 10_000,
 } as const;
+
+/**
+ * The keys both adapters accept, so a key that works standalone works on S3 and back: 1..1024
+ * characters, '/'-separated segments of [A-Za-z0-9._-], no '.' or '..' segment. The local store
+ * maps a key to a file path, which is why the rule is stricter than S3's own.
+ */
+export const ObjectKey = z
+  .string()
+  .min(1, 'an object key may not be empty')
+  .max(1024, 'an object key may be at most 1024 characters')
+  .regex(
+    /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._-]+)*$/,
+    'an object key is "/"-separated segments of letters, digits, ".", "_" or "-"',
+  )
+  .refine((key) => key.split('/').every((segment) => segment !== '.' && segment !== '..'), {
+    message: 'an object key may not have a "." or ".." segment',
+  });
