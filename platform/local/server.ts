@@ -28,6 +28,8 @@ import type { Clock } from '../../shared/ports/clock.js';
 import { devClock } from './dev-clock.js';
 import { createDispatcher } from './dispatcher.js';
 import { createIssuer } from './identity/issuer.js';
+import { fileStore } from './file-store.js';
+import { fileStoreListener } from './file-store-http.js';
 import { loadOrCreateSecrets } from './secrets.js';
 import { sqliteTable } from './sqlite-table.js';
 import type { SqliteTable } from './sqlite-table.js';
@@ -45,6 +47,8 @@ const repoRoot = resolve(fileURLToPath(new URL('../..', import.meta.url)));
 
 /** Paths the Hono apps answer; everything else is the issuer's or the web's. */
 const API_PREFIXES = ['/api/', '/healthz', '/media/'];
+const STORE_PREFIX = '/_store/';
+const HOUR = 3600 * 1000;
 
 /**
  * The standalone composition root: the five services, the built-in OpenID issuer, the outbox
@@ -92,6 +96,10 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   });
   const verifier = jwtVerifier({ issuer: issuerUrl, audience, keys: createLocalJWKSet(issuer.jwks()), now });
 
+  // One local object store stands in for the uploads and media buckets (keys differ by prefix).
+  const objects = fileStore({ root: join(dataDir, 'objects'), publicUrl, secret: secrets.urlSigningSecret, now });
+  const storeListener = fileStoreListener(objects, { allowedOrigin: publicUrl });
+
   const deps = (name: ServiceName) => ({
     table: tables[name],
     verifier,
@@ -100,7 +108,14 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   });
   const api = serviceApp({ logger });
   api.get('/healthz', (c) => c.json({ status: 'ok' }));
-  api.route('/api/catalog', createCatalogApp(deps('catalog')));
+  api.route(
+    '/api/catalog',
+    createCatalogApp({
+      ...deps('catalog'),
+      objects,
+      limits: { maxUploadBytes: config.KINEMA_MAX_UPLOAD_BYTES, maxJsonBytes: config.KINEMA_MAX_JSON_BYTES },
+    }),
+  );
   api.route('/api/entitlement', createEntitlementApp(deps('entitlement')));
   api.route('/api/media', createMediaApp(deps('media')));
   api.route('/api/engagement', createEngagementApp(deps('engagement')));
@@ -125,7 +140,10 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   }
 
   const subscriptions = [
-    ...catalogSubscriptions().map((subscription) => ({ subscription, inbox: tables.catalog })),
+    ...catalogSubscriptions({ table: tables.catalog, clock }).map((subscription) => ({
+      subscription,
+      inbox: tables.catalog,
+    })),
     ...entitlementSubscriptions().map((subscription) => ({ subscription, inbox: tables.entitlement })),
     ...mediaSubscriptions().map((subscription) => ({ subscription, inbox: tables.media })),
     ...engagementSubscriptions().map((subscription) => ({ subscription, inbox: tables.engagement })),
@@ -139,6 +157,18 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     logger: logger.child({ part: 'dispatcher' }),
   });
   dispatcher.start();
+
+  // Housekeeping: abandoned multipart uploads (S3's lifecycle rule does this on AWS) and expired items.
+  const sweep = () => {
+    objects
+      .sweepAbandoned(24 * HOUR)
+      .then((count) => count && logger.info('swept abandoned uploads', { count }))
+      .catch((error: unknown) => logger.error('upload sweep failed', { err: error }));
+    for (const table of Object.values(tables)) table.sweepExpired();
+  };
+  const sweeper = setInterval(sweep, HOUR);
+  sweeper.unref();
+  sweep();
 
   const apiListener = getRequestListener(api.fetch);
   const web = await loadWeb({
@@ -166,6 +196,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       });
     });
     const path = req.url ?? '/';
+    if (path.startsWith(STORE_PREFIX)) return storeListener(req, res);
     if (path === '/oidc' || path.startsWith('/oidc/') || path.startsWith('/oidc?')) return issuer.listener(req, res);
     if (API_PREFIXES.some((prefix) => path.startsWith(prefix) || path === prefix.replace(/\/$/, ''))) {
       return void apiListener(req, res);
@@ -187,6 +218,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
           // Streams such as SSE would hold the server open: give them a moment, then cut them.
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
+        clearInterval(sweeper);
         await dispatcher.stop();
         await issuer.close();
         for (const table of Object.values(tables)) table.close();

@@ -86,7 +86,7 @@ describe('catalog service', () => {
     const etags: { partNumber: number; etag: string }[] = [];
     for (const part of parts) {
       const chunk = bytes.subarray((part.partNumber - 1) * partSize, part.partNumber * partSize);
-      const res = await fetch(part.url, { method: 'PUT', body: chunk });
+      const res = await fetch(part.url, { method: 'PUT', body: new Uint8Array(chunk) });
       expect(res.status).toBe(200);
       etags.push({ partNumber: part.partNumber, etag: res.headers.get('etag')! });
     }
