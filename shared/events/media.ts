@@ -24,6 +24,8 @@ export const VideoReady = defineEvent(
     durationSeconds: z.number().nonnegative(),
     renditions: z.array(Rendition),
     posterKey: z.string(),
+    /** A few stills across the video (scrubbing previews, admin page); older events have none. */
+    thumbnailKeys: z.array(z.string()).default([]),
   }),
 );
 export const VideoFailed = defineEvent('media', 'VideoFailed', z.object({ videoId: z.string(), reason: z.string() }));

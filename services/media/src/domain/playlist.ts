@@ -1,0 +1,142 @@
+/**
+ * HLS text, read and written by Kinema itself. ffmpeg 4.1 cannot write a usable master playlist and
+ * MediaConvert's omits what Apple's authoring spec asks for, so the master is ours: measured peak
+ * and average bandwidth, CODECS, RESOLUTION, FRAME-RATE and EXT-X-INDEPENDENT-SEGMENTS.
+ */
+
+export interface Variant {
+  uri: string;
+  /** Peak segment bitrate, bits per second. */
+  bandwidth: number;
+  averageBandwidth: number;
+  codecs: string;
+  width: number;
+  height: number;
+  frameRate: number;
+}
+
+export function masterPlaylist(variants: Variant[]): string {
+  const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  for (const variant of [...variants].sort((a, b) => a.bandwidth - b.bandwidth)) {
+    const attributes = [
+      `BANDWIDTH=${variant.bandwidth}`,
+      `AVERAGE-BANDWIDTH=${variant.averageBandwidth}`,
+      `CODECS="${variant.codecs}"`,
+      `RESOLUTION=${variant.width}x${variant.height}`,
+      `FRAME-RATE=${variant.frameRate.toFixed(3)}`,
+    ];
+    lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, variant.uri);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export interface MediaPlaylist {
+  version: number | undefined;
+  targetDuration: number | undefined;
+  playlistType: string | undefined;
+  /** The EXT-X-MAP URI: present for fMP4 renditions. */
+  initUri: string | undefined;
+  independentSegments: boolean;
+  ended: boolean;
+  segments: { uri: string; durationSeconds: number }[];
+}
+
+/** Reads a media playlist (one rendition), as written by ffmpeg or MediaConvert. */
+export function parseMediaPlaylist(text: string): MediaPlaylist {
+  const lines = text.split(/\r?\n/).map((line) => line.trim());
+  if (lines[0] !== '#EXTM3U') throw new Error('not an HLS playlist: the first line is not #EXTM3U');
+  const playlist: MediaPlaylist = {
+    version: undefined,
+    targetDuration: undefined,
+    playlistType: undefined,
+    initUri: undefined,
+    independentSegments: false,
+    ended: false,
+    segments: [],
+  };
+  let pendingDuration: number | undefined;
+  for (const line of lines.slice(1)) {
+    if (line === '') continue;
+    if (line.startsWith('#EXT-X-VERSION:')) playlist.version = Number(line.slice(15));
+    else if (line.startsWith('#EXT-X-TARGETDURATION:')) playlist.targetDuration = Number(line.slice(22));
+    else if (line.startsWith('#EXT-X-PLAYLIST-TYPE:')) playlist.playlistType = line.slice(21);
+    else if (line.startsWith('#EXT-X-MAP:')) playlist.initUri = /URI="([^"]+)"/.exec(line)?.[1];
+    else if (line === '#EXT-X-INDEPENDENT-SEGMENTS') playlist.independentSegments = true;
+    else if (line === '#EXT-X-ENDLIST') playlist.ended = true;
+    else if (line.startsWith('#EXTINF:')) pendingDuration = Number.parseFloat(line.slice(8));
+    else if (line.startsWith('#EXT-X-STREAM-INF')) throw new Error('a master playlist, not a media playlist');
+    else if (!line.startsWith('#')) {
+      if (pendingDuration === undefined || !Number.isFinite(pendingDuration)) {
+        throw new Error(`segment ${line} has no #EXTINF duration`);
+      }
+      playlist.segments.push({ uri: line, durationSeconds: pendingDuration });
+      pendingDuration = undefined;
+    }
+  }
+  return playlist;
+}
+
+export interface MasterEntry {
+  uri: string;
+  attributes: Record<string, string>;
+}
+
+/** Reads a master playlist's variants (used by tests and by anyone checking the output). */
+export function parseMasterPlaylist(text: string): { tags: string[]; variants: MasterEntry[] } {
+  const lines = text.split(/\r?\n/).map((line) => line.trim());
+  if (lines[0] !== '#EXTM3U') throw new Error('not an HLS playlist: the first line is not #EXTM3U');
+  const tags: string[] = [];
+  const variants: MasterEntry[] = [];
+  let pending: Record<string, string> | undefined;
+  for (const line of lines.slice(1)) {
+    if (line === '') continue;
+    if (line.startsWith('#EXT-X-STREAM-INF:')) {
+      pending = {};
+      for (const match of line.slice(18).matchAll(/([A-Z0-9-]+)=("[^"]*"|[^,]*)/g)) {
+        pending[match[1] as string] = (match[2] as string).replace(/^"|"$/g, '');
+      }
+    } else if (line.startsWith('#')) tags.push(line);
+    else if (pending) {
+      variants.push({ uri: line, attributes: pending });
+      pending = undefined;
+    }
+  }
+  return { tags, variants };
+}
+
+/**
+ * Apple's BANDWIDTH is the peak segment bitrate and AVERAGE-BANDWIDTH the whole rendition's; both
+ * come from the bytes actually written, not from the encoder's targets.
+ */
+export function measureBitrates(segments: { bytes: number; durationSeconds: number }[]): {
+  peak: number;
+  average: number;
+} {
+  let totalBits = 0;
+  let totalSeconds = 0;
+  let peak = 0;
+  for (const segment of segments) {
+    if (segment.durationSeconds <= 0) continue;
+    const bits = segment.bytes * 8;
+    totalBits += bits;
+    totalSeconds += segment.durationSeconds;
+    peak = Math.max(peak, bits / segment.durationSeconds);
+  }
+  if (totalSeconds === 0) throw new Error('a rendition without segments has no bitrate');
+  const average = Math.ceil(totalBits / totalSeconds);
+  return { peak: Math.max(Math.ceil(peak), average), average };
+}
+
+/**
+ * The RFC 6381 codec string of an fMP4 init segment: `avc1.PPCCLL` from the avcC box (profile,
+ * constraint flags, level) and `mp4a.40.2` (AAC-LC) when the init declares an audio track.
+ */
+export function codecsFromInit(init: Uint8Array): string {
+  const bytes = Buffer.from(init.buffer, init.byteOffset, init.byteLength);
+  const avcC = bytes.indexOf('avcC', 0, 'latin1');
+  if (avcC < 0 || avcC + 8 > bytes.length) throw new Error('the init segment has no H.264 (avcC) configuration');
+  const hex = (value: number) => value.toString(16).padStart(2, '0');
+  // avcC payload: configurationVersion, AVCProfileIndication, profile_compatibility, AVCLevelIndication
+  const video = `avc1.${hex(bytes[avcC + 5] as number)}${hex(bytes[avcC + 6] as number)}${hex(bytes[avcC + 7] as number)}`;
+  return bytes.indexOf('mp4a', 0, 'latin1') >= 0 ? `${video},mp4a.40.2` : video;
+}
