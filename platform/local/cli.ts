@@ -9,6 +9,7 @@ import { signAccountToken } from './identity/access-token.js';
 import { accountStore } from './identity/accounts.js';
 import type { AccountStore } from './identity/accounts.js';
 import { loadIdentitySecrets } from './identity/keys.js';
+import { identityUrls } from './identity/urls.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -102,7 +103,7 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
   try {
     const config = parseConfig(CliEnv, env);
     const dataDir = config.KINEMA_DATA;
-    const publicUrl = (config.KINEMA_PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
+    const urls = identityUrls(config.KINEMA_PUBLIC_URL ?? `http://localhost:${config.PORT}`);
     const openAccounts = () => {
       mkdirSync(dataDir, { recursive: true });
       accounts = accountStore({ file: join(dataDir, 'identity.db') });
@@ -143,8 +144,8 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       const secrets = loadIdentitySecrets(dataDir);
       const token = await signAccountToken({
         account,
-        issuer: `${publicUrl}/oidc`,
-        audience: `${publicUrl}/api`,
+        issuer: urls.issuer,
+        audience: urls.audience,
         key: secrets.privateKey,
         kid: secrets.kid,
         ttlSeconds: input.ttl,

@@ -32,7 +32,11 @@ async function listen(server: Server, port = 0): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
-async function start(dataDir: string, port = 0): Promise<Running> {
+async function start(
+  dataDir: string,
+  port = 0,
+  planOf: (userId: string) => Promise<string | undefined> = async () => 'monthly',
+): Promise<Running> {
   const server = createServer();
   const actual = await listen(server, port);
   const base = `http://127.0.0.1:${actual}`;
@@ -49,7 +53,7 @@ async function start(dataDir: string, port = 0): Promise<Running> {
       },
     ],
     now: () => Date.now(),
-    planOf: async () => 'monthly',
+    planOf,
   });
   server.on('request', (req, res) => {
     if (req.url?.startsWith('/oidc')) return issuer.listener(req, res);
@@ -391,6 +395,15 @@ describe('built-in OpenID issuer', () => {
       plan: 'monthly',
     });
     await expect(running.issuer.signAccessToken('nobody')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('says plan "none" when the plan lookup fails, rather than failing', async () => {
+    running = await start(dataDir, 0, async () => {
+      throw new Error('entitlement is down');
+    });
+    const account = await running.issuer.accounts.create({ email: 'p@example.com', password: 'password1' });
+    const principal = await verifierFor(running).verify(await running.issuer.signAccessToken(account.id));
+    expect(principal.plan).toBe('none');
   });
 
   it('ends the session with RP-initiated logout', async () => {

@@ -75,6 +75,16 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   const accounts = accountStore({ file: dbFile, now });
   const db = openIdentityDatabase(dbFile);
 
+  // The plan claim is for display only: a failing lookup must not fail a sign-in.
+  const planFor = async (accountId: string) => {
+    try {
+      return await planOf?.(accountId);
+    } catch (error) {
+      logger.warn('plan lookup failed; the token says plan "none"', { accountId, err: error });
+      return undefined;
+    }
+  };
+
   const langOf = (ctx: KoaContextWithOIDC) => pickLang(ctx.cookies.get('lang'));
 
   const configuration: Configuration = {
@@ -127,7 +137,7 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
       if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
       const account = accounts.findById(token.accountId);
       if (!account) return undefined;
-      return kinemaClaims(account, await planOf?.(account.id));
+      return kinemaClaims(account, await planFor(account.id));
     },
     formats: {
       customizers: {
@@ -235,7 +245,7 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
       if (!account) throw notFound('account');
       return signAccountToken({
         account,
-        plan: await planOf?.(account.id),
+        plan: await planFor(account.id),
         issuer,
         audience,
         key: secrets.privateKey,

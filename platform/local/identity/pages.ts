@@ -114,8 +114,8 @@ input{width:100%;font:inherit;font-size:1rem;padding:11px 12px;border-radius:8px
 input:focus{outline:2px solid #ff5a5f;outline-offset:1px;border-color:transparent}
 .hint{font-size:.8rem;color:#8c93a3;margin-top:4px}
 button{width:100%;margin-top:24px;padding:12px;font:inherit;font-weight:700;border:0;border-radius:8px;
-  background:#ff5a5f;color:#fff;cursor:pointer}
-button:hover{background:#ff7074}
+  background:#d63a40;color:#fff;cursor:pointer}
+button:hover{background:#c0343a}
 button:focus-visible{outline:2px solid #fff;outline-offset:2px}
 button.secondary{background:transparent;border:1px solid #3a4150;color:#e8eaf0;margin-top:12px}
 .alert{border:1px solid #a23b3e;background:#2a1517;color:#ffb3b5;border-radius:8px;padding:10px 12px;font-size:.92rem;margin:0 0 8px}
@@ -124,7 +124,7 @@ a{color:#ff8a8e}
 footer{margin-top:18px;text-align:center;font-size:.85rem}
 @media (max-width:420px){main{padding:24px 18px;border-radius:10px}}
 @media (prefers-color-scheme:light){body{background:#f3f4f7;color:#1b1e24}main{background:#fff;border-color:#e1e4ea;
-  box-shadow:0 10px 30px rgba(20,24,40,.08)}p.lead,.switch{color:#5b6272}input{background:#fff;color:#1b1e24;border-color:#c9ced8}
+  box-shadow:0 10px 30px rgba(20,24,40,.08)}p.lead,.switch,.hint{color:#5b6272}input{background:#fff;color:#1b1e24;border-color:#c9ced8}
   .alert{background:#fff1f1;color:#9b1c21;border-color:#f0b7b9}button.secondary{color:#1b1e24;border-color:#c9ced8}a{color:#d63a40}}
 `;
 
