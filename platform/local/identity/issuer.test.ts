@@ -256,9 +256,14 @@ describe('built-in OpenID issuer', () => {
 
   it('shows sign-up first for screen_hint=signup, in English for ui_locales=en, and creates a viewer', async () => {
     running = await start(dataDir);
+    // As the web app asks: explicit resource (and Auth0's audience, ignored here) and a nonce.
+    const nonce = oidc.randomNonce();
+    const resource = { resource: running.audience, audience: running.audience };
     const { config, verifier, state, jar, page } = await beginLogin(running, {
       screen_hint: 'signup',
       ui_locales: 'en',
+      nonce,
+      ...resource,
     });
     expect(page.html).toContain('data-testid="signup-submit"');
     expect(page.html).toContain('<html lang="en">');
@@ -303,12 +308,16 @@ describe('built-in OpenID issuer', () => {
       callback,
     );
     expect(done.url).toMatch(/\/auth\/callback\?code=/);
-    const tokens = await oidc.authorizationCodeGrant(config, new URL(done.url), {
-      pkceCodeVerifier: verifier,
-      expectedState: state,
-    });
+    const tokens = await oidc.authorizationCodeGrant(
+      config,
+      new URL(done.url),
+      { pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce },
+      resource,
+    );
     const principal = await verifierFor(running).verify(tokens.access_token);
     expect(principal).toMatchObject({ roles: ['viewer'], email: 'new@example.com' });
+    const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!, resource);
+    expect((await verifierFor(running).verify(refreshed.access_token)).email).toBe('new@example.com');
     expect(running.issuer.accounts.findByEmail('new@example.com')?.roles).toEqual(['viewer']);
   });
 
