@@ -4,6 +4,9 @@ import adapter from '@sveltejs/adapter-node';
 const config = {
   kit: {
     adapter: adapter({ out: 'build' }),
+    // The origin check on form posts is done in hooks.server.ts against KINEMA_PUBLIC_URL: Kit's own
+    // compares with the request URL, which behind a proxy (or without ORIGIN set) is not the public one.
+    csrf: { trustedOrigins: ['*'] },
     alias: {
       // The kernel: web may read shared types and constants, never services/ or platform/.
       $shared: '../shared',

@@ -1,5 +1,7 @@
-import type { Handle, HandleServerError } from '@sveltejs/kit';
+import { text } from '@sveltejs/kit';
+import type { Handle, HandleServerError, RequestEvent } from '@sveltejs/kit';
 import { DEFAULT_LANG, isLang, LANG_COOKIE } from '$lib/i18n';
+import { webConfig } from '$lib/server/config';
 import { refreshSession } from '$lib/server/oidc';
 import { clearSession, readSession, writeSession } from '$lib/server/session';
 import type { Session } from '$lib/server/session';
@@ -7,7 +9,24 @@ import type { Session } from '$lib/server/session';
 /** Renew a little early, so a token never expires between this hook and the API call. */
 const REFRESH_MARGIN_SECONDS = 60;
 
+const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+
+/**
+ * Form posts (sign-out, the language switch) are accepted only from pages of this site: the
+ * browser's Origin must be the configured public origin. SameSite=Lax already keeps the session
+ * cookie off cross-site posts; this also covers the cookie-less language switch.
+ */
+function isCrossSiteFormPost(event: RequestEvent): boolean {
+  const { method, headers } = event.request;
+  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
+  const type = (headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  if (!FORM_TYPES.includes(type)) return false;
+  return headers.get('origin') !== webConfig().KINEMA_PUBLIC_URL;
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
+  if (isCrossSiteFormPost(event)) return text('Cross-site form submissions are forbidden', { status: 403 });
+
   const requested = event.cookies.get(LANG_COOKIE);
   const lang = isLang(requested) ? requested : DEFAULT_LANG;
   event.locals.lang = lang;

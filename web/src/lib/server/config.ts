@@ -15,7 +15,7 @@ const WebConfig = z.object({
   KINEMA_OIDC_CLIENT_ID: z.string().min(1),
   KINEMA_OIDC_CLIENT_SECRET: z.string().min(1),
   /** How the web authenticates at the token endpoint; must match the client's registration. */
-  KINEMA_OIDC_CLIENT_AUTH: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_basic'),
+  KINEMA_OIDC_CLIENT_AUTH: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_post'),
   /** The API's identifier: the `resource` (and Auth0 `audience`) the access token is minted for. */
   KINEMA_OIDC_AUDIENCE: z.string().min(1),
   /** 32 random bytes, base64url: the key of the encrypted session cookie. */
