@@ -1,10 +1,13 @@
+import { AppError } from '../../../shared/errors.js';
 import { serviceApp } from '../../../shared/http/app.js';
 import { authenticate, requirePrincipal } from '../../../shared/http/auth.js';
 import type { Logger } from '../../../shared/log.js';
 import type { Clock } from '../../../shared/ports/clock.js';
+import type { CookieSigner } from '../../../shared/ports/cookie-signer.js';
 import type { Table } from '../../../shared/ports/table.js';
 import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
 import { activeRentals, planAt } from './domain/account.js';
+import { playbackHandler } from './playback.js';
 import { entitlementStore } from './store.js';
 
 export interface EntitlementDeps {
@@ -12,6 +15,14 @@ export interface EntitlementDeps {
   verifier: TokenVerifier;
   clock: Clock;
   logger?: Logger;
+  /** Playback (CloudFront signed cookies); without these the playback route answers 503. */
+  cookies?: CookieSigner;
+  /** Origin the browser fetches HLS from (standalone: the public URL; AWS: the media host). */
+  mediaOrigin?: string;
+  /** `Domain=` of the playback cookies on AWS, e.g. `kinema.app`; unset standalone. */
+  cookieDomain?: string;
+  /** Life of playback cookies; default 10 minutes. */
+  cookieTtlMs?: number;
 }
 
 export function createEntitlementApp(deps: EntitlementDeps) {
@@ -36,6 +47,22 @@ export function createEntitlementApp(deps: EntitlementDeps) {
       })),
     });
   });
+
+  const { cookies, mediaOrigin } = deps;
+  app.post(
+    '/playback/:videoId',
+    cookies && mediaOrigin
+      ? playbackHandler({
+          cookies,
+          mediaOrigin,
+          clock: deps.clock,
+          cookieDomain: deps.cookieDomain,
+          cookieTtlMs: deps.cookieTtlMs,
+        })
+      : () => {
+          throw new AppError('unavailable', 'playback is not configured on this server');
+        },
+  );
 
   return app;
 }
