@@ -139,7 +139,10 @@ export function localWorkflow(options: LocalWorkflowOptions): LocalWorkflow {
           }
         },
         (error: unknown) => {
-          const failure = error as { name?: string; message?: string };
+          // The runner wraps the state's error in an ExecutionError; the state's own is its cause.
+          const outer = error as { name?: string; message?: string; cause?: unknown };
+          const inner = outer.cause as { name?: string; message?: string } | undefined;
+          const failure = inner && typeof inner === 'object' && inner.name ? inner : outer;
           execution.status = failure.name === 'StatesTimeoutError' ? 'TIMED_OUT' : 'FAILED';
           execution.error = `${failure.name ?? 'Error'}: ${failure.message ?? String(error)}`;
           logger.warn('workflow execution failed', { workflow: name, executionId, error: execution.error });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LIMITS, assessSource, ladderFor } from './ladder.js';
-import type { SourceFacts } from './source.js';
+import type { SourceFacts, VideoTrack } from './source.js';
 
-const facts = (over: Partial<SourceFacts> & { video?: Partial<NonNullable<SourceFacts['video']>> | null } = {}) => {
+const facts = (over: Omit<Partial<SourceFacts>, 'video'> & { video?: Partial<VideoTrack> | null } = {}) => {
   const { video, ...rest } = over;
   return {
     kind: 'probed' as const,

@@ -1,0 +1,202 @@
+import { describe, expect, it } from 'vitest';
+import { mediaConvertJobSettings } from './mediaconvert-job.js';
+
+const ladder = [
+  { name: '416x234', width: 416, height: 234, videoBitrate: 145_000, maxBitrate: 217_500 },
+  { name: '1280x720', width: 1280, height: 720, videoBitrate: 3_000_000, maxBitrate: 4_500_000 },
+];
+const base = {
+  sourceUri: 's3://kinema-uploads/sources/v1/source',
+  destinationUri: 's3://kinema-media/media/videos/v1/hls/',
+  ladder,
+  hasAudio: true,
+  roleArn: 'arn:aws:iam::123456789012:role/kinema-mediaconvert',
+  userMetadata: { videoId: 'v1', run: '1' },
+};
+
+type Job = ReturnType<typeof mediaConvertJobSettings>;
+const outputs = (job: Job) => (job.Settings.OutputGroups[0] as { Outputs: Record<string, unknown>[] }).Outputs;
+
+describe('mediaConvertJobSettings', () => {
+  it('keeps the HLS ladder rules: fMP4, 6 s segments, closed 2 s GOPs, capped QVBR, AAC 48 kHz stereo', () => {
+    const job = mediaConvertJobSettings(base);
+    const video = outputs(job)[1] as {
+      VideoDescription: { CodecSettings: { H264Settings: Record<string, unknown> } };
+      ContainerSettings: { Container: string };
+    };
+    expect(video.ContainerSettings.Container).toBe('CMFC');
+    expect(video.VideoDescription.CodecSettings.H264Settings).toMatchObject({
+      CodecProfile: 'HIGH',
+      RateControlMode: 'QVBR',
+      MaxBitrate: 4_500_000,
+      GopSize: 2,
+      GopSizeUnits: 'SECONDS',
+      GopClosedCadence: 1,
+      SceneChangeDetect: 'DISABLED',
+    });
+    for (const rung of ladder) {
+      expect(rung.maxBitrate).toBeLessThanOrEqual(rung.videoBitrate * 2);
+    }
+  });
+
+  it('has no audio output for a silent source', () => {
+    const job = mediaConvertJobSettings({ ...base, hasAudio: false });
+    expect(outputs(job)).toHaveLength(2);
+    expect(JSON.stringify(job)).not.toContain('AudioSelectors');
+  });
+
+  it('matches the reviewed job (snapshot)', () => {
+    expect(
+      mediaConvertJobSettings({ ...base, ladder: ladder.slice(0, 1), stillsUri: 's3://kinema-media/media/videos/v1/' }),
+    ).toMatchInlineSnapshot(`
+        {
+          "Role": "arn:aws:iam::123456789012:role/kinema-mediaconvert",
+          "Settings": {
+            "Inputs": [
+              {
+                "AudioSelectors": {
+                  "Audio Selector 1": {
+                    "DefaultSelection": "DEFAULT",
+                  },
+                },
+                "FileInput": "s3://kinema-uploads/sources/v1/source",
+                "TimecodeSource": "ZEROBASED",
+                "VideoSelector": {
+                  "Rotate": "AUTO",
+                },
+              },
+            ],
+            "OutputGroups": [
+              {
+                "Name": "HLS",
+                "OutputGroupSettings": {
+                  "HlsGroupSettings": {
+                    "ClientCache": "ENABLED",
+                    "CodecSpecification": "RFC_6381",
+                    "Destination": "s3://kinema-media/media/videos/v1/hls/index",
+                    "DirectoryStructure": "SINGLE_DIRECTORY",
+                    "ManifestCompression": "NONE",
+                    "ManifestDurationFormat": "FLOATING_POINT",
+                    "MinSegmentLength": 0,
+                    "OutputSelection": "MANIFESTS_AND_SEGMENTS",
+                    "ProgramDateTime": "EXCLUDE",
+                    "SegmentControl": "SEGMENTED_FILES",
+                    "SegmentLength": 6,
+                    "SegmentLengthControl": "GOP_MULTIPLE",
+                    "StreamInfResolution": "INCLUDE",
+                    "TimedMetadataId3Frame": "NONE",
+                  },
+                  "Type": "HLS_GROUP_SETTINGS",
+                },
+                "Outputs": [
+                  {
+                    "ContainerSettings": {
+                      "CmfcSettings": {
+                        "AudioRenditionSets": "program_audio",
+                      },
+                      "Container": "CMFC",
+                    },
+                    "NameModifier": "_416x234",
+                    "VideoDescription": {
+                      "CodecSettings": {
+                        "Codec": "H_264",
+                        "H264Settings": {
+                          "AdaptiveQuantization": "AUTO",
+                          "CodecLevel": "AUTO",
+                          "CodecProfile": "HIGH",
+                          "FramerateControl": "SPECIFIED",
+                          "FramerateConversionAlgorithm": "DUPLICATE_DROP",
+                          "FramerateDenominator": 1,
+                          "FramerateNumerator": 30,
+                          "GopClosedCadence": 1,
+                          "GopSize": 2,
+                          "GopSizeUnits": "SECONDS",
+                          "HrdBufferSize": 290000,
+                          "MaxBitrate": 217500,
+                          "MinIInterval": 0,
+                          "NumberBFramesBetweenReferenceFrames": 2,
+                          "ParControl": "SPECIFIED",
+                          "ParDenominator": 1,
+                          "ParNumerator": 1,
+                          "QualityTuningLevel": "MULTI_PASS_HQ",
+                          "QvbrSettings": {
+                            "QvbrQualityLevel": 7,
+                          },
+                          "RateControlMode": "QVBR",
+                          "SceneChangeDetect": "DISABLED",
+                        },
+                      },
+                      "Height": 234,
+                      "ScalingBehavior": "DEFAULT",
+                      "Sharpness": 50,
+                      "Width": 416,
+                    },
+                  },
+                  {
+                    "AudioDescriptions": [
+                      {
+                        "AudioSourceName": "Audio Selector 1",
+                        "CodecSettings": {
+                          "AacSettings": {
+                            "Bitrate": 128000,
+                            "CodecProfile": "LC",
+                            "CodingMode": "CODING_MODE_2_0",
+                            "RateControlMode": "CBR",
+                            "SampleRate": 48000,
+                          },
+                          "Codec": "AAC",
+                        },
+                      },
+                    ],
+                    "ContainerSettings": {
+                      "CmfcSettings": {
+                        "AudioGroupId": "program_audio",
+                        "AudioTrackType": "ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT",
+                      },
+                      "Container": "CMFC",
+                    },
+                    "NameModifier": "_audio",
+                  },
+                ],
+              },
+              {
+                "Name": "Poster",
+                "OutputGroupSettings": {
+                  "FileGroupSettings": {
+                    "Destination": "s3://kinema-media/media/videos/v1/poster",
+                  },
+                  "Type": "FILE_GROUP_SETTINGS",
+                },
+                "Outputs": [
+                  {
+                    "ContainerSettings": {
+                      "Container": "RAW",
+                    },
+                    "VideoDescription": {
+                      "CodecSettings": {
+                        "Codec": "FRAME_CAPTURE",
+                        "FrameCaptureSettings": {
+                          "FramerateDenominator": 10,
+                          "FramerateNumerator": 1,
+                          "MaxCaptures": 1,
+                          "Quality": 80,
+                        },
+                      },
+                    },
+                  },
+                ],
+              },
+            ],
+            "TimecodeConfig": {
+              "Source": "ZEROBASED",
+            },
+          },
+          "StatusUpdateInterval": "SECONDS_10",
+          "UserMetadata": {
+            "run": "1",
+            "videoId": "v1",
+          },
+        }
+      `);
+  });
+});
