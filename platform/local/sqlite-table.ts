@@ -104,6 +104,8 @@ export function sqliteTable(options: { file: string; now?: () => number }): Sqli
   const sweepOutbox = db.prepare<[number]>('DELETE FROM outbox WHERE relayed = 1 AND created_at < ?');
 
   const listeners = new Set<() => void>();
+  // Query shapes are few (index × sort condition × direction × cursor), so their statements are kept.
+  const queries = new Map<string, Database.Statement<(string | number)[], { body: string }>>();
 
   function load(key: Key): Item | undefined {
     const row = selectItem.get(key.pk, key.sk);
@@ -268,12 +270,14 @@ export function sqliteTable(options: { file: string; now?: () => number }): Sqli
       where.push(`(${order.join(', ')}) ${after} (${values.map(() => '?').join(', ')})`);
       params.push(...(values as string[]));
     }
-    const rows = db
-      .prepare<(string | number)[], { body: string }>(
-        `SELECT body FROM items WHERE ${where.join(' AND ')}
-         ORDER BY ${order.map((column) => `${column} ${direction}`).join(', ')} LIMIT ?`,
-      )
-      .all(...params, q.limit + 1);
+    const sql = `SELECT body FROM items WHERE ${where.join(' AND ')}
+         ORDER BY ${order.map((column) => `${column} ${direction}`).join(', ')} LIMIT ?`;
+    let statement = queries.get(sql);
+    if (!statement) {
+      statement = db.prepare<(string | number)[], { body: string }>(sql);
+      queries.set(sql, statement);
+    }
+    const rows = statement.all(...params, q.limit + 1);
     const items = rows.slice(0, q.limit).map((row) => JSON.parse(row.body) as Item);
     const last = items[items.length - 1];
     if (rows.length <= q.limit || !last) return { items };
