@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { parseStackConfig } from './config.js';
 import { readStackFile } from './test-support.js';
@@ -55,5 +56,44 @@ describe('the config schema', () => {
   it('lets a standby be switched on at failover', () => {
     const singapore = stackFile('Pulumi.prod-singapore.yaml');
     expect(parseStackConfig({ ...singapore, 'kinema:relayActive': 'true' }).relayActive).toBe(true);
+  });
+});
+
+describe('the CloudFront public key', () => {
+  const valid = stackFile('Pulumi.prod-tokyo.yaml');
+  const { publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+
+  it('is optional in the stack file; the CDN asks for it when it is missing', () => {
+    expect(parseStackConfig(valid).cloudFrontPublicKey).toBeUndefined();
+  });
+
+  it('accepts the PEM text or its one-line base64, and keeps the PEM', () => {
+    const base64 = Buffer.from(publicKey).toString('base64');
+    for (const given of [publicKey, base64]) {
+      const config = parseStackConfig({ ...valid, 'kinema:cloudFrontPublicKey': given });
+      expect(config.cloudFrontPublicKey).toBe(`${publicKey.trim()}\n`);
+    }
+  });
+
+  it('rejects anything that is not an RSA public key (a private key above all)', () => {
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' });
+    for (const given of ['hello', Buffer.from('garbage').toString('base64'), privateKey, String(ec)]) {
+      expect(() => parseStackConfig({ ...valid, 'kinema:cloudFrontPublicKey': given })).toThrow(/cloudFrontPublicKey/);
+    }
+  });
+
+  it('derives the site origin and leaves bucket replication to the primary', () => {
+    expect(parseStackConfig(valid)).toMatchObject({ siteOrigin: 'https://kinema.app', bucketReplication: true });
+    expect(parseStackConfig({ ...valid, 'kinema:bucketReplication': 'false' }).bucketReplication).toBe(false);
+    expect(parseStackConfig(stackFile('Pulumi.prod-singapore.yaml')).bucketReplication).toBe(false);
   });
 });

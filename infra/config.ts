@@ -1,4 +1,5 @@
 import * as pulumi from '@pulumi/pulumi';
+import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
 import { parseConfig } from '../shared/config.js';
 
@@ -7,6 +8,23 @@ const Hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-
 const Flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 /** The retention periods CloudWatch Logs accepts (a subset: longer ones are not worth paying for). */
 const RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365] as const;
+
+/**
+ * A CloudFront public key in PEM, given either as the PEM text or as its base64 (one line, so it
+ * fits the flat stack files: `pulumi config set kinema:cloudFrontPublicKey "$(base64 -w0 public.pem)"`).
+ * Normalised to the PEM text with a trailing newline, as CloudFront stores it.
+ */
+const PublicKeyPem = z
+  .string()
+  .transform((value) => (value.includes('-----BEGIN') ? value : Buffer.from(value, 'base64').toString('utf8')))
+  .transform((pem) => `${pem.trim()}\n`)
+  .refine((pem) => {
+    try {
+      return createPublicKey(pem).asymmetricKeyType === 'rsa' && pem.startsWith('-----BEGIN PUBLIC KEY-----');
+    } catch {
+      return false;
+    }
+  }, 'an RSA public key in PEM (SubjectPublicKeyInfo), or its base64');
 
 /**
  * The stack configuration, keyed exactly as in `Pulumi.<stack>.yaml`, so the stack files and the
@@ -30,6 +48,23 @@ export const StackConfigSchema = z
       .default(30),
     /** Whether this region's outbox relay publishes; off on the standby until failover. */
     'kinema:relayActive': Flag.optional(),
+    /**
+     * The public half of the key pair that signs playback cookies (its private half is the secret
+     * `kinema/cloudfront-private-key`). Required to deploy the media CDN; see infra/cdn.ts.
+     */
+    'kinema:cloudFrontPublicKey': PublicKeyPem.optional(),
+    /** Largest upload an admin may declare, in bytes (default 50 GiB, the catalog's default). */
+    'kinema:maxUploadBytes': z.coerce
+      .number()
+      .int()
+      .positive()
+      .default(50 * 1024 ** 3),
+    /**
+     * Whether the primary replicates its buckets to the peer's. On the very first deployment the
+     * peer's buckets do not exist yet and S3 refuses a replication rule to a missing bucket, so it
+     * starts `false`, the secondary is deployed, then it is set `true` (README: bootstrap).
+     */
+    'kinema:bucketReplication': Flag.optional(),
     'auth0:domain': Hostname,
   })
   .refine((raw) => raw['aws:region'] !== raw['kinema:peerRegion'], {
@@ -44,6 +79,12 @@ export const StackConfigSchema = z
     alarmEmail: raw['kinema:alarmEmail'],
     logRetentionDays: raw['kinema:logRetentionDays'],
     relayActive: raw['kinema:relayActive'] ?? raw['kinema:role'] === 'primary',
+    cloudFrontPublicKey: raw['kinema:cloudFrontPublicKey'],
+    maxUploadBytes: raw['kinema:maxUploadBytes'],
+    /** Only the primary writes; a standby replicates nothing until it is promoted. */
+    bucketReplication: raw['kinema:role'] === 'primary' && (raw['kinema:bucketReplication'] ?? true),
+    /** The site's origin: the only one allowed by CORS on the buckets and the media CDN. */
+    siteOrigin: `https://${raw['kinema:domain']}`,
     auth0Domain: raw['auth0:domain'],
     /** The issuer Auth0 writes in its tokens: the tenant URL with a trailing slash. */
     authIssuer: `https://${raw['auth0:domain']}/`,

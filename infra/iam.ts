@@ -1,5 +1,21 @@
 import * as pulumi from '@pulumi/pulumi';
 
+/**
+ * The actions CloudWatch Logs' vended-log delivery (Step Functions logging) authorises on
+ * `Resource: "*"` only: AWS documents no resource-level permission for them. They are the one
+ * exception to "never `*`", and the tests allow it for exactly these actions.
+ */
+export const LOG_DELIVERY_ACTIONS = [
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+] as const;
+
 /** An allow statement; every Action and Resource is named, never `*` (the tests hold that). */
 export interface Grant {
   Action: string[];

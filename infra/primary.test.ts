@@ -1,8 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bucketChecks } from './buckets.checks.js';
+import { cdnChecks } from './cdn.checks.js';
+import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import { catalogEvents, entitlementEvents } from '../shared/events/index.js';
 import type { Subscription } from '../shared/ports/bus.js';
 import {
   asList,
+  deployableConfig,
   leastPrivilegeViolations,
   mockProgram,
   readStackFile,
@@ -13,7 +17,9 @@ import {
 
 // The real Tokyo stack file drives the mocks, so what is asserted is what `pulumi up` would get.
 const tokyo = readStackFile(new URL('../Pulumi.prod-tokyo.yaml', import.meta.url).pathname);
-const program: MockedProgram = mockProgram(tokyo, 'prod-tokyo');
+const config = deployableConfig(tokyo);
+const program: MockedProgram = mockProgram(config, 'prod-tokyo');
+const publicKeyPem = `${Buffer.from(config['kinema:cloudFrontPublicKey']!, 'base64').toString('utf8').trim()}\n`;
 
 const SERVICES = ['catalog', 'entitlement', 'media', 'engagement', 'notification'];
 let index: typeof import('./index.js');
@@ -108,11 +114,29 @@ describe('primary stack: IAM is least privilege', () => {
   });
 
   it('roles trust only the service that runs them', () => {
+    const runner = (name: string) =>
+      name.endsWith('-outbox-role')
+        ? 'pipes.amazonaws.com'
+        : ({
+            'replication-role': 's3.amazonaws.com',
+            'mediaconvert-role': 'mediaconvert.amazonaws.com',
+            'media-pipeline-role': 'states.amazonaws.com',
+          }[name] ?? 'lambda.amazonaws.com');
     for (const role of program.ofType('aws:iam/role:Role')) {
-      const [trust] = statementsOf(role.inputs.assumeRolePolicy);
-      const expected = role.name.endsWith('-outbox-role') ? 'pipes.amazonaws.com' : 'lambda.amazonaws.com';
-      expect(trust?.Principal).toEqual({ Service: expected });
+      const statements = statementsOf(role.inputs.assumeRolePolicy);
+      expect(statements, role.name).toHaveLength(1);
+      expect(statements[0]?.Principal, role.name).toEqual({ Service: runner(role.name) });
     }
+  });
+
+  it('allows Resource "*" only for the log-delivery actions, and only to the state machine', () => {
+    expect(
+      leastPrivilegeViolations({ Effect: 'Allow', Action: ['logs:CreateLogDelivery', 's3:GetObject'], Resource: '*' }),
+    ).toEqual(['Resource "*"']);
+    const starred = policies().filter((policy) =>
+      statementsOf(policy.inputs.policy).some((statement) => asList(statement.Resource).includes('*')),
+    );
+    expect(starred.map((policy) => policy.name)).toEqual(['media-pipeline-policy']);
   });
 });
 
@@ -123,6 +147,7 @@ describe('primary stack: service functions and the HTTP API', () => {
       expect(inputs.runtime).toBe('nodejs22.x');
       expect(inputs.architectures).toEqual(['arm64']);
       expect((inputs.environment as { variables: Record<string, string> }).variables).toMatchObject({
+        SERVICE_NAME: service,
         TABLE_NAME: `kinema-${service}`,
         BUS_NAME: 'kinema',
         AUTH_ISSUER: 'https://kinema.jp.auth0.com/',
@@ -160,7 +185,7 @@ describe('primary stack: bus rules come from the event catalog', () => {
   beforeAll(async () => {
     const { subscriptionRules } = await import('./services.js');
     const { aws } = await import('./test-aws.js');
-    const media = aws.lambda.Function.get('media-fn-ref', 'kinema-media');
+    const media = aws.lambda.Function.get('media-events-fn-ref', 'kinema-media-events');
     const fake: Subscription[] = [
       { name: 'media.start-pipeline', event: catalogEvents.VideoUploaded, handle: async () => {} },
       { name: 'media.forget-refunded', event: entitlementEvents.RentalRefunded, handle: async () => {} },
@@ -182,12 +207,33 @@ describe('primary stack: bus rules come from the event catalog', () => {
       'detail-type': ['RentalRefunded'],
     });
     const target = program.named('aws:cloudwatch/eventTarget:EventTarget', 'rule-media-start-pipeline-target');
-    expect(target.inputs.arn).toBe('arn:aws:lambda:ap-northeast-1:123456789012:function:kinema-media');
+    expect(target.inputs.arn).toBe('arn:aws:lambda:ap-northeast-1:123456789012:function:kinema-media-events');
     const invoke = program.named('aws:lambda/permission:Permission', 'rule-media-start-pipeline-invoke');
     expect(invoke.inputs).toMatchObject({
       principal: 'events.amazonaws.com',
       sourceArn: expect.stringContaining('rule/'),
     });
+  });
+
+  it("delivers events to each service's event function (index.onEvent), never to its HTTP function", async () => {
+    const { SUBSCRIPTIONS } = await import('./services.js');
+    const arnOf = (name: string) => `arn:aws:lambda:ap-northeast-1:123456789012:function:${name}`;
+    for (const service of SERVICES) {
+      const consumed = SUBSCRIPTIONS[service as keyof typeof SUBSCRIPTIONS]();
+      const events = program.ofType('aws:lambda/function:Function').find((fn) => fn.name === `${service}-events-fn`);
+      if (consumed.length === 0) {
+        expect(events, service).toBeUndefined();
+        continue;
+      }
+      expect(events?.inputs).toMatchObject({ handler: 'index.onEvent', name: `kinema-${service}-events` });
+      for (const { name } of consumed) {
+        const rule = name.replace(/[^A-Za-z0-9_-]/g, '-');
+        const targets = program.ofType('aws:cloudwatch/eventTarget:EventTarget');
+        const target = targets.find((found) => found.name === `rule-${rule}-target`);
+        expect(target?.inputs.arn, name).toBe(arnOf(`kinema-${service}-events`));
+      }
+    }
+    expect(program.named('aws:lambda/function:Function', 'media-fn').inputs.handler).toBe('index.handler');
   });
 
   it('refuses two subscriptions of one name, since the name names the rule and the inbox', async () => {
@@ -196,7 +242,9 @@ describe('primary stack: bus rules come from the event catalog', () => {
     const twice = (): Subscription[] => [{ name: 'x.same', event: catalogEvents.VideoDeleted, handle: async () => {} }];
     const none = (): Subscription[] => [];
     const subscriptions = { catalog: twice, entitlement: twice, media: none, engagement: none, notification: none };
-    expect(() => deployServices(parseStackConfig(tokyo), {} as never, subscriptions)).toThrow(/x\.same is used twice/);
+    expect(() => deployServices(parseStackConfig(tokyo), {} as never, {}, subscriptions)).toThrow(
+      /x\.same is used twice/,
+    );
   });
 
   it('every rule pattern is exactly one catalog event, nothing broader', async () => {
@@ -328,3 +376,8 @@ describe('primary stack: the Auth0 tenant', () => {
     expect(binding.inputs).toMatchObject({ trigger: 'post-login', actions: [{ id: 'post-login-id' }] });
   });
 });
+
+const stack = { region: 'ap-northeast-1', peerRegion: 'ap-southeast-1', role: 'primary' } as const;
+bucketChecks(() => program, stack);
+cdnChecks(() => program, stack, publicKeyPem);
+mediaPipelineChecks(() => program, stack);

@@ -1,6 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { bucketChecks } from './buckets.checks.js';
+import { cdnChecks } from './cdn.checks.js';
+import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import {
   asList,
+  deployableConfig,
   leastPrivilegeViolations,
   mockProgram,
   readStackFile,
@@ -11,7 +15,9 @@ import {
 
 // The real Singapore stack file drives the mocks.
 const singapore = readStackFile(new URL('../Pulumi.prod-singapore.yaml', import.meta.url).pathname);
-const program: MockedProgram = mockProgram(singapore, 'prod-singapore');
+const config = deployableConfig(singapore);
+const program: MockedProgram = mockProgram(config, 'prod-singapore');
+const publicKeyPem = `${Buffer.from(config['kinema:cloudFrontPublicKey']!, 'base64').toString('utf8').trim()}\n`;
 
 const SERVICES = ['catalog', 'entitlement', 'media', 'engagement', 'notification'];
 let index: typeof import('./index.js');
@@ -71,3 +77,8 @@ describe('secondary stack (Singapore)', () => {
     });
   });
 });
+
+const stack = { region: 'ap-southeast-1', peerRegion: 'ap-northeast-1', role: 'secondary' } as const;
+bucketChecks(() => program, stack);
+cdnChecks(() => program, stack, publicKeyPem);
+mediaPipelineChecks(() => program, stack);

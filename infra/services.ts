@@ -1,6 +1,5 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { fileURLToPath } from 'node:url';
 import { catalogSubscriptions } from '../services/catalog/src/subscribers.js';
 import { engagementSubscriptions } from '../services/engagement/src/subscribers.js';
 import { entitlementSubscriptions } from '../services/entitlement/src/subscribers.js';
@@ -10,7 +9,8 @@ import type { Subscription } from '../shared/ports/bus.js';
 import { httpApi } from './api.js';
 import { bus, ruleFor } from './bus.js';
 import type { StackConfig } from './config.js';
-import { policyDocument, serviceAssumeRole } from './iam.js';
+import { policyDocument, serviceAssumeRole, type Grant } from './iam.js';
+import { bundlePath, functionLogGroup, HANDLERS, nodeFunction } from './lambda.js';
 import { INDEX_NAMES, SERVICE_NAMES, type DeployedService, type ServiceTable } from './tables.js';
 
 /** Each service's consumed events, the same lists its Lambda dispatches on. */
@@ -22,13 +22,17 @@ export const SUBSCRIPTIONS: Record<DeployedService, () => Subscription[]> = {
   notification: notificationSubscriptions,
 };
 
+/** Kept here too: callers found the bundle's location in this module first. */
+export { bundlePath };
+
 /**
- * Where a service's Lambda bundle lands: `services/<name>/src/lambda.ts` bundled to
- * `dist/lambda/<name>/index.mjs` exporting `handler`. The bundling step is not written yet; until
- * it is, `pulumi up` fails on the missing folder, never deploys a stale one.
+ * What a service adds to the common wiring: its own environment (bucket names, ARNs) and grants
+ * (objects, a state machine, a secret), each as narrow as the service's use.
  */
-export const bundlePath = (service: DeployedService) =>
-  fileURLToPath(new URL(`../dist/lambda/${service}`, import.meta.url));
+export interface ServiceExtras {
+  environment?: Record<string, pulumi.Input<string>>;
+  grants?: Grant[];
+}
 
 /** Item-level actions the Table port uses (transactions are authorised per item action). */
 const ITEM_ACTIONS = [
@@ -41,53 +45,87 @@ const ITEM_ACTIONS = [
   'dynamodb:BatchWriteItem',
 ];
 
-/** One service's Lambda: its role, log group, function and `/api/<service>/{proxy+}` route. */
-export function serviceFunction(service: DeployedService, table: ServiceTable, config: StackConfig) {
+/**
+ * What every service Lambda reads at cold start (platform/aws/service-deps.ts `LambdaEnv`): which
+ * service it is, its table, the bus, and the Auth0 issuer/audience its tokens are checked against.
+ */
+export function serviceEnvironment(service: DeployedService, table: ServiceTable, config: StackConfig) {
+  return {
+    SERVICE_NAME: service,
+    TABLE_NAME: table.name,
+    BUS_NAME: bus.name,
+    AUTH_ISSUER: config.authIssuer,
+    AUTH_AUDIENCE: config.authAudience,
+  } satisfies Record<string, pulumi.Input<string>>;
+}
+
+/** The Table port's grants on one table and its indexes. */
+export function tableGrants(table: ServiceTable): Grant[] {
+  const indexArns = INDEX_NAMES.map((index) => pulumi.interpolate`${table.arn}/index/${index}`);
+  return [
+    { Action: ITEM_ACTIONS, Resource: [table.arn] },
+    { Action: ['dynamodb:Query'], Resource: [table.arn, ...indexArns] },
+  ];
+}
+
+/**
+ * One service's Lambdas, sharing a role: the HTTP function (`index.handler`) behind
+ * `/api/<service>/{proxy+}`, and, when the service consumes events, the event function
+ * (`index.onEvent`) its bus rules target. One function has one handler, so the two are separate.
+ */
+export function serviceFunction(
+  service: DeployedService,
+  table: ServiceTable,
+  config: StackConfig,
+  extras: ServiceExtras = {},
+  consumesEvents = true,
+) {
   const functionName = `kinema-${service}`;
-  const logGroup = new aws.cloudwatch.LogGroup(`${service}-logs`, {
-    name: `/aws/lambda/${functionName}`,
-    retentionInDays: config.logRetentionDays,
-  });
+  const eventsFunctionName = `kinema-${service}-events`;
+  const logGroup = functionLogGroup(`${service}-logs`, functionName, config);
+  const eventsLogGroup = consumesEvents
+    ? functionLogGroup(`${service}-events-logs`, eventsFunctionName, config)
+    : undefined;
   const role = new aws.iam.Role(`${service}-fn-role`, {
     name: `kinema-${config.region}-${service}`,
     assumeRolePolicy: serviceAssumeRole('lambda.amazonaws.com'),
   });
-  const indexArns = INDEX_NAMES.map((index) => pulumi.interpolate`${table.arn}/index/${index}`);
+  const logStreams = [logGroup, ...(eventsLogGroup ? [eventsLogGroup] : [])].map(
+    (group) => pulumi.interpolate`${group.arn}:*`,
+  );
   const policy = new aws.iam.RolePolicy(`${service}-fn-policy`, {
     role: role.id,
     policy: policyDocument([
-      { Action: ITEM_ACTIONS, Resource: [table.arn] },
-      { Action: ['dynamodb:Query'], Resource: [table.arn, ...indexArns] },
+      ...tableGrants(table),
       { Action: ['events:PutEvents'], Resource: [bus.arn] },
-      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${logGroup.arn}:*`] },
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logStreams },
+      ...(extras.grants ?? []),
     ]),
   });
-  const fn = new aws.lambda.Function(
-    `${service}-fn`,
-    {
-      name: functionName,
-      runtime: aws.lambda.Runtime.NodeJS22dX,
-      architectures: ['arm64'],
-      handler: 'index.handler',
-      code: new pulumi.asset.FileArchive(bundlePath(service)),
-      role: role.arn,
-      memorySize: 1024,
-      // Below the HTTP API's 30 s integration limit, so the caller gets the function's own error.
-      timeout: 28,
-      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name },
-      environment: {
-        variables: {
-          TABLE_NAME: table.name,
-          BUS_NAME: bus.name,
-          AUTH_ISSUER: config.authIssuer,
-          AUTH_AUDIENCE: config.authAudience,
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-      },
-      tags: { service },
-    },
-    { dependsOn: [policy, logGroup] },
-  );
+  const environment = { ...serviceEnvironment(service, table, config), ...extras.environment };
+  const fn = nodeFunction(`${service}-fn`, {
+    functionName,
+    service,
+    handler: HANDLERS.http,
+    role,
+    logGroup,
+    environment,
+    // Below the HTTP API's 30 s integration limit, so the caller gets the function's own error.
+    timeout: 28,
+    dependsOn: [policy],
+  });
+  const eventsFn = eventsLogGroup
+    ? nodeFunction(`${service}-events-fn`, {
+        functionName: eventsFunctionName,
+        service,
+        handler: HANDLERS.events,
+        role,
+        logGroup: eventsLogGroup,
+        environment,
+        timeout: 60,
+        dependsOn: [policy],
+      })
+    : undefined;
   const integration = new aws.apigatewayv2.Integration(`${service}-integration`, {
     apiId: httpApi.id,
     integrationType: 'AWS_PROXY',
@@ -105,7 +143,7 @@ export function serviceFunction(service: DeployedService, table: ServiceTable, c
     principal: 'apigateway.amazonaws.com',
     sourceArn: pulumi.interpolate`${httpApi.executionArn}/*/*/api/${service}/*`,
   });
-  return { fn, role, policy, logGroup, integration, route, invoke };
+  return { fn, eventsFn, role, policy, logGroup, eventsLogGroup, integration, route, invoke };
 }
 
 /** Turns a service's subscription list into bus rules targeting its Lambda, one rule each. */
@@ -113,10 +151,11 @@ export function subscriptionRules(target: aws.lambda.Function, subscriptions: re
   return subscriptions.map((subscription) => ruleFor(subscription.name, subscription.event, target));
 }
 
-/** Every service's function and rules; subscription names must be unique, since they name rules. */
+/** Every service's functions and rules; subscription names must be unique, since they name rules. */
 export function deployServices(
   config: StackConfig,
   tables: Record<DeployedService, ServiceTable>,
+  extras: Partial<Record<DeployedService, ServiceExtras>> = {},
   subscriptions: Record<DeployedService, () => readonly Subscription[]> = SUBSCRIPTIONS,
 ) {
   const seen = new Set<string>();
@@ -127,8 +166,9 @@ export function deployServices(
     }
   }
   const entries = SERVICE_NAMES.map((service) => {
-    const deployed = serviceFunction(service, tables[service], config);
-    const rules = subscriptionRules(deployed.fn, subscriptions[service]());
+    const consumed = subscriptions[service]();
+    const deployed = serviceFunction(service, tables[service], config, extras[service], consumed.length > 0);
+    const rules = deployed.eventsFn ? subscriptionRules(deployed.eventsFn, consumed) : [];
     return [service, { ...deployed, rules }] as const;
   });
   return Object.fromEntries(entries) as Record<

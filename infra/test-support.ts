@@ -1,5 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { LOG_DELIVERY_ACTIONS } from './iam.js';
 
 /** One resource the program registered, with its inputs as the engine would receive them. */
 export interface Recorded {
@@ -40,6 +42,19 @@ export function readStackFile(path: string): Record<string, string> {
   return values;
 }
 
+/**
+ * The stack file's config plus what an operator sets with `pulumi config set` before deploying
+ * (a fresh CloudFront public key: its value is per deployment, never committed).
+ */
+export function deployableConfig(stackFile: Record<string, string>): Record<string, string> {
+  const { publicKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+  });
+  return { ...stackFile, 'kinema:cloudFrontPublicKey': Buffer.from(publicKey).toString('base64') };
+}
+
 /** Fake ARNs and ids shaped like AWS's, so policies and routes can be checked by value. */
 function stateFor(type: string, name: string, inputs: Record<string, unknown>, region: string, id?: string) {
   // A resource read with `.get(name, id)` is known by its id (a Lambda's id is its name).
@@ -72,6 +87,23 @@ function stateFor(type: string, name: string, inputs: Record<string, unknown>, r
         apiEndpoint: `https://abc123.execute-api.${region}.amazonaws.com`,
         executionArn: arn('execute-api', 'abc123'),
       };
+    case 'aws:s3/bucket:Bucket': {
+      const bucket = String(inputs.bucket ?? given);
+      return {
+        bucket,
+        arn: `arn:aws:s3:::${bucket}`,
+        bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+      };
+    }
+    case 'aws:cloudfront/distribution:Distribution':
+      return {
+        arn: `arn:aws:cloudfront::${ACCOUNT}:distribution/E${name.toUpperCase()}`,
+        domainName: `d-${name}.cloudfront.net`,
+      };
+    case 'aws:sfn/stateMachine:StateMachine':
+      return { arn: arn('states', `stateMachine:${given}`) };
+    case 'aws:secretsmanager/secret:Secret':
+      return { arn: arn('secretsmanager', `secret:${given}-AbCdEf`) };
     case 'auth0:index/client:Client':
       return { clientId: `client-${name}` };
     default:
@@ -101,6 +133,13 @@ export function mockProgram(config: Record<string, string>, stack: string): Mock
           const name = String(args.inputs.name);
           const tableArn = `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${name}`;
           return { ...args.inputs, arn: tableArn, streamArn: `${tableArn}/stream/2025-01-01T00:00:00.000` };
+        }
+        if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') {
+          return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: 'deployer', id: ACCOUNT };
+        }
+        if (args.token === 'aws:secretsmanager/getSecret:getSecret') {
+          const name = String(args.inputs.name);
+          return { ...args.inputs, arn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${name}-AbCdEf` };
         }
         return args.inputs;
       },
@@ -150,14 +189,20 @@ export function statementsOf(policy: unknown): Statement[] {
 
 const list = (value: string | string[] | undefined) => (value === undefined ? [] : ([] as string[]).concat(value));
 
-/** What breaks least privilege in a statement: a wildcard action or `Resource: "*"`. */
+/**
+ * What breaks least privilege in a statement: a wildcard action or `Resource: "*"` (except for
+ * the log-delivery actions AWS authorises on `*` only, alone in their statement).
+ */
 export function leastPrivilegeViolations(statement: Statement): string[] {
   const problems: string[] = [];
-  for (const action of list(statement.Action)) {
+  const actions = list(statement.Action);
+  for (const action of actions) {
     if (action.includes('*')) problems.push(`wildcard action ${action}`);
   }
+  const resourceless = new Set<string>(LOG_DELIVERY_ACTIONS);
+  const exempt = actions.length > 0 && actions.every((action) => resourceless.has(action));
   for (const resource of list(statement.Resource)) {
-    if (resource === '*') problems.push('Resource "*"');
+    if (resource === '*' && !exempt) problems.push('Resource "*"');
   }
   return problems;
 }

@@ -1,0 +1,64 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { fileURLToPath } from 'node:url';
+import type { StackConfig } from './config.js';
+import type { DeployedService } from './tables.js';
+
+/**
+ * Where a service's Lambda bundle lands: `npm run build:lambda` (scripts/build-lambdas.ts) bundles
+ * `services/<name>/src/lambda.ts` to `dist/lambda/<name>/index.mjs` (+ its source map). Without a
+ * build, `pulumi up` fails on the missing folder rather than deploying a stale one.
+ */
+export const bundlePath = (service: DeployedService) =>
+  fileURLToPath(new URL(`../dist/lambda/${service}`, import.meta.url));
+
+/** The exports of `services/<name>/src/lambda.ts` that functions run (file `index.mjs`). */
+export const HANDLERS = {
+  /** API Gateway (HTTP API) → the service's Hono app. */
+  http: 'index.handler',
+  /** EventBridge rules built from the service's subscriptions. */
+  events: 'index.onEvent',
+} as const;
+
+export interface NodeFunctionArgs {
+  /** The deployed name, e.g. `kinema-media-events`; its log group is `/aws/lambda/<name>`. */
+  functionName: string;
+  service: DeployedService;
+  handler: string;
+  role: aws.iam.Role;
+  logGroup: aws.cloudwatch.LogGroup;
+  environment: Record<string, pulumi.Input<string>>;
+  timeout: number;
+  memorySize?: number;
+  /** The role's policy: the function must not run before it may do its work. */
+  dependsOn: pulumi.Resource[];
+}
+
+/** The log group a function writes to, created first so its retention applies from the start. */
+export function functionLogGroup(resourceName: string, functionName: string, config: StackConfig) {
+  return new aws.cloudwatch.LogGroup(resourceName, {
+    name: `/aws/lambda/${functionName}`,
+    retentionInDays: config.logRetentionDays,
+  });
+}
+
+/** One Node.js 22 arm64 function running an export of a service's bundle. */
+export function nodeFunction(resourceName: string, args: NodeFunctionArgs) {
+  return new aws.lambda.Function(
+    resourceName,
+    {
+      name: args.functionName,
+      runtime: aws.lambda.Runtime.NodeJS22dX,
+      architectures: ['arm64'],
+      handler: args.handler,
+      code: new pulumi.asset.FileArchive(bundlePath(args.service)),
+      role: args.role.arn,
+      memorySize: args.memorySize ?? 1024,
+      timeout: args.timeout,
+      loggingConfig: { logFormat: 'JSON', logGroup: args.logGroup.name },
+      environment: { variables: { ...args.environment, NODE_OPTIONS: '--enable-source-maps' } },
+      tags: { service: args.service },
+    },
+    { dependsOn: [...args.dependsOn, args.logGroup] },
+  );
+}

@@ -1,0 +1,141 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { pairs, type StackExpectations } from './buckets.checks.js';
+import { asList, statementsOf, type MockedProgram } from './test-support.js';
+
+const FIXTURE = new URL('./fixtures/media-pipeline.asl.json', import.meta.url).pathname;
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+}
+
+/** Policy tests of infra/media-pipeline.ts: the state machine, its roles and the media grants. */
+export function mediaPipelineChecks(program: () => MockedProgram, stack: StackExpectations) {
+  const account = '123456789012';
+  const fn = (name: string) => `arn:aws:lambda:${stack.region}:${account}:function:${name}`;
+  const tasks = ['kinema-media-probe', 'kinema-media-finalize', 'kinema-media-publish'].map(fn);
+  const machineArn = `arn:aws:states:${stack.region}:${account}:stateMachine:kinema-media-pipeline`;
+  const policyOf = (name: string) => statementsOf(program().named('aws:iam/rolePolicy:RolePolicy', name).inputs.policy);
+
+  describe('substitute (the ASL placeholders)', () => {
+    const values = {
+      ProbeFunctionArn: fn('kinema-media-probe'),
+      FinalizeFunctionArn: fn('kinema-media-finalize'),
+      PublishFunctionArn: fn('kinema-media-publish'),
+    };
+
+    it('fills every placeholder of the fixture and leaves no ${ behind', async () => {
+      const { substitute } = await import('./media-pipeline.js');
+      const text = readFileSync(FIXTURE, 'utf8');
+      expect(text).toContain('${ProbeFunctionArn}');
+      const filled = substitute(text, values);
+      expect(filled).not.toContain('${');
+      const states = Object.values((JSON.parse(filled) as { States: Record<string, AslState> }).States);
+      expect(states.filter((state) => state.Type === 'Task').map((state) => state.Resource)).toEqual([
+        values.ProbeFunctionArn,
+        'arn:aws:states:::mediaconvert:createJob.sync',
+        values.FinalizeFunctionArn,
+        values.PublishFunctionArn,
+        values.PublishFunctionArn,
+      ]);
+    });
+
+    it('refuses a placeholder it has no value for, and a value that breaks the JSON', async () => {
+      const { substitute } = await import('./media-pipeline.js');
+      expect(() => substitute('{"Resource": "${Unknown}"}', values)).toThrow(/\$\{Unknown\}/);
+      expect(() => substitute('{"Resource": "${A}"}', { A: '"' })).toThrow();
+      expect(() => substitute('{"Resource": "${ not a name }"}', values)).toThrow(/still holds a \$\{/);
+    });
+
+    it("fills the real workflow's placeholders, and its Lambda tasks are exactly the three", async () => {
+      const { MEDIA_PIPELINE_DEFINITION, PIPELINE_TASKS, substitute } = await import('./media-pipeline.js');
+      const text = readFileSync(MEDIA_PIPELINE_DEFINITION, 'utf8');
+      const used = [...new Set([...text.matchAll(/\$\{([A-Za-z0-9_]+)\}/g)].map((match) => match[1]))].sort();
+      expect(used).toEqual(Object.keys(PIPELINE_TASKS).sort());
+      expect(substitute(text, values)).not.toContain('${');
+    });
+  });
+
+  describe(`media pipeline (${stack.region}): Step Functions with MediaConvert .sync`, () => {
+    const definition = () =>
+      JSON.parse(String(program().named('aws:sfn/stateMachine:StateMachine', 'media-pipeline').inputs.definition)) as {
+        States: Record<string, AslState>;
+      };
+
+    it('deploys the definition with every placeholder replaced by a task function ARN', () => {
+      const machine = program().named('aws:sfn/stateMachine:StateMachine', 'media-pipeline').inputs;
+      expect(machine).toMatchObject({ name: 'kinema-media-pipeline', type: 'STANDARD' });
+      expect(String(machine.definition)).not.toContain('${');
+      const resources = Object.values(definition().States)
+        .filter((state) => state.Type === 'Task')
+        .map((state) => state.Resource);
+      expect(new Set(resources)).toEqual(new Set([...tasks, 'arn:aws:states:::mediaconvert:createJob.sync']));
+    });
+
+    it('runs the tasks from the media bundle, one export each', () => {
+      for (const task of ['probe', 'finalize', 'publish']) {
+        const { inputs } = program().named('aws:lambda/function:Function', `media-${task}-fn`);
+        expect(inputs).toMatchObject({ name: `kinema-media-${task}`, handler: `index.${task}`, timeout: 900 });
+        expect((inputs.environment as { variables: Record<string, string> }).variables).toMatchObject({
+          SERVICE_NAME: 'media',
+          TABLE_NAME: 'kinema-media',
+          UPLOADS_BUCKET: `kinema-app-uploads-${stack.region}`,
+          MEDIA_BUCKET: `kinema-app-media-${stack.region}`,
+          MEDIACONVERT_ROLE_ARN: `arn:aws:iam::${account}:role/kinema-${stack.region}-mediaconvert`,
+        });
+      }
+    });
+
+    it('logs executions to its own log group', () => {
+      const machine = program().named('aws:sfn/stateMachine:StateMachine', 'media-pipeline').inputs;
+      expect(machine.loggingConfiguration).toMatchObject({
+        logDestination: `arn:aws:logs:${stack.region}:${account}:log-group:/aws/vendedlogs/states/kinema-media-pipeline:*`,
+      });
+    });
+
+    it('lets the state machine invoke exactly its tasks, run MediaConvert, and pass only the MediaConvert role', () => {
+      const statements = policyOf('media-pipeline-policy');
+      const allowed = (action: string) =>
+        statements.filter((statement) => asList(statement.Action).includes(action)).flatMap((s) => asList(s.Resource));
+      expect(allowed('lambda:InvokeFunction').sort()).toEqual([...tasks].sort());
+      expect(allowed('iam:PassRole')).toEqual([`arn:aws:iam::${account}:role/kinema-${stack.region}-mediaconvert`]);
+      expect(allowed('mediaconvert:CreateJob')).toEqual([
+        `arn:aws:mediaconvert:${stack.region}:${account}:queues/Default`,
+      ]);
+      expect(allowed('mediaconvert:GetJob')).toEqual([`arn:aws:mediaconvert:${stack.region}:${account}:jobs/*`]);
+      const rule = `arn:aws:events:${stack.region}:${account}:rule/StepFunctionsGetEventsForMediaConvertJobRule`;
+      for (const action of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule']) {
+        expect(allowed(action)).toEqual([rule]);
+      }
+    });
+
+    it('lets MediaConvert read uploads sources/* and write media/*, nothing more', () => {
+      expect(pairs(policyOf('mediaconvert-policy'))).toEqual(
+        [
+          `s3:GetObject arn:aws:s3:::kinema-app-uploads-${stack.region}/sources/*`,
+          `s3:PutObject arn:aws:s3:::kinema-app-media-${stack.region}/media/*`,
+        ].sort(),
+      );
+    });
+
+    it('lets the media service start this state machine and no other', () => {
+      const starts = policyOf('media-fn-policy').filter((statement) =>
+        asList(statement.Action).some((action) => action.startsWith('states:')),
+      );
+      expect(starts).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [machineArn] }]);
+      const { variables } = program().named('aws:lambda/function:Function', 'media-fn').inputs.environment as {
+        variables: Record<string, string>;
+      };
+      expect(variables.MEDIA_PIPELINE_ARN).toBe(machineArn);
+      for (const policy of program().ofType('aws:iam/rolePolicy:RolePolicy')) {
+        if (policy.name === 'media-fn-policy') continue;
+        const actions = statementsOf(policy.inputs.policy).flatMap((statement) => asList(statement.Action));
+        expect(
+          actions.filter((action) => action.startsWith('states:')),
+          policy.name,
+        ).toEqual([]);
+      }
+    });
+  });
+}

@@ -1,0 +1,206 @@
+import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { OBJECT_PREFIX, type BucketKind, type StackBucket } from './buckets.js';
+import type { StackConfig } from './config.js';
+import { LOG_DELIVERY_ACTIONS, policyDocument, serviceAssumeRole, type Grant } from './iam.js';
+import { functionLogGroup, nodeFunction } from './lambda.js';
+import { serviceEnvironment, tableGrants, type ServiceExtras } from './services.js';
+import type { ServiceTable } from './tables.js';
+
+/** The workflow both runtimes run (standalone with ffmpeg, here with MediaConvert). */
+export const MEDIA_PIPELINE_DEFINITION = fileURLToPath(
+  new URL('../workflows/media-pipeline.asl.json', import.meta.url),
+);
+
+/**
+ * The definition's placeholders and the media bundle's export each Lambda task runs
+ * (`services/media/src/lambda.ts` must export `probe`, `finalize` and `publish`).
+ */
+export const PIPELINE_TASKS = {
+  ProbeFunctionArn: 'probe',
+  FinalizeFunctionArn: 'finalize',
+  PublishFunctionArn: 'publish',
+} as const;
+export type PipelinePlaceholder = keyof typeof PIPELINE_TASKS;
+
+/** The EventBridge rule Step Functions manages to learn when a MediaConvert job ends (.sync). */
+export const MEDIACONVERT_SYNC_RULE = 'StepFunctionsGetEventsForMediaConvertJobRule';
+
+/**
+ * Replaces each `${Name}` placeholder of an ASL text with its value. A placeholder without a
+ * value, or any `${` left over, is an error: a state machine must never reach AWS half-filled.
+ */
+export function substitute(definition: string, values: Record<string, string>): string {
+  const filled = definition.replace(/\$\{([A-Za-z0-9_]+)\}/g, (_match, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`no value for the workflow placeholder \${${name}}`);
+    return value;
+  });
+  if (filled.includes('${')) throw new Error('the workflow definition still holds a ${ after substitution');
+  JSON.parse(filled); // a value that broke the JSON is caught here, not by Step Functions
+  return filled;
+}
+
+const objects = (bucket: StackBucket, kind: BucketKind = bucket.kind) =>
+  pulumi.interpolate`${bucket.arn}/${OBJECT_PREFIX[kind]}*`;
+
+export interface MediaPipelineArgs {
+  config: StackConfig;
+  /** The media service's table: the tasks record progress and commit VideoReady/VideoFailed there. */
+  table: ServiceTable;
+  buckets: Record<BucketKind, StackBucket>;
+  /** The ASL file; tests pass a fixture. */
+  definitionFile?: string;
+}
+
+/**
+ * The media pipeline on AWS: the three Lambda tasks (from the media bundle), the MediaConvert
+ * role the probe puts in each job, and the Standard state machine (MediaConvert `.sync` needs it)
+ * with its own role and log group.
+ */
+export function mediaPipeline({
+  config,
+  table,
+  buckets,
+  definitionFile = MEDIA_PIPELINE_DEFINITION,
+}: MediaPipelineArgs) {
+  const account = aws.getCallerIdentityOutput().accountId;
+  const { uploads, media } = buckets;
+
+  // MediaConvert reads the source and writes the ladder; nothing else.
+  const mediaConvertRole = new aws.iam.Role('mediaconvert-role', {
+    name: `kinema-${config.region}-mediaconvert`,
+    assumeRolePolicy: serviceAssumeRole('mediaconvert.amazonaws.com'),
+  });
+  const mediaConvertPolicy = new aws.iam.RolePolicy('mediaconvert-policy', {
+    role: mediaConvertRole.id,
+    policy: policyDocument([
+      { Action: ['s3:GetObject'], Resource: [objects(uploads)] },
+      { Action: ['s3:PutObject'], Resource: [objects(media)] },
+    ]),
+  });
+
+  const taskNames = Object.fromEntries(
+    Object.entries(PIPELINE_TASKS).map(([placeholder, task]) => [placeholder, `kinema-media-${task}`]),
+  ) as Record<PipelinePlaceholder, string>;
+  const taskLogs = Object.fromEntries(
+    Object.entries(PIPELINE_TASKS).map(([placeholder, task]) => [
+      placeholder,
+      functionLogGroup(`media-${task}-logs`, taskNames[placeholder as PipelinePlaceholder], config),
+    ]),
+  ) as Record<PipelinePlaceholder, aws.cloudwatch.LogGroup>;
+  const tasksRole = new aws.iam.Role('media-tasks-role', {
+    name: `kinema-${config.region}-media-tasks`,
+    assumeRolePolicy: serviceAssumeRole('lambda.amazonaws.com'),
+  });
+  const tasksPolicy = new aws.iam.RolePolicy('media-tasks-policy', {
+    role: tasksRole.id,
+    policy: policyDocument([
+      ...tableGrants(table),
+      // The probe reads the source's header by ranges.
+      { Action: ['s3:GetObject'], Resource: [objects(uploads)] },
+      // Finalize measures renditions and writes the master playlist, poster and thumbnails.
+      { Action: ['s3:GetObject', 's3:PutObject'], Resource: [objects(media)] },
+      { Action: ['s3:ListBucket'], Resource: [media.arn] },
+      {
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: Object.values(taskLogs).map((group) => pulumi.interpolate`${group.arn}:*`),
+      },
+    ]),
+  });
+  const tasks = Object.fromEntries(
+    Object.entries(PIPELINE_TASKS).map(([placeholder, task]) => [
+      placeholder,
+      nodeFunction(`media-${task}-fn`, {
+        functionName: taskNames[placeholder as PipelinePlaceholder],
+        service: 'media',
+        handler: `index.${task}`,
+        role: tasksRole,
+        logGroup: taskLogs[placeholder as PipelinePlaceholder],
+        environment: {
+          ...serviceEnvironment('media', table, config),
+          UPLOADS_BUCKET: uploads.name,
+          MEDIA_BUCKET: media.name,
+          MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn,
+        },
+        // The ASL gives Probe and Finalize 900 s, Lambda's ceiling.
+        timeout: 900,
+        memorySize: 2048,
+        dependsOn: [tasksPolicy],
+      }),
+    ]),
+  ) as Record<PipelinePlaceholder, aws.lambda.Function>;
+
+  const logGroup = new aws.cloudwatch.LogGroup('media-pipeline-logs', {
+    // The vendedlogs prefix keeps CloudWatch's resource policy for Step Functions small.
+    name: '/aws/vendedlogs/states/kinema-media-pipeline',
+    retentionInDays: config.logRetentionDays,
+  });
+  const role = new aws.iam.Role('media-pipeline-role', {
+    name: `kinema-${config.region}-media-pipeline`,
+    assumeRolePolicy: serviceAssumeRole('states.amazonaws.com'),
+  });
+  const mediaConvert = (resource: string) =>
+    pulumi.interpolate`arn:aws:mediaconvert:${config.region}:${account}:${resource}`;
+  const policy = new aws.iam.RolePolicy('media-pipeline-policy', {
+    role: role.id,
+    policy: policyDocument([
+      { Action: ['lambda:InvokeFunction'], Resource: Object.values(tasks).map((fn) => fn.arn) },
+      // Jobs go to the region's default queue, with inline settings (no presets or templates).
+      { Action: ['mediaconvert:CreateJob'], Resource: [mediaConvert('queues/Default')] },
+      // .sync polls the job, and cancels it when the execution is stopped.
+      { Action: ['mediaconvert:GetJob', 'mediaconvert:CancelJob'], Resource: [mediaConvert('jobs/*')] },
+      { Action: ['iam:PassRole'], Resource: [mediaConvertRole.arn] },
+      {
+        Action: ['events:PutTargets', 'events:PutRule', 'events:DescribeRule'],
+        Resource: [pulumi.interpolate`arn:aws:events:${config.region}:${account}:rule/${MEDIACONVERT_SYNC_RULE}`],
+      },
+      // Log delivery authorises on "*" only (AWS documents no resource-level permission for it).
+      { Action: [...LOG_DELIVERY_ACTIONS], Resource: ['*'] },
+    ] satisfies Grant[]),
+  });
+  const text = readFileSync(definitionFile, 'utf8');
+  const arns = Object.fromEntries(Object.entries(tasks).map(([placeholder, fn]) => [placeholder, fn.arn]));
+  const stateMachine = new aws.sfn.StateMachine(
+    'media-pipeline',
+    {
+      name: 'kinema-media-pipeline',
+      type: 'STANDARD',
+      roleArn: role.arn,
+      definition: pulumi.all(arns).apply((values) => substitute(text, values)),
+      loggingConfiguration: {
+        logDestination: pulumi.interpolate`${logGroup.arn}:*`,
+        includeExecutionData: true,
+        level: 'ERROR',
+      },
+      tags: { service: 'media' },
+    },
+    { dependsOn: [policy, mediaConvertPolicy] },
+  );
+  return { stateMachine, role, policy, logGroup, mediaConvertRole, mediaConvertPolicy, tasks, tasksRole, tasksPolicy };
+}
+
+export type MediaPipeline = ReturnType<typeof mediaPipeline>;
+
+/**
+ * The media service's own Lambdas: they start the pipeline, read sources and manage the HLS
+ * output (a deleted video's objects go too).
+ */
+export function mediaServiceExtras(buckets: Record<BucketKind, StackBucket>, pipeline: MediaPipeline): ServiceExtras {
+  const { uploads, media } = buckets;
+  return {
+    environment: {
+      UPLOADS_BUCKET: uploads.name,
+      MEDIA_BUCKET: media.name,
+      MEDIA_PIPELINE_ARN: pipeline.stateMachine.arn,
+    },
+    grants: [
+      { Action: ['s3:GetObject'], Resource: [objects(uploads)] },
+      { Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: [objects(media)] },
+      { Action: ['s3:ListBucket'], Resource: [media.arn] },
+      { Action: ['states:StartExecution'], Resource: [pipeline.stateMachine.arn] },
+    ],
+  };
+}
