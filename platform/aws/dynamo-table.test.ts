@@ -152,6 +152,7 @@ describe('dynamoTable transactions', () => {
                 resources: [],
                 detail: { videoId: 'v1' },
               },
+              detailJson: '{"videoId":"v1"}',
               ttl: Math.floor(now / 1000) + 24 * 3600,
             },
           },

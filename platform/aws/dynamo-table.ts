@@ -144,7 +144,7 @@ function transactItem(name: string, write: Write, nowMs: number): TransactItem {
 
 /**
  * The exact TransactWriteItems input for writes plus their outbox events: each event becomes one
- * more Put of `{pk: 'outbox#<id>', sk: 'event', envelope, ttl}` in the same transaction, which
+ * more Put of `{pk: 'outbox#<id>', sk: 'event', envelope, detailJson, ttl}` in the same transaction, which
  * DynamoDB Streams → EventBridge Pipes carry to the bus. Pure, so tests can assert it; it applies
  * the Table port's input rules (throws `invalid_input`).
  *
@@ -165,7 +165,18 @@ export function buildTransactInput(
     TransactItems: [
       ...writes.map((write) => transactItem(name, write, now)),
       ...envelopes.map((envelope): TransactItem => ({
-        Put: { TableName: name, Item: { pk: `outbox#${envelope.id}`, sk: 'event', envelope, ttl } },
+        Put: {
+          TableName: name,
+          // `detailJson` is the detail as JSON text: the stream carries maps in DynamoDB's typed form,
+          // and the Pipe's input template places this string as the bus event's detail.
+          Item: {
+            pk: `outbox#${envelope.id}`,
+            sk: 'event',
+            envelope,
+            detailJson: JSON.stringify(envelope.detail),
+            ttl,
+          },
+        },
       })),
     ],
   };

@@ -10,7 +10,7 @@ const Purchased = defineEvent('entitlement', 'ConsumerTestPurchased', z.object({
 const Other = defineEvent('entitlement', 'ConsumerTestOther', z.object({}));
 
 /** What EventBridge hands a Lambda target: the envelope with account and region filled in. */
-const eventBridgeEvent = (detail: unknown, id = 'b1f0e6c2-0000-4000-8000-000000000001') => ({
+const eventBridgeEvent = (detail: unknown, id = 'b1f0e6c2-0000-4000-8000-000000000001', resources: string[] = []) => ({
   version: '0',
   id,
   'detail-type': 'ConsumerTestPurchased',
@@ -18,7 +18,7 @@ const eventBridgeEvent = (detail: unknown, id = 'b1f0e6c2-0000-4000-8000-0000000
   account: '123456789012',
   time: '2025-01-02T03:04:05Z',
   region: 'ap-northeast-1',
-  resources: [],
+  resources,
   detail,
 });
 
@@ -53,6 +53,21 @@ describe('eventBridgeHandler', () => {
     expect(seen).toEqual(['a:v1', 'b:v1']);
     expect(await inbox.get({ pk: 'inbox#test.a', sk: 'b1f0e6c2-0000-4000-8000-000000000001' })).toBeDefined();
     expect(logs.filter((entry) => entry.outcome === 'duplicate')).toHaveLength(2);
+  });
+
+  it('deduplicates by the producer id the outbox relay keeps in resources, not the bus id', async () => {
+    const seen: string[] = [];
+    const handler = eventBridgeHandler({
+      subscriptions: [subscribe('test.a', Purchased, async (detail) => void seen.push(detail.videoId))],
+      inbox,
+      now: Date.now,
+      logger,
+    });
+    // The relay retried: two bus events with new ids carry the same outbox event.
+    await handler(eventBridgeEvent({ videoId: 'v1' }, 'bus-id-1', ['kinema:event:01outboxid']));
+    await handler(eventBridgeEvent({ videoId: 'v1' }, 'bus-id-2', ['kinema:event:01outboxid']));
+    expect(seen).toEqual(['v1']);
+    expect(await inbox.get({ pk: 'inbox#test.a', sk: '01outboxid' })).toBeDefined();
   });
 
   it('logs and ignores an event no subscription wants', async () => {

@@ -6,6 +6,9 @@ import { silentLogger, type Logger } from '../../shared/log.js';
 import type { Subscription } from '../../shared/ports/bus.js';
 import type { Table } from '../../shared/ports/table.js';
 
+/** How the outbox relay (infra/outbox.ts) names the producer's event id in `resources`. */
+export const OUTBOX_ID_PREFIX = 'kinema:event:';
+
 /**
  * The Lambda handler EventBridge rules target: it parses the event as the bus envelope, routes it
  * by exact source + detail-type to the service's subscriptions and delivers it through the inbox
@@ -29,7 +32,13 @@ export function eventBridgeHandler(options: {
       logger.error('event is not a bus envelope', { issues: z.treeifyError(parsed.error) });
       throw invalidInput('event is not a bus envelope', z.treeifyError(parsed.error));
     }
-    const envelope = parsed.data as EventEnvelope;
+    // EventBridge gives a relayed event a new id; the outbox relay keeps the producer's id in
+    // `resources` as `kinema:event:<id>`, so the inbox drops a re-relayed duplicate too.
+    const original = parsed.data.resources.find((resource) => resource.startsWith(OUTBOX_ID_PREFIX));
+    const envelope = {
+      ...parsed.data,
+      id: original ? original.slice(OUTBOX_ID_PREFIX.length) : parsed.data.id,
+    } as EventEnvelope;
     const fields = { eventId: envelope.id, source: envelope.source, detailType: envelope['detail-type'] };
     const matching = subscriptions.filter((subscription) => subscription.event.matches(envelope));
     if (matching.length === 0) {
