@@ -1,13 +1,19 @@
-import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { getRequestListener } from '@hono/node-server';
 import { Hono } from 'hono';
-import { describe, expect, it } from 'vitest';
-import { invalidInput } from '../../shared/errors.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { ObjectInfo, ObjectStore } from '../../shared/ports/object-store.js';
-import { cloudFrontCookieSigner } from '../aws/cloudfront-cookies.js';
+import { createEntitlementApp } from '../../services/entitlement/src/http.js';
+import { testAuth } from '../../test/support/auth.js';
+import { cloudFrontCookieSigner, verifyCloudFrontCookies } from '../aws/cloudfront-cookies.js';
+import { fileStore } from './file-store.js';
 import { mediaEdge, parseRange } from './media-edge.js';
+import { sqliteTable } from './sqlite-table.js';
 
 const PUBLIC_URL = 'http://localhost:3000';
 const WEB_ORIGIN = 'http://web.kinema.test';
@@ -19,64 +25,46 @@ const signer = cloudFrontCookieSigner({
 });
 const publicKeys = { [KEY_ID]: publicKey.export({ type: 'spki', format: 'pem' }).toString() };
 
+const tempDirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
 /**
- * An in-memory ObjectStore with the fileStore's get/head semantics (inclusive range end, quoted
- * ETag), counting calls so tests can prove what the edge did not do. Bodies come out in 16 KiB
- * chunks, as a file stream would deliver them.
+ * The real local ObjectStore (fileStore) in a temp folder, holding `files`, wrapped to record
+ * each get/head so tests can prove what the edge did not do (open a body, probe the store).
  */
-function memoryObjects(files: Record<string, Buffer | string>) {
-  const objects = new Map<string, { data: Buffer; info: ObjectInfo }>();
-  for (const [key, value] of Object.entries(files)) {
-    const data = Buffer.from(value);
-    objects.set(key, {
-      data,
-      info: {
-        key,
-        size: data.length,
-        etag: `"${createHash('md5').update(data).digest('hex')}"`,
-        lastModified: '2030-01-01T00:00:00.000Z',
-      },
-    });
-  }
+async function fileObjects(files: Record<string, Buffer | string>) {
+  const root = await mkdtemp(join(tmpdir(), 'kinema-edge-'));
+  tempDirs.push(root);
+  const inner = fileStore({
+    root,
+    publicUrl: PUBLIC_URL,
+    secret: 'a-test-secret-of-enough-length',
+    now: () => Date.UTC(2030, 0, 1),
+  });
+  for (const [key, value] of Object.entries(files)) await inner.put(key, Buffer.from(value));
   const calls: string[] = [];
-  const chunks = function* (data: Buffer) {
-    for (let offset = 0; offset < data.length; offset += 16 * 1024) yield data.subarray(offset, offset + 16 * 1024);
-  };
-  const unused = () => Promise.reject(new Error('not used by the media edge'));
   const store: ObjectStore = {
-    async get(key, range) {
+    ...inner,
+    get(key, range) {
       calls.push(`get ${key}${range ? ` ${range.start}-${range.end ?? ''}` : ''}`);
-      const object = objects.get(key);
-      if (!object) return undefined;
-      const end = Math.min(range?.end ?? object.data.length - 1, object.data.length - 1);
-      const start = range?.start ?? 0;
-      if (range && (start >= object.data.length || end < start)) throw invalidInput('range outside the object');
-      return { info: object.info, body: Readable.from(chunks(object.data.subarray(start, end + 1))) };
+      return inner.get(key, range);
     },
-    async head(key) {
+    head(key) {
       calls.push(`head ${key}`);
-      return objects.get(key)?.info;
+      return inner.head(key);
     },
-    put: unused,
-    list: unused,
-    delete: unused,
-    presignGet: unused,
-    presignPut: unused,
-    createMultipart: unused,
-    presignPart: unused,
-    listParts: unused,
-    completeMultipart: unused,
-    abortMultipart: unused,
   };
-  return { store, calls, objects };
+  return { store, calls };
 }
 
 const MASTER = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n';
 const SEGMENT = randomBytes(100_000);
 
-function setup(options: { keyPrefix?: string } = {}) {
+async function setup(options: { keyPrefix?: string } = {}) {
   const prefix = options.keyPrefix ?? 'media/';
-  const { store, calls } = memoryObjects({
+  const { store, calls } = await fileObjects({
     [`${prefix}videos/aaa111/hls/master.m3u8`]: MASTER,
     [`${prefix}videos/aaa111/hls/720p/init.mp4`]: 'init-bytes',
     [`${prefix}videos/aaa111/hls/720p/segment_00001.m4s`]: SEGMENT,
@@ -119,7 +107,7 @@ const reasonOf = async (response: Response) =>
 
 describe('media edge: signed cookies', () => {
   it('serves a title’s playlists, init and segments with valid cookies, with the right types and caching', async () => {
-    const { request, cookiesFor } = setup();
+    const { request, cookiesFor } = await setup();
     const cookie = cookiesFor('aaa111');
 
     const master = await request('/media/videos/aaa111/hls/master.m3u8', { headers: { cookie } });
@@ -143,7 +131,7 @@ describe('media edge: signed cookies', () => {
   });
 
   it('answers 403 with a reason for no cookies, another title’s cookies, an expired policy', async () => {
-    const { request, cookiesFor, advance, calls } = setup();
+    const { request, cookiesFor, advance, calls } = await setup();
     const path = '/media/videos/aaa111/hls/720p/segment_00001.m4s';
 
     const none = await request(path);
@@ -171,7 +159,7 @@ describe('media edge: signed cookies', () => {
   });
 
   it('checks the URL the browser used, built on the public URL', async () => {
-    const { request } = setup();
+    const { request } = await setup();
     const cookies = signer.sign('http://elsewhere.test/media/videos/aaa111/hls/*', Date.UTC(2031, 0, 1) / 1000);
     const cookie = Object.entries(cookies)
       .map(([name, value]) => `${name}=${value}`)
@@ -181,7 +169,7 @@ describe('media edge: signed cookies', () => {
   });
 
   it('refuses names outside the HLS tree’s shape with 404, without touching the store', async () => {
-    const { request, cookiesFor, calls } = setup();
+    const { request, cookiesFor, calls } = await setup();
     const cookie = cookiesFor('aaa111');
     for (const path of [
       '/media/videos/aaa111/hls/../../secret.txt',
@@ -202,7 +190,7 @@ describe('media edge: signed cookies', () => {
   });
 
   it('reads under a configurable key prefix', async () => {
-    const { request, cookiesFor, calls } = setup({ keyPrefix: 'tenant/media/' });
+    const { request, cookiesFor, calls } = await setup({ keyPrefix: 'tenant/media/' });
     const response = await request('/media/videos/aaa111/hls/master.m3u8', {
       headers: { cookie: cookiesFor('aaa111') },
     });
@@ -215,7 +203,7 @@ describe('media edge: HTTP semantics', () => {
   const path = '/media/videos/aaa111/hls/720p/segment_00001.m4s';
 
   it('serves one byte range with 206, and 416 outside the file', async () => {
-    const { request, cookiesFor, calls } = setup();
+    const { request, cookiesFor, calls } = await setup();
     const cookie = cookiesFor('aaa111');
     const first = await request(path, { headers: { cookie, range: 'bytes=0-99' } });
     expect(first.status).toBe(206);
@@ -244,7 +232,7 @@ describe('media edge: HTTP semantics', () => {
   });
 
   it('answers HEAD from metadata and 304 for a matching ETag or date, never opening the body', async () => {
-    const { request, cookiesFor, calls } = setup();
+    const { request, cookiesFor, calls } = await setup();
     const cookie = cookiesFor('aaa111');
     const head = await request(path, { method: 'HEAD', headers: { cookie } });
     expect(head.status).toBe(200);
@@ -281,7 +269,7 @@ describe('media edge: HTTP semantics', () => {
         yield Buffer.alloc(16 * 1024, 2);
       })(),
     );
-    const { store } = memoryObjects({});
+    const { store } = await fileObjects({});
     const info: ObjectInfo = { key: 'k', size: 32 * 1024, etag: '"e"', lastModified: '2030-01-01T00:00:00.000Z' };
     store.get = async () => ({ info, body: source });
     const cookies = signer.sign(`${PUBLIC_URL}/media/videos/aaa111/hls/*`, Date.UTC(2031, 0, 1) / 1000);
@@ -327,7 +315,7 @@ describe('media edge: HTTP semantics', () => {
 
 describe('media edge: CORS and posters', () => {
   it('allows credentials for the web origin only', async () => {
-    const { request, cookiesFor } = setup();
+    const { request, cookiesFor } = await setup();
     const cookie = cookiesFor('aaa111');
     const path = '/media/videos/aaa111/hls/master.m3u8';
     const allowed = await request(path, { headers: { cookie, origin: WEB_ORIGIN } });
@@ -347,7 +335,7 @@ describe('media edge: CORS and posters', () => {
   });
 
   it('answers preflights for the web origin and refuses others', async () => {
-    const { request } = setup();
+    const { request } = await setup();
     const path = '/media/videos/aaa111/hls/720p/segment_00001.m4s';
     const preflight = await request(path, {
       method: 'OPTIONS',
@@ -370,7 +358,7 @@ describe('media edge: CORS and posters', () => {
   });
 
   it('serves posters without cookies, publicly cacheable', async () => {
-    const { request } = setup();
+    const { request } = await setup();
     const poster = await request('/media/videos/aaa111/poster.jpg');
     expect(poster.status).toBe(200);
     expect(poster.headers.get('content-type')).toBe('image/jpeg');
@@ -384,7 +372,7 @@ describe('media edge: CORS and posters', () => {
 describe('media edge over a real socket', () => {
   it('streams segments, answers HEAD and survives a client that hangs up mid-body', async () => {
     const big = randomBytes(3 * 1024 * 1024);
-    const { store } = memoryObjects({ 'media/videos/aaa111/hls/720p/segment_00002.m4s': big });
+    const { store } = await fileObjects({ 'media/videos/aaa111/hls/720p/segment_00002.m4s': big });
     const app = new Hono().route(
       '/media',
       mediaEdge({
@@ -425,6 +413,83 @@ describe('media edge over a real socket', () => {
     } finally {
       server.closeAllConnections();
       await new Promise((done) => server.close(done));
+    }
+  });
+});
+
+describe('playback endpoint → media edge (the standalone wiring)', () => {
+  it('the cookies an admin gets open that title’s HLS files until they expire, and no other title’s', async () => {
+    let now = Date.UTC(2030, 0, 1, 12);
+    const auth = await testAuth(() => now);
+    const dir = await mkdtemp(join(tmpdir(), 'kinema-playback-'));
+    tempDirs.push(dir);
+    const table = sqliteTable({ file: join(dir, 'entitlement.db'), now: () => now });
+    const { store } = await fileObjects({
+      'media/videos/aaa111/hls/720p/segment_00001.m4s': SEGMENT,
+      'media/videos/bbb222/hls/720p/segment_00001.m4s': SEGMENT,
+    });
+    const site = new Hono()
+      .route(
+        '/api/entitlement',
+        createEntitlementApp({
+          table,
+          verifier: auth.verifier,
+          clock: { now: () => now },
+          cookies: signer,
+          mediaOrigin: PUBLIC_URL,
+        }),
+      )
+      .route(
+        '/media',
+        mediaEdge({ objects: store, publicKeys, publicUrl: PUBLIC_URL, allowedOrigin: PUBLIC_URL, now: () => now }),
+      );
+    try {
+      const viewer = await site.request('/api/entitlement/playback/aaa111', {
+        method: 'POST',
+        headers: await auth.bearer('viewer1', ['viewer']),
+      });
+      expect(viewer.status).toBe(402);
+
+      const granted = await site.request('/api/entitlement/playback/aaa111', {
+        method: 'POST',
+        headers: await auth.bearer('admin1', ['admin']),
+      });
+      expect(granted.status).toBe(200);
+      expect(await granted.json()).toMatchObject({
+        manifestUrl: `${PUBLIC_URL}/media/videos/aaa111/hls/master.m3u8`,
+      });
+      const jar = Object.fromEntries(
+        granted.headers.getSetCookie().map((line) => {
+          const [pair = ''] = line.split(';');
+          const at = pair.indexOf('=');
+          return [pair.slice(0, at), pair.slice(at + 1)];
+        }),
+      );
+      const cookie = Object.entries(jar)
+        .map(([name, value]) => `${name}=${value}`)
+        .join('; ');
+
+      const segment = (id: string) => `${PUBLIC_URL}/media/videos/${id}/hls/720p/segment_00001.m4s`;
+      expect(verifyCloudFrontCookies({ cookies: jar, url: segment('aaa111'), now, publicKeys })).toMatchObject({
+        ok: true,
+      });
+      expect(verifyCloudFrontCookies({ cookies: jar, url: segment('bbb222'), now, publicKeys })).toMatchObject({
+        ok: false,
+        reason: 'resource_mismatch',
+      });
+
+      const mine = await site.request('/media/videos/aaa111/hls/720p/segment_00001.m4s', { headers: { cookie } });
+      expect(mine.status).toBe(200);
+      expect(Buffer.from(await mine.arrayBuffer()).equals(SEGMENT)).toBe(true);
+      const theirs = await site.request('/media/videos/bbb222/hls/720p/segment_00001.m4s', { headers: { cookie } });
+      expect(theirs.status).toBe(403);
+
+      now += 10 * 60 * 1000;
+      const late = await site.request('/media/videos/aaa111/hls/720p/segment_00001.m4s', { headers: { cookie } });
+      expect(late.status).toBe(403);
+      expect(await reasonOf(late)).toMatchObject({ details: { reason: 'expired' } });
+    } finally {
+      table.close();
     }
   });
 });
