@@ -1,0 +1,126 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StandaloneConfig } from '../../shared/config.js';
+import { silentLogger } from '../../shared/log.js';
+import { runCli } from './cli.js';
+import { startStandalone } from './server.js';
+import type { Standalone } from './server.js';
+
+/**
+ * The standalone server as a user meets it: one port, JSON errors, accounts and tokens from the
+ * CLI, and data that survives a restart.
+ */
+describe('standalone server', () => {
+  let dir: string;
+  let kinema: Standalone;
+
+  const start = () =>
+    startStandalone(StandaloneConfig.parse({ PORT: '0', HOST: '127.0.0.1', KINEMA_DATA: dir }), silentLogger);
+
+  const cli = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await runCli(
+      argv,
+      { KINEMA_DATA: dir, KINEMA_PUBLIC_URL: kinema.url },
+      { out: (t) => (out += t), err: (t) => (err += t) },
+    );
+    return { code, out: out.trim(), err };
+  };
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'kinema-server-'));
+    kinema = await start();
+  });
+
+  afterAll(async () => {
+    await kinema.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers /healthz once every part is up', async () => {
+    const res = await fetch(`${kinema.url}/healthz`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('answers unknown API routes and bad tokens with JSON errors', async () => {
+    const missing = await fetch(`${kinema.url}/api/nothing/here`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toMatchObject({ error: { code: 'not_found' } });
+    const anonymous = await fetch(`${kinema.url}/api/entitlement/me`);
+    expect(anonymous.status).toBe(401);
+    const garbage = await fetch(`${kinema.url}/api/entitlement/me`, {
+      headers: { authorization: 'Bearer not.a.token' },
+    });
+    expect(garbage.status).toBe(401);
+    expect(await garbage.json()).toMatchObject({ error: { code: 'unauthorized' } });
+    const scheme = await fetch(`${kinema.url}/api/entitlement/me`, { headers: { authorization: 'Basic abc' } });
+    expect(scheme.status).toBe(401);
+  });
+
+  it('serves the OpenID issuer on the same port', async () => {
+    const res = await fetch(`${kinema.url}/oidc/.well-known/openid-configuration`);
+    expect(res.status).toBe(200);
+    const discovery = (await res.json()) as { issuer: string; code_challenge_methods_supported: string[] };
+    expect(discovery.issuer).toBe(`${kinema.url}/oidc`);
+    expect(discovery.code_challenge_methods_supported).toContain('S256');
+  });
+
+  it('gives CLI-made accounts working tokens, roles included, and keeps everything across a restart', async () => {
+    expect(
+      (
+        await cli(
+          'users',
+          'add',
+          '--email',
+          'Admin@Example.com',
+          '--password',
+          'a long enough password',
+          '--role',
+          'admin',
+        )
+      ).code,
+    ).toBe(0);
+    const token = (await cli('token', '--email', 'admin@example.com')).out;
+    const auth = { authorization: `Bearer ${token}` };
+    const me = await fetch(`${kinema.url}/api/entitlement/me`, { headers: auth });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ email: 'admin@example.com', roles: ['admin'], plan: 'none', rentals: [] });
+
+    const created = await fetch(`${kinema.url}/api/catalog/videos`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: '東京物語', priceJpy: 400, cast: ['原節子'] }),
+    });
+    expect(created.status).toBe(201);
+    const { videoId } = (await created.json()) as { videoId: string };
+
+    const tooBig = await fetch(`${kinema.url}/api/catalog/videos`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ title: 'x', priceJpy: 1, description: 'x'.repeat(100 * 1024) }),
+    });
+    expect(tooBig.status).toBe(413);
+
+    const port = kinema.port;
+    await kinema.close();
+    kinema = await startStandalone(
+      StandaloneConfig.parse({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        KINEMA_DATA: dir,
+        KINEMA_PUBLIC_URL: kinema.url,
+      }),
+      silentLogger,
+    );
+    // The same token verifies (keys persisted) and the video is still there (SQLite, synchronous=FULL).
+    const again = await fetch(`${kinema.url}/api/catalog/videos/${videoId}`, { headers: auth });
+    expect(again.status).toBe(200);
+    expect(await again.json()).toMatchObject({ title: '東京物語', cast: ['原節子'] });
+    expect((await cli('users', 'list')).out).toContain('admin@example.com');
+  });
+});
