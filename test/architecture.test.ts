@@ -44,7 +44,8 @@ export function violation(file: string, target: string): string | undefined {
     'platform/aws': (t) => t.top === 'shared' || t.top === 'platform/aws',
     // The local media edge checks the very cookies CloudFront checks, so it composes that one AWS adapter.
     'platform/local': (t) =>
-      ['shared', 'services', 'platform/local', 'web'].includes(t.top) || t.path === 'platform/aws/cloudfront-cookies',
+      ['shared', 'services', 'platform/local', 'web', 'workflows'].includes(t.top) ||
+      t.path === 'platform/aws/cloudfront-cookies',
     web: (t) => t.top === 'shared' || t.top === 'web',
     infra: (t) =>
       ['shared', 'infra', 'workflows'].includes(t.top) || (t.top === 'services' && t.file === 'src/subscribers'),

@@ -14,8 +14,6 @@ import { createEngagementApp } from '../../services/engagement/src/http.js';
 import { engagementSubscriptions } from '../../services/engagement/src/subscribers.js';
 import { createEntitlementApp } from '../../services/entitlement/src/http.js';
 import { entitlementSubscriptions } from '../../services/entitlement/src/subscribers.js';
-import { createMediaApp } from '../../services/media/src/http.js';
-import { mediaSubscriptions } from '../../services/media/src/subscribers.js';
 import { createNotificationApp } from '../../services/notification/src/http.js';
 import { notificationSubscriptions } from '../../services/notification/src/subscribers.js';
 import { jwtVerifier } from '../../shared/auth/jwt-verifier.js';
@@ -28,6 +26,7 @@ import type { Clock } from '../../shared/ports/clock.js';
 import { devClock } from './dev-clock.js';
 import { createDispatcher } from './dispatcher.js';
 import { createIssuer } from './identity/issuer.js';
+import { localMedia } from './ffmpeg/media.js';
 import { fileStore } from './file-store.js';
 import { fileStoreListener } from './file-store-http.js';
 import { loadOrCreateSecrets } from './secrets.js';
@@ -117,7 +116,17 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     }),
   );
   api.route('/api/entitlement', createEntitlementApp(deps('entitlement')));
-  api.route('/api/media', createMediaApp(deps('media')));
+  const media = localMedia({
+    table: tables.media,
+    verifier,
+    sources: objects,
+    media: objects,
+    workDir: join(dataDir, 'media-work'),
+    clock,
+    logger: logger.child({ service: 'media' }),
+    path: process.env.PATH,
+  });
+  api.route('/api/media', media.service.app);
   api.route('/api/engagement', createEngagementApp(deps('engagement')));
   api.route('/api/notification', createNotificationApp(deps('notification')));
   if (config.KINEMA_DEV_CLOCK && clock.advance) {
@@ -145,7 +154,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       inbox: tables.catalog,
     })),
     ...entitlementSubscriptions().map((subscription) => ({ subscription, inbox: tables.entitlement })),
-    ...mediaSubscriptions().map((subscription) => ({ subscription, inbox: tables.media })),
+    ...media.service.subscriptions.map((subscription) => ({ subscription, inbox: tables.media })),
     ...engagementSubscriptions().map((subscription) => ({ subscription, inbox: tables.engagement })),
     ...notificationSubscriptions().map((subscription) => ({ subscription, inbox: tables.notification })),
   ];
@@ -169,6 +178,15 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   const sweeper = setInterval(sweep, HOUR);
   sweeper.unref();
   sweep();
+  // A transcode cut short by a crash or restart starts again (three attempts, then `failed`).
+  await media.service.recover();
+  const recovery = setInterval(
+    () => {
+      media.service.recover().catch((error: unknown) => logger.error('media recovery failed', { err: error }));
+    },
+    5 * 60 * 1000,
+  );
+  recovery.unref();
 
   const apiListener = getRequestListener(api.fetch);
   const web = await loadWeb({
@@ -219,7 +237,9 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
         clearInterval(sweeper);
+        clearInterval(recovery);
         await dispatcher.stop();
+        await media.close();
         await issuer.close();
         for (const table of Object.values(tables)) table.close();
       })();

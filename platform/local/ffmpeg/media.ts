@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMediaService } from '../../../services/media/src/service.js';
 import type { MediaService } from '../../../services/media/src/service.js';
@@ -11,15 +10,14 @@ import type { Table } from '../../../shared/ports/table.js';
 import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
 import { localWorkflow } from '../workflow.js';
 import type { LocalWorkflow } from '../workflow.js';
+import { mediaPipelineDefinition as mediaPipeline } from '../../../workflows/index.js';
 import { ffmpegBinaries } from './binaries.js';
 import { storeProber } from './probe.js';
 import { ffmpegTranscoder } from './transcoder.js';
 
-/** The workflow JSON, read as data (the same file infra deploys to Step Functions). */
+/** The workflow JSON (the same file infra deploys to Step Functions). */
 export function mediaPipelineDefinition(): unknown {
-  return JSON.parse(
-    readFileSync(new URL('../../../workflows/media-pipeline.asl.json', import.meta.url), 'utf8'),
-  ) as unknown;
+  return mediaPipeline;
 }
 
 export interface LocalMediaOptions {
