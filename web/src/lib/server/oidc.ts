@@ -130,18 +130,35 @@ export async function finishSignIn(cookies: Cookies, search: string): Promise<{ 
   return { session: sessionFrom(tokens), returnTo: flow.returnTo };
 }
 
+/**
+ * Refreshes in flight or just done, by the refresh token they spent. The issuer rotates refresh
+ * tokens and treats a second use of a spent one as theft (revoking the grant), so requests that
+ * arrive together with the same old cookie (a page and its data, a preload) share one refresh.
+ */
+const refreshes = new Map<string, Promise<Session>>();
+const REFRESH_REUSE_MS = 30_000;
+
 /** Renews the access token with the refresh token; throws when the issuer refuses. */
-export async function refreshSession(session: Session): Promise<Session> {
-  if (!session.refreshToken) throw new SignInError('no refresh token');
+export function refreshSession(session: Session): Promise<Session> {
+  const spent = session.refreshToken;
+  if (!spent) return Promise.reject(new SignInError('no refresh token'));
+  let pending = refreshes.get(spent);
+  if (!pending) {
+    pending = refreshOnce(session, spent);
+    refreshes.set(spent, pending);
+    const forget = () => setTimeout(() => refreshes.delete(spent), REFRESH_REUSE_MS).unref();
+    pending.then(forget, forget);
+  }
+  return pending;
+}
+
+async function refreshOnce(session: Session, refreshToken: string): Promise<Session> {
   const oidc = await issuer();
-  const tokens = await client.refreshTokenGrant(oidc, session.refreshToken, audienceParameters());
+  const tokens = await client.refreshTokenGrant(oidc, refreshToken, audienceParameters());
   const renewed = sessionFrom(tokens);
   // Issuers may keep the refresh token and omit the id token on refresh: keep ours then.
-  return {
-    ...renewed,
-    refreshToken: renewed.refreshToken ?? session.refreshToken,
-    ...((renewed.idToken ?? session.idToken) ? { idToken: renewed.idToken ?? session.idToken } : {}),
-  };
+  const idToken = renewed.idToken ?? session.idToken;
+  return { ...renewed, refreshToken: renewed.refreshToken ?? refreshToken, ...(idToken ? { idToken } : {}) };
 }
 
 function sessionFrom(tokens: client.TokenEndpointResponse): Session {
