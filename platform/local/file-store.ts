@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
-import { finished, pipeline } from 'node:stream/promises';
+import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { AppError, conflict, forbidden, invalidInput } from '../../shared/errors.js';
 import { Id, newId } from '../../shared/ids.js';
@@ -94,6 +94,38 @@ const bareEtag = (etag: string) =>
 
 const isErrno = (error: unknown, ...codes: string[]) =>
   error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
+
+/**
+ * Appends files into a new one through one reused buffer (no stream listeners pile up over
+ * thousands of parts, nothing is held beyond the buffer), then flushes it to disk.
+ */
+async function concatenate(target: string, sources: string[]): Promise<number> {
+  const out = await open(target, 'wx');
+  const buffer = Buffer.allocUnsafe(1024 ** 2);
+  let size = 0;
+  try {
+    for (const source of sources) {
+      const input = await open(source, 'r');
+      try {
+        for (;;) {
+          const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
+          if (bytesRead === 0) break;
+          let written = 0;
+          while (written < bytesRead) {
+            written += (await out.write(buffer, written, bytesRead - written)).bytesWritten;
+          }
+          size += bytesRead;
+        }
+      } finally {
+        await input.close();
+      }
+    }
+    await out.sync();
+  } finally {
+    await out.close();
+  }
+  return size;
+}
 
 /**
  * The standalone ObjectStore: objects are files under `root/objects/<key>` with a JSON sidecar
@@ -611,17 +643,10 @@ export function fileStore(options: FileStoreOptions): FileStore {
         const temp = newTemp();
         let size = 0;
         try {
-          const out = createWriteStream(temp, { flags: 'wx', flush: true });
-          try {
-            for (const part of chosen) {
-              await pipeline(createReadStream(part.path), out, { end: false });
-              size += part.size;
-            }
-            out.end();
-            await finished(out);
-          } finally {
-            out.destroy();
-          }
+          size = await concatenate(
+            temp,
+            chosen.map((part) => part.path),
+          );
         } catch (error) {
           await dropTemp(temp);
           throw error;
