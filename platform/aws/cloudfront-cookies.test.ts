@@ -178,6 +178,21 @@ describe('verifyCloudFrontCookies', () => {
     expect(check({ ...jar, 'CloudFront-Hash-Algorithm': 'MD5' })).toMatchObject({ reason: 'bad_signature' });
   });
 
+  it('remembers a checked signature only for the same bytes and key, and still checks URL and time', () => {
+    const keys: Record<string, string> = { [KEY_ID]: trusted.publicKey };
+    const cookies = sdkCookies({});
+    const run = (jar: CloudFrontCookieJar, url = segmentA, now = NOW) =>
+      verifyCloudFrontCookies({ cookies: jar, url, now, publicKeys: keys });
+    expect(run(cookies)).toMatchObject({ ok: true });
+    expect(run(cookies)).toMatchObject({ ok: true });
+    expect(run(cookies, segmentB)).toMatchObject({ reason: 'resource_mismatch' });
+    expect(run(cookies, segmentA, inTenMinutes * 1000)).toMatchObject({ reason: 'expired' });
+    const otherPolicy = safe(Buffer.from(customPolicy(`${MEDIA}/*`, inTenMinutes)));
+    expect(run({ ...cookies, 'CloudFront-Policy': otherPolicy })).toMatchObject({ reason: 'bad_signature' });
+    keys[KEY_ID] = stranger.publicKey; // the key was rotated: what was checked against the old one no longer holds
+    expect(run(cookies)).toMatchObject({ reason: 'bad_signature' });
+  });
+
   it('refuses canned-policy cookies, which Kinema never issues', () => {
     const canned = getSignedCookies({
       keyPairId: KEY_ID,

@@ -127,12 +127,19 @@ export function decodeCloudFrontBase64(value: string): Buffer | undefined {
 
 /** CloudFront's Resource wildcards: `*` any run of characters (also none), `?` exactly one. */
 export function resourceMatches(resource: string, url: string): boolean {
-  const pattern = resource
-    .split('')
-    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
-    .join('');
-  return new RegExp(`^${pattern}$`, 's').test(url);
+  let pattern = resourcePatterns.get(resource);
+  if (!pattern) {
+    const source = resource
+      .split('')
+      .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[\\^$.|+()[\]{}]/g, '\\$&')))
+      .join('');
+    pattern = new RegExp(`^${source}$`, 's');
+    if (resourcePatterns.size >= 1024) resourcePatterns.clear();
+    resourcePatterns.set(resource, pattern);
+  }
+  return pattern.test(url);
 }
+const resourcePatterns = new Map<string, RegExp>();
 
 const keyCache = new Map<string, KeyObject>();
 function publicKeyOf(pem: string): KeyObject {
@@ -157,6 +164,76 @@ function ipAllowed(sourceIp: string, clientIp: string | undefined): boolean {
   const list = new BlockList();
   list.addSubnet(address, prefix, type);
   return list.check(clientIp, type);
+}
+
+type Statement = z.infer<typeof Policy>['Statement'][number];
+type SignedPolicyCheck = { ok: true; statement: Statement } | { ok: false; reason: CookieRejection; message: string };
+
+/**
+ * Signature validity depends only on the cookie bytes and the key, so it is remembered per key set:
+ * a player fetches hundreds of segments with the same three cookies, and the RSA check would
+ * otherwise be most of the edge's work per request. Bounded, oldest first out.
+ */
+const checkedPolicies = new WeakMap<Record<string, string>, Map<string, { pem: string; statement: Statement }>>();
+const MAX_REMEMBERED = 1024;
+
+function checkSignedPolicy(
+  publicKeys: Record<string, string>,
+  keyPairId: string,
+  publicKeyPem: string,
+  encodedPolicy: string,
+  signature: string,
+  hash: string | undefined,
+): SignedPolicyCheck {
+  let remembered = checkedPolicies.get(publicKeys);
+  if (!remembered) {
+    remembered = new Map();
+    checkedPolicies.set(publicKeys, remembered);
+  }
+  const cacheKey = `${keyPairId}\n${hash ?? ''}\n${signature}\n${encodedPolicy}`;
+  const known = remembered.get(cacheKey);
+  // Only successes are kept, with the key they were checked against: a rotated key invalidates them.
+  if (known && known.pem === publicKeyPem) return { ok: true, statement: known.statement };
+  const result = verifySignedPolicy(publicKeyPem, encodedPolicy, signature, hash);
+  if (result.ok) {
+    if (remembered.size >= MAX_REMEMBERED) remembered.delete(remembered.keys().next().value as string);
+    remembered.set(cacheKey, { pem: publicKeyPem, statement: result.statement });
+  }
+  return result;
+}
+
+function verifySignedPolicy(
+  publicKeyPem: string,
+  encodedPolicy: string,
+  signature: string,
+  hash: string | undefined,
+): SignedPolicyCheck {
+  const refuseCheck = (reason: CookieRejection, message: string) => ({ ok: false as const, reason, message });
+  const policyBytes = decodeCloudFrontBase64(encodedPolicy);
+  if (!policyBytes) return refuseCheck('malformed_policy', 'the policy cookie is not CloudFront base64');
+  const signatureBytes = decodeCloudFrontBase64(signature);
+  if (!signatureBytes) return refuseCheck('bad_signature', 'the signature cookie is not CloudFront base64');
+
+  if (hash !== undefined && hash !== 'SHA1' && hash !== 'SHA256') {
+    return refuseCheck('bad_signature', `unsupported hash algorithm ${JSON.stringify(hash)}`);
+  }
+  const algorithm = hash === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1';
+  if (!verify(algorithm, policyBytes, publicKeyOf(publicKeyPem), signatureBytes)) {
+    return refuseCheck('bad_signature', 'the signature does not match the policy');
+  }
+
+  let json: unknown;
+  try {
+    json = JSON.parse(policyBytes.toString('utf8'));
+  } catch {
+    return refuseCheck('malformed_policy', 'the policy is not JSON');
+  }
+  const parsed = Policy.safeParse(json);
+  if (!parsed.success) return refuseCheck('malformed_policy', 'the policy is not a single-statement custom policy');
+  const statement = parsed.data.Statement[0];
+  if (!statement) return refuseCheck('malformed_policy', 'the policy has no statement');
+
+  return { ok: true, statement };
 }
 
 const refuse = (reason: CookieRejection, message: string): CookieVerification => ({ ok: false, reason, message });
@@ -188,30 +265,10 @@ export function verifyCloudFrontCookies(input: VerifyCloudFrontCookiesInput): Co
   }
   const publicKeyPem = input.publicKeys[keyPairId] as string;
 
-  const policyBytes = decodeCloudFrontBase64(encodedPolicy);
-  if (!policyBytes) return refuse('malformed_policy', 'the policy cookie is not CloudFront base64');
-  const signatureBytes = decodeCloudFrontBase64(signature);
-  if (!signatureBytes) return refuse('bad_signature', 'the signature cookie is not CloudFront base64');
-
   const hash = cookies[COOKIE_NAMES.hashAlgorithm];
-  if (hash !== undefined && hash !== 'SHA1' && hash !== 'SHA256') {
-    return refuse('bad_signature', `unsupported hash algorithm ${JSON.stringify(hash)}`);
-  }
-  const algorithm = hash === 'SHA256' ? 'RSA-SHA256' : 'RSA-SHA1';
-  if (!verify(algorithm, policyBytes, publicKeyOf(publicKeyPem), signatureBytes)) {
-    return refuse('bad_signature', 'the signature does not match the policy');
-  }
-
-  let json: unknown;
-  try {
-    json = JSON.parse(policyBytes.toString('utf8'));
-  } catch {
-    return refuse('malformed_policy', 'the policy is not JSON');
-  }
-  const parsed = Policy.safeParse(json);
-  if (!parsed.success) return refuse('malformed_policy', 'the policy is not a single-statement custom policy');
-  const statement = parsed.data.Statement[0];
-  if (!statement) return refuse('malformed_policy', 'the policy has no statement');
+  const checked = checkSignedPolicy(input.publicKeys, keyPairId, publicKeyPem, encodedPolicy, signature, hash);
+  if (!checked.ok) return checked;
+  const statement = checked.statement;
 
   if (!resourceMatches(statement.Resource, input.url)) {
     return refuse('resource_mismatch', 'the policy does not cover this URL');
