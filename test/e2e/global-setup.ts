@@ -20,7 +20,8 @@ export default async function setup(project: TestProject) {
   if (external) {
     const email = process.env['KINEMA_E2E_ADMIN_EMAIL'];
     const password = process.env['KINEMA_E2E_ADMIN_PASSWORD'];
-    if (!email || !password) throw new Error('KINEMA_E2E_URL needs KINEMA_E2E_ADMIN_EMAIL and KINEMA_E2E_ADMIN_PASSWORD');
+    if (!email || !password)
+      throw new Error('KINEMA_E2E_URL needs KINEMA_E2E_ADMIN_EMAIL and KINEMA_E2E_ADMIN_PASSWORD');
     project.provide('kinema', { url: external.replace(/\/$/, ''), admin: { email, password } });
     return undefined;
   }

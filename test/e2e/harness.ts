@@ -67,7 +67,8 @@ async function run(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
 async function waitForHealth(url: string, child: ChildProcess, output: () => string, timeoutMs: number) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}) before it was up:\n${output()}`);
+    if (child.exitCode !== null)
+      throw new Error(`the server exited (${child.exitCode}) before it was up:\n${output()}`);
     try {
       const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) });
       if (response.status === 200) return;
@@ -122,7 +123,17 @@ export async function startKinema(): Promise<Kinema> {
     await waitForHealth(url, child, output, 60_000);
     const admin = { email: `admin-${randomUUID().slice(0, 8)}@example.com`, password: 'admin-pass-123' };
     await run(
-      ['platform/local/bin/kinema.js', 'users', 'add', '--email', admin.email, '--password', admin.password, '--role', 'admin'],
+      [
+        'platform/local/bin/kinema.js',
+        'users',
+        'add',
+        '--email',
+        admin.email,
+        '--password',
+        admin.password,
+        '--role',
+        'admin',
+      ],
       env,
     );
     return { url, admin, output, stop };
@@ -148,7 +159,10 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
-export async function newPage(browser: Browser, viewport: ViewportName): Promise<{ context: BrowserContext; page: Page }> {
+export async function newPage(
+  browser: Browser,
+  viewport: ViewportName,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: VIEWPORTS[viewport], locale: 'ja-JP' });
   context.setDefaultTimeout(20_000);
   context.setDefaultNavigationTimeout(30_000);
