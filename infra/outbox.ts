@@ -18,6 +18,8 @@ export const OUTBOX_ROW = {
   detailType: 'envelope.M.detail-type.S',
   time: 'envelope.M.time.S',
   detail: 'detailJson.S',
+  /** `kinema:event:<producer's id>`, carried in the bus event's `resources` for the consumers' inbox. */
+  eventRef: 'eventRef.S',
 } as const;
 
 const image = (path: string) => `$.dynamodb.NewImage.${path}`;
@@ -38,6 +40,7 @@ export const OUTBOX_TARGET = {
   detailType: image(OUTBOX_ROW.detailType),
   time: image(OUTBOX_ROW.time),
   inputTemplate: `<${image(OUTBOX_ROW.detail)}>`,
+  resources: [image(OUTBOX_ROW.eventRef)],
 } as const;
 
 /**
@@ -95,6 +98,7 @@ export function outboxRelay(service: DeployedService, table: ServiceTable, confi
           source: OUTBOX_TARGET.source,
           detailType: OUTBOX_TARGET.detailType,
           time: OUTBOX_TARGET.time,
+          resources: [...OUTBOX_TARGET.resources],
         },
       },
     },

@@ -288,6 +288,7 @@ describe('primary stack: the outbox relay', () => {
           source: '$.dynamodb.NewImage.envelope.M.source.S',
           detailType: '$.dynamodb.NewImage.envelope.M.detail-type.S',
           time: '$.dynamodb.NewImage.envelope.M.time.S',
+          resources: ['$.dynamodb.NewImage.eventRef.S'],
         },
       });
     }
@@ -313,6 +314,7 @@ describe('primary stack: the outbox relay', () => {
             },
           },
           detailJson: { S: JSON.stringify(envelope.detail) },
+          eventRef: { S: `kinema:event:${envelope.id}` },
           ttl: { N: '1735776000' },
         },
       },
@@ -327,6 +329,7 @@ describe('primary stack: the outbox relay', () => {
     expect(at(OUTBOX_TARGET.time)).toBe('2025-01-01T00:00:00.000Z');
     const detailText = at(/^<(.*)>$/.exec(OUTBOX_TARGET.inputTemplate)![1]!);
     expect(JSON.parse(String(detailText))).toEqual({ videoId: 'v1' });
+    expect(OUTBOX_TARGET.resources.map(at)).toEqual([`kinema:event:${envelope.id}`]);
     const prefix = (JSON.parse(OUTBOX_FILTER) as { dynamodb: { NewImage: { pk: { S: { prefix: string }[] } } } })
       .dynamodb.NewImage.pk.S[0]!.prefix;
     expect(record.dynamodb.NewImage.pk.S.startsWith(prefix)).toBe(true);

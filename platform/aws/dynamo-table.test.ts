@@ -153,6 +153,7 @@ describe('dynamoTable transactions', () => {
                 detail: { videoId: 'v1' },
               },
               detailJson: '{"videoId":"v1"}',
+              eventRef: 'kinema:event:evt-1',
               ttl: Math.floor(now / 1000) + 24 * 3600,
             },
           },

@@ -152,6 +152,9 @@ function transactItem(name: string, write: Write, nowMs: number): TransactItem {
  * that DynamoDB has not deleted yet starts from the expired attributes (conditions still see it as
  * absent). A single `update()` does not have this gap.
  */
+/** Prefix of the outbox row's `eventRef`, which the relay puts in the bus event's `resources`. */
+export const OUTBOX_EVENT_REF = 'kinema:event:';
+
 export function buildTransactInput(
   name: string,
   writes: Write[],
@@ -168,12 +171,15 @@ export function buildTransactInput(
         Put: {
           TableName: name,
           // `detailJson` is the detail as JSON text: the stream carries maps in DynamoDB's typed form,
-          // and the Pipe's input template places this string as the bus event's detail.
+          // and the Pipe's input template places this string as the bus event's detail. `eventRef`
+          // keeps the producer's id through the relay (the bus event's `resources`), since
+          // EventBridge gives every relayed event a new id and the consumers' inbox needs the old one.
           Item: {
             pk: `outbox#${envelope.id}`,
             sk: 'event',
             envelope,
             detailJson: JSON.stringify(envelope.detail),
+            eventRef: `${OUTBOX_EVENT_REF}${envelope.id}`,
             ttl,
           },
         },

@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { EventEnvelope } from '../../shared/events/define.js';
 import { deliver } from '../../shared/events/subscribe.js';
+import { OUTBOX_EVENT_REF } from './dynamo-table.js';
 import { invalidInput } from '../../shared/errors.js';
 import { silentLogger, type Logger } from '../../shared/log.js';
 import type { Subscription } from '../../shared/ports/bus.js';
 import type { Table } from '../../shared/ports/table.js';
-
-/** How the outbox relay (infra/outbox.ts) names the producer's event id in `resources`. */
-export const OUTBOX_ID_PREFIX = 'kinema:event:';
 
 /**
  * The Lambda handler EventBridge rules target: it parses the event as the bus envelope, routes it
@@ -34,10 +32,10 @@ export function eventBridgeHandler(options: {
     }
     // EventBridge gives a relayed event a new id; the outbox relay keeps the producer's id in
     // `resources` as `kinema:event:<id>`, so the inbox drops a re-relayed duplicate too.
-    const original = parsed.data.resources.find((resource) => resource.startsWith(OUTBOX_ID_PREFIX));
+    const original = parsed.data.resources.find((resource) => resource.startsWith(OUTBOX_EVENT_REF));
     const envelope = {
       ...parsed.data,
-      id: original ? original.slice(OUTBOX_ID_PREFIX.length) : parsed.data.id,
+      id: original ? original.slice(OUTBOX_EVENT_REF.length) : parsed.data.id,
     } as EventEnvelope;
     const fields = { eventId: envelope.id, source: envelope.source, detailType: envelope['detail-type'] };
     const matching = subscriptions.filter((subscription) => subscription.event.matches(envelope));
