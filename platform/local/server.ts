@@ -190,6 +190,8 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
 
   const apiListener = getRequestListener(api.fetch);
   const web = await loadWeb({
+    // adapter-node builds request URLs from ORIGIN; without it SvelteKit would assume https://<host>.
+    ORIGIN: publicUrl,
     KINEMA_PUBLIC_URL: publicUrl,
     KINEMA_API_ORIGIN: `http://127.0.0.1:${port}`,
     KINEMA_OIDC_ISSUER: issuerUrl,
