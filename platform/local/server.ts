@@ -26,7 +26,10 @@ import type { Clock } from '../../shared/ports/clock.js';
 import { devClock } from './dev-clock.js';
 import { createDispatcher } from './dispatcher.js';
 import { createIssuer } from './identity/issuer.js';
+import { cloudFrontCookieSigner } from '../aws/cloudfront-cookies.js';
+import { loadOrCreateCloudFrontKeys } from './cloudfront-keys.js';
 import { localMedia } from './ffmpeg/media.js';
+import { mediaEdge } from './media-edge.js';
 import { fileStore } from './file-store.js';
 import { fileStoreListener } from './file-store-http.js';
 import { loadOrCreateSecrets } from './secrets.js';
@@ -115,7 +118,27 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       limits: { maxUploadBytes: config.KINEMA_MAX_UPLOAD_BYTES, maxJsonBytes: config.KINEMA_MAX_JSON_BYTES },
     }),
   );
-  api.route('/api/entitlement', createEntitlementApp(deps('entitlement')));
+  // CloudFront signed cookies, made by the same adapter as on AWS and checked by the local edge.
+  const cloudFrontKeys = loadOrCreateCloudFrontKeys(dataDir);
+  api.route(
+    '/api/entitlement',
+    createEntitlementApp({
+      ...deps('entitlement'),
+      cookies: cloudFrontCookieSigner(cloudFrontKeys),
+      mediaOrigin: publicUrl,
+    }),
+  );
+  api.route(
+    '/media',
+    mediaEdge({
+      objects,
+      publicKeys: { [cloudFrontKeys.keyPairId]: cloudFrontKeys.publicKey },
+      publicUrl,
+      allowedOrigin: publicUrl,
+      now,
+      logger: logger.child({ part: 'media-edge' }),
+    }),
+  );
   const media = localMedia({
     table: tables.media,
     verifier,
