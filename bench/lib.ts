@@ -65,7 +65,8 @@ export function peakRss(pid: number = process.pid): number | undefined {
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
 export function markdown(rows: Row[]): string {
-  const header = '| benchmark | metric | subject | baseline | ratio | target | notes |\n|---|---|---:|---:|---:|---|---|';
+  const header =
+    '| benchmark | metric | subject | baseline | ratio | target | notes |\n|---|---|---:|---:|---:|---|---|';
   const lines = rows.map(
     (row) =>
       `| ${row.benchmark} | ${row.metric} (${row.unit}) | ${round(row.subject)} | ${round(row.baseline)} | ${round(row.ratio, 3)} | ${row.target ?? ''} | ${row.notes ?? ''} |`,

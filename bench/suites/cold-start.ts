@@ -50,7 +50,14 @@ export const coldStartBench: Benchmark = {
     const bRss = median(baseline.map((r) => r.rss ?? NaN)) / 1024 ** 2;
     return [
       { benchmark: this.name, metric: 'time to /healthz 200', unit: 'ms', subject: s, baseline: b, ratio: s / b },
-      { benchmark: this.name, metric: 'peak RSS at ready', unit: 'MiB', subject: sRss, baseline: bRss, ratio: sRss / bRss },
+      {
+        benchmark: this.name,
+        metric: 'peak RSS at ready',
+        unit: 'MiB',
+        subject: sRss,
+        baseline: bRss,
+        ratio: sRss / bRss,
+      },
     ];
   },
 };
