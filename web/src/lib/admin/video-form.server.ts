@@ -1,0 +1,94 @@
+import { ApiError } from '$lib/server/api';
+
+/** The form's fields as typed, sent back on a failed submit so nothing the admin wrote is lost. */
+export interface VideoFormValues {
+  title: string;
+  description: string;
+  cast: string;
+  genres: string;
+  priceJpy: string;
+  freePreview: boolean;
+}
+
+export type VideoFormField = keyof VideoFormValues;
+export type FieldErrors = Partial<Record<VideoFormField | 'form', string>>;
+
+export const emptyVideoForm: VideoFormValues = {
+  title: '',
+  description: '',
+  cast: '',
+  genres: '',
+  priceJpy: '0',
+  freePreview: false,
+};
+
+/** Names separated by commas (ASCII or Japanese 、，) or new lines; blanks dropped. */
+export const splitList = (text: string) =>
+  text
+    .split(/[,\n、，]/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+export function readVideoForm(data: FormData): VideoFormValues {
+  const text = (name: string) => {
+    const value = data.get(name);
+    return typeof value === 'string' ? value : '';
+  };
+  return {
+    title: text('title'),
+    description: text('description'),
+    cast: text('cast'),
+    genres: text('genres'),
+    priceJpy: text('priceJpy'),
+    freePreview: data.get('freePreview') === 'on',
+  };
+}
+
+/**
+ * The API's input for the values. The API is the one judge of what is valid (its messages come
+ * back per field); only the price's text is turned into a number here, and a text that is not a
+ * number is passed as-is so the API names the problem.
+ */
+export function videoInput(values: VideoFormValues) {
+  const price = values.priceJpy.trim().replace(/[,，_]/g, '');
+  return {
+    title: values.title,
+    description: values.description,
+    cast: splitList(values.cast),
+    genres: splitList(values.genres),
+    priceJpy: /^-?\d+(\.\d+)?$/.test(price) ? Number(price) : price,
+    freePreview: values.freePreview,
+  };
+}
+
+const FIELDS: readonly string[] = ['title', 'description', 'cast', 'genres', 'priceJpy', 'freePreview'];
+
+/** The API's `invalid_input` details as one message per form field (`cast.3` belongs to `cast`). */
+export function fieldErrors(error: ApiError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = issue.path.split('.')[0] ?? '';
+    const key = (FIELDS.includes(field) ? field : 'form') as keyof FieldErrors;
+    const index = issue.path.split('.')[1];
+    const message = index !== undefined && key !== 'form' ? `#${Number(index) + 1}: ${issue.message}` : issue.message;
+    errors[key] ??= message;
+  }
+  if (Object.keys(errors).length === 0) errors.form = error.message;
+  return errors;
+}
+
+export const formValuesOf = (video: {
+  title: string;
+  description: string;
+  cast: string[];
+  genres: string[];
+  priceJpy: number;
+  freePreview: boolean;
+}): VideoFormValues => ({
+  title: video.title,
+  description: video.description,
+  cast: video.cast.join(', '),
+  genres: video.genres.join(', '),
+  priceJpy: String(video.priceJpy),
+  freePreview: video.freePreview,
+});

@@ -1,0 +1,67 @@
+import { error, fail, redirect } from '@sveltejs/kit';
+import { requireAdmin } from '$lib/admin/guard.server';
+import { fieldErrors, formValuesOf, readVideoForm, videoInput } from '$lib/admin/video-form.server';
+import { api, ApiError, CatalogVideo, MediaStatus } from '$lib/server/api';
+import type { Actions, PageServerLoad } from './$types';
+
+const videoPath = (id: string) => `/api/catalog/videos/${encodeURIComponent(id)}`;
+
+export const load: PageServerLoad = async (event) => {
+  await event.parent();
+  const id = event.params.id;
+  let video: CatalogVideo;
+  try {
+    video = await api(event, videoPath(id), { schema: CatalogVideo });
+  } catch (caught) {
+    if (caught instanceof ApiError && (caught.status === 404 || caught.status === 400)) {
+      error(404, { message: 'video not found', code: 'not_found' });
+    }
+    throw caught;
+  }
+  const media =
+    video.status === 'draft' || video.status === 'uploading'
+      ? null
+      : await api(event, `/api/media/videos/${encodeURIComponent(id)}`, { schema: MediaStatus }).catch(() => null);
+  return { video, values: formValuesOf(video), media };
+};
+
+/** A simple POST to the API from an action; its refusal comes back as the page's `form.message`. */
+async function post(event: Parameters<Actions[string]>[0], path: string) {
+  requireAdmin(event);
+  try {
+    await api(event, path, { method: 'POST' });
+    return { done: true };
+  } catch (caught) {
+    if (!(caught instanceof ApiError)) throw caught;
+    return fail(caught.status, { message: caught.message });
+  }
+}
+
+export const actions: Actions = {
+  save: async (event) => {
+    requireAdmin(event);
+    const values = readVideoForm(await event.request.formData());
+    try {
+      await api(event, videoPath(event.params.id), { method: 'PATCH', json: videoInput(values) });
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      return fail(caught.status, { values, errors: fieldErrors(caught) });
+    }
+    return { saved: true, values };
+  },
+  delete: async (event) => {
+    requireAdmin(event);
+    const form = await event.request.formData();
+    if (form.get('confirm') !== 'yes') return fail(400, { message: 'confirm the deletion first' });
+    try {
+      await api(event, videoPath(event.params.id), { method: 'DELETE' });
+    } catch (caught) {
+      if (!(caught instanceof ApiError)) throw caught;
+      if (caught.status !== 404) return fail(caught.status, { message: caught.message });
+    }
+    redirect(303, '/admin');
+  },
+  publish: (event) => post(event, `${videoPath(event.params.id)}/publish`),
+  unpublish: (event) => post(event, `${videoPath(event.params.id)}/unpublish`),
+  retry: (event) => post(event, `/api/media/videos/${encodeURIComponent(event.params.id)}/retry`),
+};
