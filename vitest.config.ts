@@ -10,6 +10,7 @@ export default defineConfig({
       'workflows/**/*.test.ts',
       'test/**/*.test.ts',
       'bench/**/*.test.ts',
+      'web/src/**/*.test.ts',
     ],
     exclude: ['test/e2e/**', 'node_modules/**'],
     testTimeout: 30_000,
