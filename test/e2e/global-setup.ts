@@ -6,7 +6,8 @@ import type { Credentials } from './harness.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    kinema: { url: string; admin: Credentials };
+    /** `dataDir` is null against an external server (no local CLI there). */
+    kinema: { url: string; admin: Credentials; dataDir: string | null };
   }
 }
 
@@ -22,14 +23,14 @@ export default async function setup(project: TestProject) {
     const password = process.env['KINEMA_E2E_ADMIN_PASSWORD'];
     if (!email || !password)
       throw new Error('KINEMA_E2E_URL needs KINEMA_E2E_ADMIN_EMAIL and KINEMA_E2E_ADMIN_PASSWORD');
-    project.provide('kinema', { url: external.replace(/\/$/, ''), admin: { email, password } });
+    project.provide('kinema', { url: external.replace(/\/$/, ''), admin: { email, password }, dataDir: null });
     return undefined;
   }
   if (!existsSync(join(repoRoot, 'web', 'build', 'handler.js'))) {
     throw new Error('the web is not built: run `npm run build:web` (npm run test:e2e does it for you)');
   }
   const kinema = await startKinema();
-  project.provide('kinema', { url: kinema.url, admin: kinema.admin });
+  project.provide('kinema', { url: kinema.url, admin: kinema.admin, dataDir: kinema.dataDir });
   return async () => {
     await kinema.stop();
   };

@@ -29,6 +29,8 @@ export interface Kinema {
   url: string;
   /** The account made with `kinema users add --role admin`. */
   admin: Credentials;
+  /** The server's data folder: the `kinema` CLI (e.g. `kinema token`) works on it while the server runs. */
+  dataDir: string;
   /** What the server printed so far (for failure messages). */
   output(): string;
   stop(): Promise<void>;
@@ -136,7 +138,7 @@ export async function startKinema(): Promise<Kinema> {
       ],
       env,
     );
-    return { url, admin, output, stop };
+    return { url, admin, dataDir, output, stop };
   } catch (error) {
     await stop();
     throw error;
