@@ -4,30 +4,63 @@ export interface CheckoutRequest {
   kind: CheckoutKind;
   userId: string;
   email?: string;
+  /** Rentals only: the title, its name on the receipt and its price in yen. */
   videoId?: string;
-  amountJpy: number;
+  title?: string;
+  amountJpy?: number;
   successUrl: string;
   cancelUrl: string;
 }
 
-/** A verified payment fact, the same shape whatever the provider said. */
+interface FactBase {
+  /** The provider's event id: processed once, whatever the number of deliveries. */
+  eventId: string;
+  /** The provider's event time (ms since the epoch): orders out-of-order deliveries. */
+  at: number;
+}
+
+/**
+ * A verified payment fact, the same shape whatever the provider said. Subscription facts carry
+ * what the event says and nothing more (undefined = not said), so late events can be folded in
+ * by time without overwriting newer knowledge.
+ */
 export type PaymentFact =
-  | { kind: 'rental.paid'; eventId: string; userId: string; videoId: string; paymentId: string; at: number }
-  | { kind: 'rental.refunded'; eventId: string; paymentId: string; at: number }
-  | {
-      kind: 'subscription.active';
-      eventId: string;
+  | (FactBase & {
+      kind: 'rental.paid';
       userId: string;
+      videoId: string;
+      paymentId: string;
+      amountJpy: number;
+    })
+  | (FactBase & { kind: 'rental.refunded'; paymentId: string })
+  | (FactBase & {
+      kind: 'subscription';
       subscriptionId: string;
-      periodEnd: number;
-      at: number;
-    }
-  | { kind: 'subscription.cancelled'; eventId: string; subscriptionId: string; periodEnd: number; at: number }
-  | { kind: 'subscription.ended'; eventId: string; subscriptionId: string; at: number };
+      /** Known from checkout metadata; absent when the event does not carry it. */
+      userId?: string;
+      state?: 'active' | 'past_due' | 'ended';
+      /** End of a period the provider says is paid (ms). */
+      periodEnd?: number;
+      cancelAtPeriodEnd?: boolean;
+    });
 
 /** Stripe Checkout + verified webhooks on AWS; a sandbox checkout standalone. */
 export interface Payments {
   createCheckout(request: CheckoutRequest): Promise<{ checkoutUrl: string }>;
-  /** Verifies a webhook's signature over the raw body and turns it into a fact, or null to ignore. */
+  /**
+   * Verifies a webhook's signature over the raw body and turns it into a fact, or null for an
+   * event that means nothing here. Throws `WebhookSignatureError` when the signature is missing,
+   * wrong or stale.
+   */
   parseWebhook(rawBody: string, signature: string | undefined): Promise<PaymentFact | null>;
+  /** Asks the provider to end the plan at the end of the paid period; its webhook confirms. */
+  cancelSubscription(subscriptionId: string): Promise<void>;
+}
+
+/** A webhook whose signature is missing, does not match, or is older than the tolerance. */
+export class WebhookSignatureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookSignatureError';
+  }
 }

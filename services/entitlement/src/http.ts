@@ -1,12 +1,20 @@
-import { AppError } from '../../../shared/errors.js';
-import { serviceApp } from '../../../shared/http/app.js';
-import { authenticate, requirePrincipal } from '../../../shared/http/auth.js';
+import { z } from 'zod';
+import { AppError, notFound } from '../../../shared/errors.js';
+import { parseInput, readJson, serviceApp } from '../../../shared/http/app.js';
+import { authenticate, requirePrincipal, requireRole } from '../../../shared/http/auth.js';
+import { Id } from '../../../shared/ids.js';
 import type { Logger } from '../../../shared/log.js';
+import { silentLogger } from '../../../shared/log.js';
 import type { Clock } from '../../../shared/ports/clock.js';
 import type { CookieSigner } from '../../../shared/ports/cookie-signer.js';
+import type { Payments } from '../../../shared/ports/payments.js';
+import { WebhookSignatureError } from '../../../shared/ports/payments.js';
 import type { Table } from '../../../shared/ports/table.js';
 import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
-import { activeRentals, planAt } from './domain/account.js';
+import { decideAccess } from './domain/access.js';
+import { activeRentals, planAt, subscriptionView } from './domain/account.js';
+import { currentSubscription, subscriptionStatus } from './domain/subscription.js';
+import { fulfil } from './fulfilment.js';
 import { playbackHandler } from './playback.js';
 import { entitlementStore } from './store.js';
 
@@ -23,29 +31,192 @@ export interface EntitlementDeps {
   cookieDomain?: string;
   /** Life of playback cookies; default 10 minutes. */
   cookieTtlMs?: number;
+  /** Checkout and webhooks (Stripe on AWS, the sandbox standalone); without it those answer 503. */
+  payments?: Payments;
+  /** The site's origin: where checkout returns the viewer (success and cancel pages). */
+  siteOrigin?: string;
+  /** The monthly plan's price as shown on pages (the provider's price is what is charged). */
+  planPriceJpy?: number;
+  /** How long `/access` may reuse a title's facts from memory; default 2 s. Playback never does. */
+  factsCacheMs?: number;
 }
 
+/** Stripe's smallest JPY charge: a title priced below it is not for sale. */
+export const MIN_CHARGE_JPY = 50;
+const MAX_WEBHOOK_BYTES = 256 * 1024;
+
+const AccessBody = z.object({ videoIds: z.array(Id).max(100) });
+/** A path on the site to come back to: one leading slash, never `//host` (no open redirect). */
+const ReturnPath = z
+  .string()
+  .max(512)
+  .regex(/^\/(?![/\\])[^\s]*$/, 'a path on this site such as /videos/abc');
+const CheckoutBody = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('subscription'), returnPath: ReturnPath.optional() }),
+  z.object({ kind: z.literal('rental'), videoId: Id, returnPath: ReturnPath.optional() }),
+]);
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
 export function createEntitlementApp(deps: EntitlementDeps) {
-  const store = entitlementStore(deps.table);
-  const app = serviceApp({ logger: deps.logger });
+  const logger = deps.logger ?? silentLogger;
+  const now = () => deps.clock.now();
+  const store = entitlementStore(deps.table, { now, factsCacheMs: deps.factsCacheMs ?? 2000 });
+  const siteOrigin = deps.siteOrigin ? new URL(parseInput(z.url(), deps.siteOrigin)).origin : undefined;
+  const app = serviceApp({ logger });
   app.use(authenticate(deps.verifier));
+
+  const requirePayments = () => {
+    if (!deps.payments || !siteOrigin) throw new AppError('unavailable', 'payments are not configured on this server');
+    return { payments: deps.payments, siteOrigin };
+  };
 
   app.get('/me', async (c) => {
     const principal = requirePrincipal(c.get('principal'));
-    const now = deps.clock.now();
-    const { subscription, rentals } = await store.account(principal.userId);
+    const at = now();
+    const { subscriptions, rentals } = await store.account(principal.userId);
+    // Overlapping purchases of one title are one running rental: the one ending last.
+    const running = new Map<string, (typeof rentals)[number]>();
+    for (const rental of activeRentals(rentals, at)) running.set(rental.videoId, rental);
     return c.json({
       userId: principal.userId,
       email: principal.email ?? null,
       roles: principal.roles,
-      plan: planAt(subscription, now),
-      subscription: subscription ?? null,
-      rentals: activeRentals(rentals, now).map(({ videoId, purchasedAt, expiresAt }) => ({
+      plan: planAt(subscriptions, at),
+      subscription: subscriptionView(subscriptions, at),
+      rentals: [...running.values()].map(({ videoId, purchasedAt, expiresAt }) => ({
         videoId,
         purchasedAt,
         expiresAt,
+        secondsLeft: Math.max(0, Math.floor((Date.parse(expiresAt) - at) / 1000)),
       })),
     });
+  });
+
+  app.get('/plans', (c) =>
+    c.json({ monthly: { priceJpy: deps.planPriceJpy ?? 990, currency: 'jpy', interval: 'month' } }),
+  );
+
+  /** One call for a whole page: one query of the viewer's rights plus the titles' facts. */
+  app.post('/access', async (c) => {
+    const principal = c.get('principal');
+    const { videoIds } = await readJson(c, AccessBody);
+    const at = now();
+    const [rights, facts] = await Promise.all([
+      principal ? store.account(principal.userId) : Promise.resolve({ subscriptions: [], rentals: [] }),
+      store.videoFactsMany(videoIds),
+    ]);
+    const result: Record<string, { canWatch: boolean; reason: string; expiresAt: string | null }> = {};
+    for (const videoId of videoIds) {
+      const decision = decideAccess({
+        principal,
+        video: facts.get(videoId),
+        subscriptions: rights.subscriptions,
+        rentals: rights.rentals,
+        now: at,
+        videoId,
+      });
+      result[videoId] = { canWatch: decision.canWatch, reason: decision.reason, expiresAt: iso(decision.expiresAt) };
+    }
+    c.header('Cache-Control', 'private, no-store');
+    return c.json(result);
+  });
+
+  app.post('/checkout', async (c) => {
+    const principal = requirePrincipal(c.get('principal'));
+    const body = await readJson(c, CheckoutBody);
+    const { payments, siteOrigin: origin } = requirePayments();
+    const at = now();
+    const back = (fallback: string, outcome: 'success' | 'cancel') => {
+      const url = new URL(body.returnPath ?? fallback, origin);
+      url.searchParams.set('checkout', outcome);
+      return url.toString();
+    };
+    const { subscriptions } = await store.account(principal.userId);
+    if (body.kind === 'subscription') {
+      if (planAt(subscriptions, at) === 'unlimited') {
+        throw new AppError('conflict', 'you already have the monthly plan', { reason: 'already_subscribed' });
+      }
+      const { checkoutUrl } = await payments.createCheckout({
+        kind: 'subscription',
+        userId: principal.userId,
+        ...(principal.email ? { email: principal.email } : {}),
+        amountJpy: deps.planPriceJpy ?? 990,
+        successUrl: back('/account', 'success'),
+        cancelUrl: back('/account', 'cancel'),
+      });
+      return c.json({ checkoutUrl });
+    }
+    const video = await store.videoFacts(body.videoId);
+    if (!video || video.deleted) throw notFound(`video ${body.videoId}`);
+    if (!video.published) throw new AppError('conflict', 'this title is not available', { reason: 'not_published' });
+    if (video.freePreview) throw new AppError('conflict', 'this title is free to watch', { reason: 'free_preview' });
+    if (video.priceJpy < MIN_CHARGE_JPY) {
+      throw new AppError('conflict', 'this title is not for sale', { reason: 'not_for_sale' });
+    }
+    const { checkoutUrl } = await payments.createCheckout({
+      kind: 'rental',
+      userId: principal.userId,
+      ...(principal.email ? { email: principal.email } : {}),
+      videoId: video.videoId,
+      title: video.title,
+      amountJpy: video.priceJpy,
+      successUrl: back(`/videos/${video.videoId}`, 'success'),
+      cancelUrl: back(`/videos/${video.videoId}`, 'cancel'),
+    });
+    return c.json({ checkoutUrl });
+  });
+
+  /** Cancel at period end: the provider is asked first, then the store says so at once. */
+  app.post('/subscription/cancel', async (c) => {
+    const principal = requirePrincipal(c.get('principal'));
+    const { payments } = requirePayments();
+    const at = now();
+    const { subscriptions } = await store.account(principal.userId);
+    const subscription = currentSubscription(subscriptions, at);
+    if (!subscription || subscriptionStatus(subscription, at) === 'ended') throw notFound('an active plan');
+    if (!subscription.cancelAtPeriodEnd) {
+      await payments.cancelSubscription(subscription.subscriptionId);
+      await store.applySubscription(
+        {
+          subscriptionId: subscription.subscriptionId,
+          userId: principal.userId,
+          fact: { at, cancelAtPeriodEnd: true },
+        },
+        at,
+      );
+    }
+    const after = await store.account(principal.userId);
+    return c.json({ subscription: subscriptionView(after.subscriptions, at) });
+  });
+
+  app.post('/webhooks/stripe', async (c) => {
+    const { payments } = requirePayments();
+    const declared = Number(c.req.header('content-length') ?? '0');
+    if (declared > MAX_WEBHOOK_BYTES) throw new AppError('payload_too_large', 'webhook body too large');
+    // The signature covers the exact bytes: read the raw text, never re-serialised JSON.
+    const raw = await c.req.text();
+    if (Buffer.byteLength(raw) > MAX_WEBHOOK_BYTES) throw new AppError('payload_too_large', 'webhook body too large');
+    let fact;
+    try {
+      fact = await payments.parseWebhook(raw, c.req.header('stripe-signature'));
+    } catch (error) {
+      if (error instanceof WebhookSignatureError) {
+        logger.warn('webhook refused', { reason: error.message });
+        throw new AppError('invalid_input', `webhook refused: ${error.message}`);
+      }
+      throw error;
+    }
+    if (!fact) return c.json({ received: true, outcome: 'ignored' });
+    const result = await fulfil(store, fact, now(), logger);
+    logger.info('payment fact', { kind: fact.kind, eventId: fact.eventId, outcome: result.outcome });
+    return c.json({ received: true, outcome: result.outcome });
+  });
+
+  app.get('/admin/sales', async (c) => {
+    requireRole(c.get('principal'), 'admin');
+    const at = now();
+    return c.json({ generatedAt: new Date(at).toISOString(), items: await store.sales(at) });
   });
 
   const { cookies, mediaOrigin } = deps;
@@ -56,6 +227,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
           cookies,
           mediaOrigin,
           clock: deps.clock,
+          store,
           cookieDomain: deps.cookieDomain,
           cookieTtlMs: deps.cookieTtlMs,
         })

@@ -1,19 +1,74 @@
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
+import { z } from 'zod';
+import { cloudFrontCookieSigner } from '../../../platform/aws/cloudfront-cookies.js';
 import { eventBridgeHandler } from '../../../platform/aws/event-consumer.js';
 import { awsServiceDeps } from '../../../platform/aws/service-deps.js';
+import { stripePayments } from '../../../platform/aws/stripe-payments.js';
+import { parseConfig } from '../../../shared/config.js';
 import { createEntitlementApp } from './http.js';
 import { entitlementSubscriptions } from './subscribers.js';
 
-/** AWS composition root of the entitlement service: the same Hono app, on DynamoDB and Auth0. */
+/**
+ * What infra/entitlement.ts and infra/cdn.ts add to this Lambda's environment. The three secret
+ * values (Stripe API key, webhook signing secret, CloudFront private key) are read from Secrets
+ * Manager by Pulumi at deploy time and injected as (Pulumi-secret) environment variables, because
+ * `@aws-sdk/client-secrets-manager` is not a dependency; the role's GetSecretValue grant is there
+ * for reading them at cold start once it is.
+ */
+const EntitlementEnv = z.object({
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  STRIPE_PLAN_PRICE_ID: z.string().min(1).optional(),
+  STRIPE_PLAN_LOOKUP_KEY: z.string().min(1).default('kinema_monthly'),
+  PLAN_PRICE_JPY: z.coerce.number().int().positive().default(990),
+  SITE_ORIGIN: z.url().optional(),
+  CLOUDFRONT_KEY_PAIR_ID: z.string().min(1).optional(),
+  CLOUDFRONT_PRIVATE_KEY: z.string().min(1).optional(),
+  MEDIA_ORIGIN: z.url().optional(),
+  COOKIE_DOMAIN: z.string().min(1).optional(),
+});
+
+/** AWS composition root of the entitlement service: the same Hono app, on DynamoDB, Auth0 and Stripe. */
 const deps = awsServiceDeps(process.env);
+const env = parseConfig(EntitlementEnv, process.env);
+
+const payments =
+  env.STRIPE_SECRET_KEY && env.STRIPE_WEBHOOK_SECRET
+    ? stripePayments({
+        apiKey: env.STRIPE_SECRET_KEY,
+        webhookSecret: env.STRIPE_WEBHOOK_SECRET,
+        ...(env.STRIPE_PLAN_PRICE_ID
+          ? { planPriceId: env.STRIPE_PLAN_PRICE_ID }
+          : { planLookupKey: env.STRIPE_PLAN_LOOKUP_KEY }),
+      })
+    : undefined;
+const cookies =
+  env.CLOUDFRONT_KEY_PAIR_ID && env.CLOUDFRONT_PRIVATE_KEY
+    ? cloudFrontCookieSigner({ keyPairId: env.CLOUDFRONT_KEY_PAIR_ID, privateKey: env.CLOUDFRONT_PRIVATE_KEY })
+    : undefined;
+if (!payments) deps.logger.warn('Stripe is not configured: checkout and webhooks answer 503');
+if (!cookies) deps.logger.warn('the CloudFront key is not configured: playback answers 503');
 
 /** API Gateway (HTTP API) → `/api/entitlement/*`. */
-export const handler = handle(new Hono().route('/api/entitlement', createEntitlementApp(deps)));
+export const handler = handle(
+  new Hono().route(
+    '/api/entitlement',
+    createEntitlementApp({
+      ...deps,
+      ...(payments ? { payments } : {}),
+      ...(cookies ? { cookies } : {}),
+      ...(env.MEDIA_ORIGIN ? { mediaOrigin: env.MEDIA_ORIGIN } : {}),
+      ...(env.COOKIE_DOMAIN ? { cookieDomain: env.COOKIE_DOMAIN } : {}),
+      ...(env.SITE_ORIGIN ? { siteOrigin: env.SITE_ORIGIN } : {}),
+      planPriceJpy: env.PLAN_PRICE_JPY,
+    }),
+  ),
+);
 
 /** EventBridge rules built from `entitlementSubscriptions()` target this export. */
 export const onEvent = eventBridgeHandler({
-  subscriptions: entitlementSubscriptions(),
+  subscriptions: entitlementSubscriptions({ table: deps.table }),
   inbox: deps.table,
   now: () => deps.clock.now(),
   logger: deps.logger,

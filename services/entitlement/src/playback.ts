@@ -9,6 +9,8 @@ import { Id } from '../../../shared/ids.js';
 import type { Clock } from '../../../shared/ports/clock.js';
 import type { CookieSigner, SignedCookies } from '../../../shared/ports/cookie-signer.js';
 import { decidePlayback, PLAYBACK_COOKIE_TTL_MS, playbackCookieExpiry } from './domain/access.js';
+import { lastRentalEnd } from './domain/rental.js';
+import type { EntitlementStore } from './store.js';
 
 export interface PlaybackOptions {
   /** Signs CloudFront cookies (the same adapter in both runtimes). */
@@ -20,6 +22,8 @@ export interface PlaybackOptions {
   /** Cookie life before renewal; default 10 minutes. */
   cookieTtlMs?: number;
   clock: Clock;
+  /** The entitlement store: the decision reads it, never the token's plan claim. */
+  store: Pick<EntitlementStore, 'account' | 'videoFacts'>;
 }
 
 const MediaOrigin = z.url({ protocol: /^https?$/ });
@@ -55,11 +59,25 @@ export function playbackHandler(options: PlaybackOptions) {
     const principal = requirePrincipal(c.get('principal'));
     const videoId = parseInput(Id, c.req.param('videoId'));
     const now = options.clock.now();
-    const decision = decidePlayback({ principal, videoId, now });
+    const admin = principal.roles.includes('admin');
+    // Fresh reads (no cache): an unpublished title or an ended rental stops at the next renewal.
+    const [video, rights] = await Promise.all([
+      options.store.videoFacts(videoId),
+      admin ? Promise.resolve({ subscriptions: [], rentals: [] }) : options.store.account(principal.userId),
+    ]);
+    const decision = decidePlayback({ principal, videoId, now, video, ...rights });
     const dateLessThan = playbackCookieExpiry(decision, now, ttlMs);
     if (dateLessThan === undefined) {
+      if (decision.reason === 'not_found') {
+        throw new AppError('not_found', 'this title does not exist', { reason: decision.reason });
+      }
+      if (decision.reason === 'not_published') {
+        throw new AppError('conflict', 'this title is not available for playback', { reason: decision.reason });
+      }
+      const ended = lastRentalEnd(rights.rentals, videoId, now);
       throw new AppError('payment_required', 'a plan or a rental of this title is needed to watch it', {
-        reason: decision.reason,
+        reason: 'not_entitled',
+        rentalEndedAt: ended === undefined ? null : new Date(ended).toISOString(),
       });
     }
 

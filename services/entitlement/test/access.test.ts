@@ -13,10 +13,16 @@ describe('decidePlayback', () => {
     });
   });
 
-  it('asks everyone else to pay (until the entitlement store decides)', () => {
+  it('refuses everyone else without store facts: an unknown title, no rights', () => {
     expect(decidePlayback({ principal: { userId: 'b', roles: ['viewer'] }, videoId: 'v1', now: NOW })).toEqual({
       allowed: false,
-      reason: 'payment_required',
+      reason: 'not_found',
+      until: undefined,
+    });
+    const video = { published: true, deleted: false, freePreview: false };
+    expect(decidePlayback({ principal: { userId: 'b', roles: ['viewer'] }, videoId: 'v1', now: NOW, video })).toEqual({
+      allowed: false,
+      reason: 'not_entitled',
       until: undefined,
     });
     expect(decidePlayback({ principal: { userId: 'c', roles: [] }, videoId: 'v1', now: NOW }).allowed).toBe(false);
@@ -41,7 +47,7 @@ describe('playbackCookieExpiry', () => {
   });
 
   it('gives nothing when access is refused or less than a whole second is left', () => {
-    expect(playbackCookieExpiry({ allowed: false, reason: 'payment_required', until: undefined }, NOW)).toBeUndefined();
+    expect(playbackCookieExpiry({ allowed: false, reason: 'not_entitled', until: undefined }, NOW)).toBeUndefined();
     expect(playbackCookieExpiry({ allowed: true, reason: 'admin', until: NOW + 500 }, NOW)).toBeUndefined();
     expect(playbackCookieExpiry({ allowed: true, reason: 'admin', until: NOW - 1 }, NOW)).toBeUndefined();
   });

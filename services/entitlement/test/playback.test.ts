@@ -1,22 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { CookieSigner } from '../../../shared/ports/cookie-signer.js';
-import type { Table } from '../../../shared/ports/table.js';
+import { sqliteTable } from '../../../platform/local/sqlite-table.js';
+import { VideoPublished } from '../../../shared/events/catalog.js';
+import { deliver } from '../../../shared/events/subscribe.js';
 import { testAuth } from '../../../test/support/auth.js';
 import { createEntitlementApp } from '../src/http.js';
 import type { EntitlementDeps } from '../src/http.js';
+import { entitlementSubscriptions } from '../src/subscribers.js';
 
 // The end-to-end check — these cookies pass the real CloudFront verifier and the media edge for
 // this title only — lives in platform/local/media-edge.test.ts: a service may not import
 // platform/aws, so here the CookieSigner port is a recording double.
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0, 500);
-
-/** Playback reads no table yet; any call would be a surprise worth failing on. */
-const noTable = new Proxy({} as Table, {
-  get: (_target, name) => () => {
-    throw new Error(`playback touched the table (${String(name)})`);
-  },
-});
 
 function recordingSigner() {
   const calls: { resource: string; dateLessThan: number }[] = [];
@@ -36,8 +32,16 @@ function recordingSigner() {
 async function setup(overrides: Partial<EntitlementDeps> = {}) {
   const auth = await testAuth(() => NOW);
   const { signer, calls } = recordingSigner();
+  const table = sqliteTable({ file: ':memory:', now: () => NOW });
+  // vid123 is a published title the viewer has no right to.
+  const published = VideoPublished.create(
+    { videoId: 'vid123', title: 'T', description: '', cast: [], genres: [], priceJpy: 400, freePreview: false },
+    NOW - 1000,
+  );
+  const [created] = entitlementSubscriptions({ table }).filter((found) => found.event.matches(published));
+  await deliver(created!, published, table, NOW);
   const app = createEntitlementApp({
-    table: noTable,
+    table,
     verifier: auth.verifier,
     clock: { now: () => NOW },
     cookies: signer,
@@ -69,7 +73,7 @@ describe('POST /playback/:videoId', () => {
     expect(response.status).toBe(402);
     expect(await errorOf(response)).toMatchObject({
       code: 'payment_required',
-      details: { reason: 'payment_required' },
+      details: { reason: 'not_entitled', rentalEndedAt: null },
     });
     expect(response.headers.get('set-cookie')).toBeNull();
     expect(calls).toEqual([]);

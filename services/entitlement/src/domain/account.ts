@@ -1,38 +1,35 @@
-import { z } from 'zod';
+import type { Rental } from './rental.js';
+import { isRentalWatchable } from './rental.js';
+import type { Subscription } from './subscription.js';
+import { currentSubscription, planAccessUntil, subscriptionStatus } from './subscription.js';
 
-/**
- * What "my account" says about watching rights. Subscriptions and rentals are filled in by the
- * entitlement issue; the shape is the public contract (`GET /api/entitlement/me`) from day one.
- */
-export const Subscription = z.object({
-  subscriptionId: z.string(),
-  status: z.enum(['active', 'cancelled', 'ended', 'past_due']),
-  periodEnd: z.iso.datetime({ offset: true }),
-  cancelAtPeriodEnd: z.boolean(),
-});
-export type Subscription = z.infer<typeof Subscription>;
-
-export const Rental = z.object({
-  rentalId: z.string(),
-  videoId: z.string(),
-  purchasedAt: z.iso.datetime({ offset: true }),
-  expiresAt: z.iso.datetime({ offset: true }),
-  refunded: z.boolean().default(false),
-});
-export type Rental = z.infer<typeof Rental>;
+export { Rental } from './rental.js';
+export { Subscription } from './subscription.js';
 
 export type Plan = 'unlimited' | 'none';
 
 /** The plan a viewer holds at `now`: a subscription counts until its paid period ends. */
-export function planAt(subscription: Subscription | undefined, now: number): Plan {
-  if (!subscription) return 'none';
-  if (subscription.status === 'ended') return 'none';
-  return Date.parse(subscription.periodEnd) > now ? 'unlimited' : 'none';
+export function planAt(subscriptions: readonly Subscription[], now: number): Plan {
+  return planAccessUntil(subscriptions, now) === undefined ? 'none' : 'unlimited';
 }
 
 /** Rentals still watchable at `now`, soonest to expire first. */
-export function activeRentals(rentals: Rental[], now: number): Rental[] {
+export function activeRentals(rentals: readonly Rental[], now: number): Rental[] {
   return rentals
-    .filter((rental) => !rental.refunded && Date.parse(rental.expiresAt) > now)
+    .filter((rental) => isRentalWatchable(rental, now))
     .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
+}
+
+/** `GET /me`'s view of the plan: status as the viewer sees it now, or null without one. */
+export function subscriptionView(subscriptions: readonly Subscription[], now: number) {
+  const subscription = currentSubscription(subscriptions, now);
+  if (!subscription) return null;
+  return {
+    subscriptionId: subscription.subscriptionId,
+    status: subscriptionStatus(subscription, now),
+    periodEnd: subscription.periodEnd,
+    cancelAtPeriodEnd: subscription.cancelAtPeriodEnd,
+    /** Next billing date: the period end unless the plan is cancelled or over. */
+    renewsAt: subscriptionStatus(subscription, now) === 'active' ? subscription.periodEnd : null,
+  };
 }
