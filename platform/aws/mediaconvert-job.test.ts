@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mediaConvertJobSettings } from './mediaconvert-job.js';
+import { frameRateFraction, mediaConvertJobSettings } from './mediaconvert-job.js';
 
 const ladder = [
   { name: '416x234', width: 416, height: 234, videoBitrate: 145_000, maxBitrate: 217_500 },
@@ -45,158 +45,229 @@ describe('mediaConvertJobSettings', () => {
     expect(JSON.stringify(job)).not.toContain('AudioSelectors');
   });
 
+  it('takes the first frame, then the poster at its time, then thumbnails at their interval', () => {
+    const job = mediaConvertJobSettings({
+      ...base,
+      stills: {
+        uri: 's3://kinema-media/media/videos/v1',
+        posterAtSeconds: 6.0004,
+        thumbnailEverySeconds: 12,
+        thumbnails: 4,
+        posterSize: { width: 1280, height: 720 },
+        thumbnailSize: { width: 416, height: 234 },
+      },
+    });
+    const stills = job.Settings.OutputGroups[1] as {
+      OutputGroupSettings: { FileGroupSettings: { Destination: string } };
+      Outputs: { NameModifier: string; VideoDescription: { CodecSettings: { FrameCaptureSettings: object } } }[];
+    };
+    expect(stills.OutputGroupSettings.FileGroupSettings.Destination).toBe(
+      's3://kinema-media/media/videos/v1/captures/still',
+    );
+    expect(
+      stills.Outputs.map((output) => [output.NameModifier, output.VideoDescription.CodecSettings.FrameCaptureSettings]),
+    ).toEqual([
+      ['_poster', { FramerateNumerator: 1000, FramerateDenominator: 6000, MaxCaptures: 2, Quality: 80 }],
+      ['_thumb', { FramerateNumerator: 1000, FramerateDenominator: 12000, MaxCaptures: 5, Quality: 80 }],
+    ]);
+  });
+
+  it('writes frame rates as fractions, NTSC ones exactly', () => {
+    expect(frameRateFraction(30)).toEqual({ numerator: 30, denominator: 1 });
+    expect(frameRateFraction(29.97)).toEqual({ numerator: 30000, denominator: 1001 });
+    expect(frameRateFraction(23.976)).toEqual({ numerator: 24000, denominator: 1001 });
+    expect(frameRateFraction(59.94)).toEqual({ numerator: 60000, denominator: 1001 });
+    expect(frameRateFraction(12.5)).toEqual({ numerator: 12500, denominator: 1000 });
+    expect(frameRateFraction(0)).toEqual({ numerator: 30, denominator: 1 });
+  });
+
   it('matches the reviewed job (snapshot)', () => {
     expect(
-      mediaConvertJobSettings({ ...base, ladder: ladder.slice(0, 1), stillsUri: 's3://kinema-media/media/videos/v1/' }),
+      mediaConvertJobSettings({
+        ...base,
+        ladder: ladder.slice(0, 1),
+        stills: {
+          uri: 's3://kinema-media/media/videos/v1/',
+          posterAtSeconds: 6,
+          thumbnailEverySeconds: 12,
+          thumbnails: 4,
+          posterSize: { width: 1280, height: 720 },
+          thumbnailSize: { width: 416, height: 234 },
+        },
+      }),
     ).toMatchInlineSnapshot(`
-        {
-          "Role": "arn:aws:iam::123456789012:role/kinema-mediaconvert",
-          "Settings": {
-            "Inputs": [
-              {
-                "AudioSelectors": {
-                  "Audio Selector 1": {
-                    "DefaultSelection": "DEFAULT",
-                  },
-                },
-                "FileInput": "s3://kinema-uploads/sources/v1/source",
-                "TimecodeSource": "ZEROBASED",
-                "VideoSelector": {
-                  "Rotate": "AUTO",
+      {
+        "Role": "arn:aws:iam::123456789012:role/kinema-mediaconvert",
+        "Settings": {
+          "Inputs": [
+            {
+              "AudioSelectors": {
+                "Audio Selector 1": {
+                  "DefaultSelection": "DEFAULT",
                 },
               },
-            ],
-            "OutputGroups": [
-              {
-                "Name": "HLS",
-                "OutputGroupSettings": {
-                  "HlsGroupSettings": {
-                    "ClientCache": "ENABLED",
-                    "CodecSpecification": "RFC_6381",
-                    "Destination": "s3://kinema-media/media/videos/v1/hls/index",
-                    "DirectoryStructure": "SINGLE_DIRECTORY",
-                    "ManifestCompression": "NONE",
-                    "ManifestDurationFormat": "FLOATING_POINT",
-                    "MinSegmentLength": 0,
-                    "OutputSelection": "MANIFESTS_AND_SEGMENTS",
-                    "ProgramDateTime": "EXCLUDE",
-                    "SegmentControl": "SEGMENTED_FILES",
-                    "SegmentLength": 6,
-                    "SegmentLengthControl": "GOP_MULTIPLE",
-                    "StreamInfResolution": "INCLUDE",
-                    "TimedMetadataId3Frame": "NONE",
-                  },
-                  "Type": "HLS_GROUP_SETTINGS",
-                },
-                "Outputs": [
-                  {
-                    "ContainerSettings": {
-                      "CmfcSettings": {
-                        "AudioRenditionSets": "program_audio",
-                      },
-                      "Container": "CMFC",
-                    },
-                    "NameModifier": "_416x234",
-                    "VideoDescription": {
-                      "CodecSettings": {
-                        "Codec": "H_264",
-                        "H264Settings": {
-                          "AdaptiveQuantization": "AUTO",
-                          "CodecLevel": "AUTO",
-                          "CodecProfile": "HIGH",
-                          "FramerateControl": "SPECIFIED",
-                          "FramerateConversionAlgorithm": "DUPLICATE_DROP",
-                          "FramerateDenominator": 1,
-                          "FramerateNumerator": 30,
-                          "GopClosedCadence": 1,
-                          "GopSize": 2,
-                          "GopSizeUnits": "SECONDS",
-                          "HrdBufferSize": 290000,
-                          "MaxBitrate": 217500,
-                          "MinIInterval": 0,
-                          "NumberBFramesBetweenReferenceFrames": 2,
-                          "ParControl": "SPECIFIED",
-                          "ParDenominator": 1,
-                          "ParNumerator": 1,
-                          "QualityTuningLevel": "MULTI_PASS_HQ",
-                          "QvbrSettings": {
-                            "QvbrQualityLevel": 7,
-                          },
-                          "RateControlMode": "QVBR",
-                          "SceneChangeDetect": "DISABLED",
-                        },
-                      },
-                      "Height": 234,
-                      "ScalingBehavior": "DEFAULT",
-                      "Sharpness": 50,
-                      "Width": 416,
-                    },
-                  },
-                  {
-                    "AudioDescriptions": [
-                      {
-                        "AudioSourceName": "Audio Selector 1",
-                        "CodecSettings": {
-                          "AacSettings": {
-                            "Bitrate": 128000,
-                            "CodecProfile": "LC",
-                            "CodingMode": "CODING_MODE_2_0",
-                            "RateControlMode": "CBR",
-                            "SampleRate": 48000,
-                          },
-                          "Codec": "AAC",
-                        },
-                      },
-                    ],
-                    "ContainerSettings": {
-                      "CmfcSettings": {
-                        "AudioGroupId": "program_audio",
-                        "AudioTrackType": "ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT",
-                      },
-                      "Container": "CMFC",
-                    },
-                    "NameModifier": "_audio",
-                  },
-                ],
+              "FileInput": "s3://kinema-uploads/sources/v1/source",
+              "TimecodeSource": "ZEROBASED",
+              "VideoSelector": {
+                "Rotate": "AUTO",
               },
-              {
-                "Name": "Poster",
-                "OutputGroupSettings": {
-                  "FileGroupSettings": {
-                    "Destination": "s3://kinema-media/media/videos/v1/poster",
-                  },
-                  "Type": "FILE_GROUP_SETTINGS",
-                },
-                "Outputs": [
-                  {
-                    "ContainerSettings": {
-                      "Container": "RAW",
-                    },
-                    "VideoDescription": {
-                      "CodecSettings": {
-                        "Codec": "FRAME_CAPTURE",
-                        "FrameCaptureSettings": {
-                          "FramerateDenominator": 10,
-                          "FramerateNumerator": 1,
-                          "MaxCaptures": 1,
-                          "Quality": 80,
-                        },
-                      },
-                    },
-                  },
-                ],
-              },
-            ],
-            "TimecodeConfig": {
-              "Source": "ZEROBASED",
             },
+          ],
+          "OutputGroups": [
+            {
+              "Name": "HLS",
+              "OutputGroupSettings": {
+                "HlsGroupSettings": {
+                  "ClientCache": "ENABLED",
+                  "CodecSpecification": "RFC_6381",
+                  "Destination": "s3://kinema-media/media/videos/v1/hls/index",
+                  "DirectoryStructure": "SINGLE_DIRECTORY",
+                  "ManifestCompression": "NONE",
+                  "ManifestDurationFormat": "FLOATING_POINT",
+                  "MinSegmentLength": 0,
+                  "OutputSelection": "MANIFESTS_AND_SEGMENTS",
+                  "ProgramDateTime": "EXCLUDE",
+                  "SegmentControl": "SEGMENTED_FILES",
+                  "SegmentLength": 6,
+                  "SegmentLengthControl": "GOP_MULTIPLE",
+                  "StreamInfResolution": "INCLUDE",
+                  "TimedMetadataId3Frame": "NONE",
+                },
+                "Type": "HLS_GROUP_SETTINGS",
+              },
+              "Outputs": [
+                {
+                  "ContainerSettings": {
+                    "CmfcSettings": {
+                      "AudioRenditionSets": "program_audio",
+                    },
+                    "Container": "CMFC",
+                  },
+                  "NameModifier": "_416x234",
+                  "VideoDescription": {
+                    "CodecSettings": {
+                      "Codec": "H_264",
+                      "H264Settings": {
+                        "AdaptiveQuantization": "AUTO",
+                        "CodecLevel": "AUTO",
+                        "CodecProfile": "HIGH",
+                        "FramerateControl": "SPECIFIED",
+                        "FramerateConversionAlgorithm": "DUPLICATE_DROP",
+                        "FramerateDenominator": 1,
+                        "FramerateNumerator": 30,
+                        "GopClosedCadence": 1,
+                        "GopSize": 2,
+                        "GopSizeUnits": "SECONDS",
+                        "HrdBufferSize": 290000,
+                        "MaxBitrate": 217500,
+                        "MinIInterval": 0,
+                        "NumberBFramesBetweenReferenceFrames": 2,
+                        "ParControl": "SPECIFIED",
+                        "ParDenominator": 1,
+                        "ParNumerator": 1,
+                        "QualityTuningLevel": "MULTI_PASS_HQ",
+                        "QvbrSettings": {
+                          "QvbrQualityLevel": 7,
+                        },
+                        "RateControlMode": "QVBR",
+                        "SceneChangeDetect": "DISABLED",
+                      },
+                    },
+                    "Height": 234,
+                    "ScalingBehavior": "DEFAULT",
+                    "Sharpness": 50,
+                    "Width": 416,
+                  },
+                },
+                {
+                  "AudioDescriptions": [
+                    {
+                      "AudioSourceName": "Audio Selector 1",
+                      "CodecSettings": {
+                        "AacSettings": {
+                          "Bitrate": 128000,
+                          "CodecProfile": "LC",
+                          "CodingMode": "CODING_MODE_2_0",
+                          "RateControlMode": "CBR",
+                          "SampleRate": 48000,
+                        },
+                        "Codec": "AAC",
+                      },
+                    },
+                  ],
+                  "ContainerSettings": {
+                    "CmfcSettings": {
+                      "AudioGroupId": "program_audio",
+                      "AudioTrackType": "ALTERNATE_AUDIO_AUTO_SELECT_DEFAULT",
+                    },
+                    "Container": "CMFC",
+                  },
+                  "NameModifier": "_audio",
+                },
+              ],
+            },
+            {
+              "Name": "Stills",
+              "OutputGroupSettings": {
+                "FileGroupSettings": {
+                  "Destination": "s3://kinema-media/media/videos/v1/captures/still",
+                },
+                "Type": "FILE_GROUP_SETTINGS",
+              },
+              "Outputs": [
+                {
+                  "ContainerSettings": {
+                    "Container": "RAW",
+                  },
+                  "NameModifier": "_poster",
+                  "VideoDescription": {
+                    "CodecSettings": {
+                      "Codec": "FRAME_CAPTURE",
+                      "FrameCaptureSettings": {
+                        "FramerateDenominator": 6000,
+                        "FramerateNumerator": 1000,
+                        "MaxCaptures": 2,
+                        "Quality": 80,
+                      },
+                    },
+                    "Height": 720,
+                    "ScalingBehavior": "DEFAULT",
+                    "Width": 1280,
+                  },
+                },
+                {
+                  "ContainerSettings": {
+                    "Container": "RAW",
+                  },
+                  "NameModifier": "_thumb",
+                  "VideoDescription": {
+                    "CodecSettings": {
+                      "Codec": "FRAME_CAPTURE",
+                      "FrameCaptureSettings": {
+                        "FramerateDenominator": 12000,
+                        "FramerateNumerator": 1000,
+                        "MaxCaptures": 5,
+                        "Quality": 80,
+                      },
+                    },
+                    "Height": 234,
+                    "ScalingBehavior": "DEFAULT",
+                    "Width": 416,
+                  },
+                },
+              ],
+            },
+          ],
+          "TimecodeConfig": {
+            "Source": "ZEROBASED",
           },
-          "StatusUpdateInterval": "SECONDS_10",
-          "UserMetadata": {
-            "run": "1",
-            "videoId": "v1",
-          },
-        }
-      `);
+        },
+        "StatusUpdateInterval": "SECONDS_10",
+        "UserMetadata": {
+          "run": "1",
+          "videoId": "v1",
+        },
+      }
+    `);
   });
 });

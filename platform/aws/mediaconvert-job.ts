@@ -13,8 +13,70 @@ export interface MediaConvertJobInput {
   frameRate?: { numerator: number; denominator: number };
   /** Copied to the job (strings only), so STATUS_UPDATE events can be tied to the video. */
   userMetadata?: Record<string, string>;
-  /** s3://bucket/media/videos/<id>/ — the poster frame capture goes here (poster.0000000.jpg). */
-  stillsUri?: string;
+  /** Frame captures for the poster and thumbnails; `promoteStills` moves them into place after the job. */
+  stills?: Stills;
+}
+
+export interface Stills {
+  /** s3://bucket/media/videos/<id>/ — captures land under `captures/` there (see STILL_CAPTURES). */
+  uri: string;
+  /** When the poster is taken; frame capture also takes the first frame, which is skipped. */
+  posterAtSeconds: number;
+  /** Thumbnails are taken every this many seconds after the first frame, `thumbnails` of them. */
+  thumbnailEverySeconds: number;
+  thumbnails: number;
+  posterSize: { width: number; height: number };
+  thumbnailSize: { width: number; height: number };
+}
+
+/**
+ * Where MediaConvert's frame captures land, relative to `stills.uri`: `<base><modifier>.NNNNNNN.jpg`,
+ * numbered from 0 (the first frame), e.g. `captures/still_poster.0000001.jpg`.
+ */
+export const STILL_CAPTURES = {
+  prefix: 'captures/',
+  base: 'still',
+  poster: '_poster',
+  thumbnail: '_thumb',
+} as const;
+
+/** MediaConvert takes frame rates as fractions; the NTSC rates are exactly n·1000/1001. */
+export function frameRateFraction(fps: number): { numerator: number; denominator: number } {
+  if (!Number.isFinite(fps) || fps <= 0) return { numerator: 30, denominator: 1 };
+  if (Number.isInteger(fps)) return { numerator: fps, denominator: 1 };
+  const ntsc = Math.round(fps * 1.001);
+  if (Math.abs((ntsc * 1000) / 1001 - fps) < 0.005) return { numerator: ntsc * 1000, denominator: 1001 };
+  return { numerator: Math.round(fps * 1000), denominator: 1000 };
+}
+
+/**
+ * Frame capture takes the first frame, then one every `denominator / numerator` seconds; the
+ * interval is kept to the millisecond.
+ */
+const captureEvery = (seconds: number) => ({
+  FramerateNumerator: 1000,
+  FramerateDenominator: Math.max(1, Math.round(seconds * 1000)),
+});
+
+function frameCapture(
+  nameModifier: string,
+  size: { width: number; height: number },
+  everySeconds: number,
+  maxCaptures: number,
+) {
+  return {
+    NameModifier: nameModifier,
+    ContainerSettings: { Container: 'RAW' },
+    VideoDescription: {
+      Width: size.width,
+      Height: size.height,
+      ScalingBehavior: 'DEFAULT',
+      CodecSettings: {
+        Codec: 'FRAME_CAPTURE',
+        FrameCaptureSettings: { ...captureEvery(everySeconds), MaxCaptures: maxCaptures, Quality: 80 },
+      },
+    },
+  };
 }
 
 const AUDIO_GROUP = 'program_audio';
@@ -27,7 +89,8 @@ const AUDIO_BITRATE = 128_000;
  * `mediaconvert:createJob.sync` task sends it as is). One HLS output group with fMP4 (CMFC)
  * segments of 6 s, one H.264 High output per rung (QVBR capped by the rung's MaxBitrate, a closed
  * GOP of 2 s with no scene-cut IDRs, so IDRs align across rungs), AAC-LC stereo 48 kHz as one
- * audio rendition group (CMFC carries one track per output), and a frame capture for the poster.
+ * audio rendition group (CMFC carries one track per output), and frame captures for the poster and
+ * thumbnails.
  */
 export function mediaConvertJobSettings(input: MediaConvertJobInput) {
   const frameRate = input.frameRate ?? { numerator: 30, denominator: 1 };
@@ -121,23 +184,25 @@ export function mediaConvertJobSettings(input: MediaConvertJobInput) {
       Outputs: [...videoOutputs, ...audioOutputs],
     },
   ];
-  if (input.stillsUri) {
+  if (input.stills) {
+    const { stills } = input;
     outputGroups.push({
-      Name: 'Poster',
+      Name: 'Stills',
       OutputGroupSettings: {
         Type: 'FILE_GROUP_SETTINGS',
-        FileGroupSettings: { Destination: `${input.stillsUri.replace(/\/?$/, '/')}poster` },
+        FileGroupSettings: {
+          Destination: `${stills.uri.replace(/\/?$/, '/')}${STILL_CAPTURES.prefix}${STILL_CAPTURES.base}`,
+        },
       },
       Outputs: [
-        {
-          ContainerSettings: { Container: 'RAW' },
-          VideoDescription: {
-            CodecSettings: {
-              Codec: 'FRAME_CAPTURE',
-              FrameCaptureSettings: { FramerateNumerator: 1, FramerateDenominator: 10, MaxCaptures: 1, Quality: 80 },
-            },
-          },
-        },
+        // The first frame, then the poster's.
+        frameCapture(STILL_CAPTURES.poster, stills.posterSize, stills.posterAtSeconds, 2),
+        frameCapture(
+          STILL_CAPTURES.thumbnail,
+          stills.thumbnailSize,
+          stills.thumbnailEverySeconds,
+          stills.thumbnails + 1,
+        ),
       ],
     });
   }

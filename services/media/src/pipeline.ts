@@ -257,6 +257,24 @@ export function createPipeline(deps: PipelineDeps) {
       return restarted;
     },
 
+    /**
+     * A transcoder's progress (ffmpeg standalone, MediaConvert STATUS_UPDATE events on AWS). Only a
+     * report that moves the current run forward is kept, so repeats, reorderings and reports of a
+     * replaced run change nothing. Returns whether the record moved.
+     */
+    async recordProgress(videoId: string, run: number, percent: number): Promise<boolean> {
+      const progress = transcodeProgress(percent);
+      const moved = await update(videoId, (now) =>
+        isCurrent(now, run) && progress > now.progress
+          ? {
+              next: { ...now, progress, updatedAt: iso() },
+              events: [VideoProcessing.create({ videoId, progress }, clock.now())],
+            }
+          : undefined,
+      );
+      return moved !== undefined;
+    },
+
     /** VideoDeleted: the record and every object of the video go. */
     async discard(videoId: string): Promise<void> {
       const current = await store.find(videoId);
@@ -357,16 +375,10 @@ export function createPipeline(deps: PipelineDeps) {
         const at = clock.now();
         if (at - lastReport < PROGRESS_INTERVAL_MS) return;
         lastReport = at;
-        const progress = transcodeProgress(percent);
         reporting = reporting.then(() =>
-          update(videoId, (now) =>
-            isCurrent(now, run) && progress > now.progress
-              ? {
-                  next: { ...now, progress, updatedAt: iso() },
-                  events: [VideoProcessing.create({ videoId, progress }, clock.now())],
-                }
-              : undefined,
-          ).catch((error: unknown) => logger.warn('progress not recorded', { videoId, err: error })),
+          runs
+            .recordProgress(videoId, run, percent)
+            .catch((error: unknown) => logger.warn('progress not recorded', { videoId, err: error })),
         );
       };
       const { jobId } = await deps.encoder.encode(
@@ -404,6 +416,33 @@ export function createPipeline(deps: PipelineDeps) {
       const objects = await media.list(keys.root);
       const sizes = new Map(objects.map((object) => [object.key, object.size]));
       const playlists = objects.filter((object) => object.key.endsWith('.m3u8') && object.key !== keys.master);
+      /** Reads one rendition's playlist, checks it is a finished fMP4 VOD and measures it. */
+      const readRendition = async (playlistKey: string, label: string) => {
+        const playlist = parseMediaPlaylist((await readObject(playlistKey)).toString('utf8'));
+        if (playlist.playlistType !== 'VOD' || !playlist.ended) {
+          throw new Error(`the ${label} playlist is not a finished VOD playlist`);
+        }
+        if (!playlist.initUri) throw new Error(`the ${label} playlist is not fMP4 (no EXT-X-MAP)`);
+        if (playlist.segments.length === 0) throw new Error(`the ${label} playlist has no segments`);
+        const measured = playlist.segments.map((segment) => {
+          const bytes = sizes.get(resolveKey(playlistKey, segment.uri));
+          if (bytes === undefined) throw new Error(`segment ${segment.uri} of the ${label} rendition is missing`);
+          return { bytes, durationSeconds: segment.durationSeconds };
+        });
+        return {
+          bitrates: measureBitrates(measured),
+          init: await readObject(resolveKey(playlistKey, playlist.initUri)),
+        };
+      };
+      // MediaConvert's CMAF output carries audio as a rendition of its own, shared by every
+      // variant through an EXT-X-MEDIA group; ffmpeg's standalone output muxes it into each rung.
+      const audioKey = video.plan.hasAudio
+        ? playlists.find((object) => object.key.endsWith('_audio.m3u8') || object.key.includes('/audio/'))?.key
+        : undefined;
+      const audio = audioKey ? await readRendition(audioKey, 'audio') : undefined;
+      if (audio && audio.init.indexOf('mp4a', 0, 'latin1') < 0) {
+        throw new Error('the audio rendition is not AAC (no mp4a in its init segment)');
+      }
       const renditions: Rendition[] = [];
       const variants = [];
       for (const rung of video.plan.ladder) {
@@ -411,26 +450,16 @@ export function createPipeline(deps: PipelineDeps) {
           (object) => object.key.includes(`/${rung.name}/`) || object.key.endsWith(`_${rung.name}.m3u8`),
         )?.key;
         if (!playlistKey) throw new Error(`the transcoder wrote no playlist for the ${rung.name} rendition`);
-        const text = (await readObject(playlistKey)).toString('utf8');
-        const playlist = parseMediaPlaylist(text);
-        if (playlist.playlistType !== 'VOD' || !playlist.ended) {
-          throw new Error(`the ${rung.name} playlist is not a finished VOD playlist`);
-        }
-        if (!playlist.initUri) throw new Error(`the ${rung.name} playlist is not fMP4 (no EXT-X-MAP)`);
-        if (playlist.segments.length === 0) throw new Error(`the ${rung.name} playlist has no segments`);
-        const measured = playlist.segments.map((segment) => {
-          const bytes = sizes.get(resolveKey(playlistKey, segment.uri));
-          if (bytes === undefined) throw new Error(`segment ${segment.uri} of the ${rung.name} rendition is missing`);
-          return { bytes, durationSeconds: segment.durationSeconds };
-        });
-        const { peak, average } = measureBitrates(measured);
-        const codecs = codecsFromInit(await readObject(resolveKey(playlistKey, playlist.initUri)));
+        const { bitrates, init } = await readRendition(playlistKey, rung.name);
+        let codecs = codecsFromInit(init);
+        if (audio && !codecs.includes('mp4a')) codecs = `${codecs},mp4a.40.2`;
         const rendition = {
           name: rung.name,
           width: rung.width,
           height: rung.height,
-          bandwidth: peak,
-          averageBandwidth: average,
+          // With a separate audio rendition a player fetches both: the variant's rates include it.
+          bandwidth: bitrates.peak + (audio?.bitrates.peak ?? 0),
+          averageBandwidth: bitrates.average + (audio?.bitrates.average ?? 0),
           codecs,
           frameRate: video.plan.frameRate,
         };
@@ -445,7 +474,13 @@ export function createPipeline(deps: PipelineDeps) {
         .filter((object) => object.key.startsWith(`${keys.root}thumbnails/`))
         .map((object) => object.key)
         .sort();
-      await media.put(keys.master, Buffer.from(masterPlaylist(variants)), { contentType: CONTENT_TYPES.m3u8 });
+      const audioGroup =
+        audioKey !== undefined
+          ? { groupId: 'audio', name: 'Main', uri: audioKey.slice(keys.hlsPrefix.length), channels: 2 }
+          : undefined;
+      await media.put(keys.master, Buffer.from(masterPlaylist(variants, audioGroup)), {
+        contentType: CONTENT_TYPES.m3u8,
+      });
       return {
         renditions,
         posterKey,

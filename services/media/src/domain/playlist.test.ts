@@ -45,6 +45,29 @@ describe('masterPlaylist', () => {
     expect(parsed.tags).toContain('#EXT-X-INDEPENDENT-SEGMENTS');
     expect(parsed.variants[1]?.attributes).toMatchObject({ CODECS: 'avc1.64001e,mp4a.40.2', RESOLUTION: '640x360' });
   });
+  it('adds a shared audio group when audio is a rendition of its own (MediaConvert CMAF)', () => {
+    const text = masterPlaylist(
+      [
+        {
+          uri: 'index_640x360.m3u8',
+          bandwidth: 700_000,
+          averageBandwidth: 530_000,
+          codecs: 'avc1.64001e,mp4a.40.2',
+          width: 640,
+          height: 360,
+          frameRate: 30,
+        },
+      ],
+      { groupId: 'audio', name: 'Main', uri: 'index_audio.m3u8', channels: 2 },
+    );
+    expect(text.split('\n').slice(3, 6)).toEqual([
+      '#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="audio",NAME="Main",DEFAULT=YES,AUTOSELECT=YES,CHANNELS="2",URI="index_audio.m3u8"',
+      '#EXT-X-STREAM-INF:BANDWIDTH=700000,AVERAGE-BANDWIDTH=530000,CODECS="avc1.64001e,mp4a.40.2",RESOLUTION=640x360,FRAME-RATE=30.000,AUDIO="audio"',
+      'index_640x360.m3u8',
+    ]);
+    const parsed = parseMasterPlaylist(text);
+    expect(parsed.variants[0]?.attributes).toMatchObject({ AUDIO: 'audio', CODECS: 'avc1.64001e,mp4a.40.2' });
+  });
 });
 
 describe('parseMediaPlaylist', () => {

@@ -15,8 +15,34 @@ export interface Variant {
   frameRate: number;
 }
 
-export function masterPlaylist(variants: Variant[]): string {
+/**
+ * An audio rendition the variants share, for transcoders that write audio apart from video
+ * (MediaConvert's CMAF output carries one track per file). The variants' BANDWIDTH and CODECS
+ * must then already include the audio's: a player adds nothing on its own.
+ */
+export interface AudioRendition {
+  groupId: string;
+  name: string;
+  uri: string;
+  channels: number;
+  language?: string;
+}
+
+export function masterPlaylist(variants: Variant[], audio?: AudioRendition): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
+  if (audio) {
+    const attributes = [
+      'TYPE=AUDIO',
+      `GROUP-ID="${audio.groupId}"`,
+      `NAME="${audio.name}"`,
+      ...(audio.language ? [`LANGUAGE="${audio.language}"`] : []),
+      'DEFAULT=YES',
+      'AUTOSELECT=YES',
+      `CHANNELS="${audio.channels}"`,
+      `URI="${audio.uri}"`,
+    ];
+    lines.push(`#EXT-X-MEDIA:${attributes.join(',')}`);
+  }
   for (const variant of [...variants].sort((a, b) => a.bandwidth - b.bandwidth)) {
     const attributes = [
       `BANDWIDTH=${variant.bandwidth}`,
@@ -24,6 +50,7 @@ export function masterPlaylist(variants: Variant[]): string {
       `CODECS="${variant.codecs}"`,
       `RESOLUTION=${variant.width}x${variant.height}`,
       `FRAME-RATE=${variant.frameRate.toFixed(3)}`,
+      ...(audio ? [`AUDIO="${audio.groupId}"`] : []),
     ];
     lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, variant.uri);
   }
