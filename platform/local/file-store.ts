@@ -218,7 +218,7 @@ export function fileStore(options: FileStoreOptions): FileStore {
       },
     });
     try {
-      await pipeline(body, meter, createWriteStream(path, { flags: 'wx', flush: true }));
+      await pipeline(body, meter, createWriteStream(path, { flags: 'wx', flush: true, highWaterMark: 1024 * 1024 }));
       if (limits.declaredLength !== undefined && size !== limits.declaredLength) {
         throw invalidInput(`the body was ${size} bytes but its declared length is ${limits.declaredLength}`);
       }

@@ -3,10 +3,11 @@ import { createLogger } from '../../shared/log.js';
 import { startStandalone } from './server.js';
 
 /** `npm start`: the standalone runtime. Configuration comes from the environment, parsed once here. */
-const logger = createLogger({ base: { app: 'kinema' } });
+let logger = createLogger({ base: { app: 'kinema' } });
 try {
   const config = parseConfig(StandaloneConfig, process.env);
-  const kinema = await startStandalone(config, logger.child({}));
+  logger = createLogger({ level: config.KINEMA_LOG_LEVEL, base: { app: 'kinema' } });
+  const kinema = await startStandalone(config, logger);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
