@@ -1,5 +1,3 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -17,7 +15,7 @@ import { unauthorized } from '../../../shared/errors.js';
 import { createLogger } from '../../../shared/log.js';
 import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
 import { parseMasterPlaylist } from './domain/playlist.js';
-import { createMediaLambda } from './lambda.js';
+import { createMediaLambda, mediaClients } from './lambda.js';
 import type { MediaEnv } from './lambda.js';
 import { mediaStore } from './store.js';
 
@@ -42,8 +40,8 @@ type Sent = { command: string; input: Record<string, unknown> };
 let s3Sent: Sent[] = [];
 let sfnSent: Sent[] = [];
 
-function fakeS3(endpoint: string): S3Client {
-  const client = new S3Client({ region: 'ap-northeast-1', endpoint, forcePathStyle: true, credentials });
+function fakeS3(endpoint: string) {
+  const client = mediaClients({ region: 'ap-northeast-1', endpoint, forcePathStyle: true, credentials }).s3;
   const missing = () =>
     Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
   vi.spyOn(client, 'send').mockImplementation((async (command: { constructor: { name: string }; input: object }) => {
@@ -89,8 +87,8 @@ function fakeS3(endpoint: string): S3Client {
   return client;
 }
 
-function fakeSfn(): SFNClient {
-  const client = new SFNClient({ region: 'ap-northeast-1', credentials });
+function fakeSfn() {
+  const client = mediaClients({ region: 'ap-northeast-1', credentials }).sfn;
   vi.spyOn(client, 'send').mockImplementation((async (command: { constructor: { name: string }; input: object }) => {
     const input = command.input as Record<string, unknown>;
     sfnSent.push({ command: command.constructor.name, input });

@@ -207,6 +207,25 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
 
 export type MediaLambda = ReturnType<typeof createMediaLambda>;
 
+/**
+ * The SDK clients the media Lambda uses. In Lambda the region and credentials come from the
+ * runtime; tests pass a local endpoint and dummy credentials, then stub `send`.
+ */
+export function mediaClients(
+  config: {
+    region?: string;
+    endpoint?: string;
+    forcePathStyle?: boolean;
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+  } = {},
+) {
+  const { forcePathStyle, endpoint, ...common } = config;
+  return {
+    s3: new S3Client({ ...common, ...(endpoint ? { endpoint } : {}), ...(forcePathStyle ? { forcePathStyle } : {}) }),
+    sfn: new SFNClient(common),
+  };
+}
+
 /** The composition from the Lambda environment, once per container, on first use. */
 function fromEnvironment(environment: Record<string, string | undefined>): MediaLambdaDeps {
   const base = awsServiceDeps(environment);
@@ -218,8 +237,7 @@ function fromEnvironment(environment: Record<string, string | undefined>): Media
     verifier: base.verifier,
     clock: base.clock,
     logger: base.logger,
-    s3: new S3Client({}),
-    sfn: new SFNClient({}),
+    ...mediaClients(),
     ffprobePath: env.FFPROBE_PATH ?? join(bundleDir, 'ffprobe'),
   };
 }
