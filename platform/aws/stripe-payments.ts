@@ -105,6 +105,14 @@ function rentalPaid(eventId: string, at: number, session: z.infer<typeof Checkou
   };
 }
 
+/**
+ * Stripe's own test signature (`Stripe.webhooks.generateTestHeaderString`), re-exported so tests
+ * outside platform/aws sign deliveries exactly as Stripe does without importing the SDK.
+ */
+export function stripeTestSignature(payload: string, secret: string, timestampSeconds: number): string {
+  return Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: timestampSeconds });
+}
+
 /** Maps one verified Stripe event to a fact, or null for events Kinema does not act on. */
 export function stripeEventToFact(event: z.infer<typeof StripeEvent>): PaymentFact | null {
   const eventId = event.id;

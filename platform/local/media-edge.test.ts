@@ -448,7 +448,8 @@ describe('playback endpoint → media edge (the standalone wiring)', () => {
         method: 'POST',
         headers: await auth.bearer('viewer1', ['viewer']),
       });
-      expect(viewer.status).toBe(402);
+      // The entitlement store knows no published title aaa111, so a viewer is refused outright.
+      expect(viewer.status).toBe(404);
 
       const granted = await site.request('/api/entitlement/playback/aaa111', {
         method: 'POST',

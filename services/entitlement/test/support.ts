@@ -1,8 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Stripe from 'stripe';
-import { stripeWebhookParser } from '../../../platform/aws/stripe-payments.js';
+import { stripeTestSignature, stripeWebhookParser } from '../../../platform/aws/stripe-payments.js';
 import { sqliteTable } from '../../../platform/local/sqlite-table.js';
 import type { SqliteTable } from '../../../platform/local/sqlite-table.js';
 import { VideoCreated, VideoDeleted, VideoPublished, VideoUnpublished } from '../../../shared/events/catalog.js';
@@ -120,11 +119,11 @@ export async function entitlementHarness(overrides: Partial<EntitlementDeps> = {
     });
     const signature =
       options.signature === undefined
-        ? Stripe.webhooks.generateTestHeaderString({
+        ? stripeTestSignature(
             payload,
-            secret: options.secret ?? WEBHOOK_SECRET,
-            timestamp: Math.floor((options.signedAt ?? clock.at) / 1000),
-          })
+            options.secret ?? WEBHOOK_SECRET,
+            Math.floor((options.signedAt ?? clock.at) / 1000),
+          )
         : options.signature;
     return app.request('/webhooks/stripe', {
       method: 'POST',
