@@ -30,6 +30,8 @@ export interface NodeFunctionArgs {
   environment: Record<string, pulumi.Input<string>>;
   timeout: number;
   memorySize?: number;
+  /** arm64 unless the function runs an x86-64 binary (the media probe's packaged ffprobe). */
+  architecture?: 'arm64' | 'x86_64';
   /** The role's policy: the function must not run before it may do its work. */
   dependsOn: pulumi.Resource[];
 }
@@ -42,14 +44,14 @@ export function functionLogGroup(resourceName: string, functionName: string, con
   });
 }
 
-/** One Node.js 22 arm64 function running an export of a service's bundle. */
+/** One Node.js 22 function (arm64 by default) running an export of a service's bundle. */
 export function nodeFunction(resourceName: string, args: NodeFunctionArgs) {
   return new aws.lambda.Function(
     resourceName,
     {
       name: args.functionName,
       runtime: aws.lambda.Runtime.NodeJS22dX,
-      architectures: ['arm64'],
+      architectures: [args.architecture ?? 'arm64'],
       handler: args.handler,
       code: new pulumi.asset.FileArchive(bundlePath(args.service)),
       role: args.role.arn,

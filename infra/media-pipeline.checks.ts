@@ -87,6 +87,57 @@ export function mediaPipelineChecks(program: () => MockedProgram, stack: StackEx
       }
     });
 
+    it('runs the probe on x86_64 (the packaged ffprobe is x86-64) and the other tasks on arm64', () => {
+      const architectures = (task: string) =>
+        program().named('aws:lambda/function:Function', `media-${task}-fn`).inputs.architectures;
+      expect(architectures('probe')).toEqual(['x86_64']);
+      expect(architectures('finalize')).toEqual(['arm64']);
+      expect(architectures('publish')).toEqual(['arm64']);
+      expect(program().named('aws:lambda/function:Function', 'media-fn').inputs.architectures).toEqual(['arm64']);
+    });
+
+    it("routes MediaConvert's job state changes on the default bus to the progress handler", () => {
+      const rule = program().named('aws:cloudwatch/eventRule:EventRule', 'mediaconvert-progress').inputs;
+      expect(rule.eventBusName).toBeUndefined();
+      expect(JSON.parse(String(rule.eventPattern))).toEqual({
+        source: ['aws.mediaconvert'],
+        'detail-type': ['MediaConvert Job State Change'],
+        detail: {
+          status: ['STATUS_UPDATE', 'COMPLETE', 'ERROR'],
+          userMetadata: { videoId: [{ exists: true }] },
+        },
+      });
+      const progress = fn('kinema-media-progress');
+      const { inputs } = program().named('aws:lambda/function:Function', 'media-progress-fn');
+      expect(inputs).toMatchObject({ name: 'kinema-media-progress', handler: 'index.onMediaConvert' });
+      expect((inputs.environment as { variables: Record<string, string> }).variables).toMatchObject({
+        TABLE_NAME: 'kinema-media',
+        MEDIA_BUCKET: `kinema-app-media-${stack.region}`,
+      });
+      expect(program().named('aws:cloudwatch/eventTarget:EventTarget', 'mediaconvert-progress-target').inputs.arn).toBe(
+        progress,
+      );
+      expect(program().named('aws:lambda/permission:Permission', 'mediaconvert-progress-invoke').inputs).toMatchObject({
+        principal: 'events.amazonaws.com',
+        sourceArn: `arn:aws:events:${stack.region}:${account}:rule/kinema-mediaconvert-progress`,
+      });
+    });
+
+    it('lets the tasks read, write and delete media objects (stills, a previous ladder) but only read sources', () => {
+      const media = `arn:aws:s3:::kinema-app-media-${stack.region}/media/*`;
+      const uploads = `arn:aws:s3:::kinema-app-uploads-${stack.region}/sources/*`;
+      const s3 = pairs(policyOf('media-tasks-policy')).filter((pair) => pair.startsWith('s3:'));
+      expect(s3).toEqual(
+        [
+          `s3:DeleteObject ${media}`,
+          `s3:GetObject ${media}`,
+          `s3:GetObject ${uploads}`,
+          `s3:ListBucket arn:aws:s3:::kinema-app-media-${stack.region}`,
+          `s3:PutObject ${media}`,
+        ].sort(),
+      );
+    });
+
     it('logs executions to its own log group', () => {
       const machine = program().named('aws:sfn/stateMachine:StateMachine', 'media-pipeline').inputs;
       expect(machine.loggingConfiguration).toMatchObject({

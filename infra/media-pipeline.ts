@@ -28,6 +28,22 @@ export type PipelinePlaceholder = keyof typeof PIPELINE_TASKS;
 /** The EventBridge rule Step Functions manages to learn when a MediaConvert job ends (.sync). */
 export const MEDIACONVERT_SYNC_RULE = 'StepFunctionsGetEventsForMediaConvertJobRule';
 
+/** The function that turns MediaConvert's job state changes into the video's progress. */
+export const MEDIACONVERT_PROGRESS_FUNCTION = 'kinema-media-progress';
+
+/**
+ * MediaConvert's job state changes Kinema reads (services/media/src/lambda.ts `onMediaConvert`):
+ * progress, completion and errors of jobs that carry Kinema's user metadata.
+ */
+export const MEDIACONVERT_PROGRESS_PATTERN = {
+  source: ['aws.mediaconvert'],
+  'detail-type': ['MediaConvert Job State Change'],
+  detail: {
+    status: ['STATUS_UPDATE', 'COMPLETE', 'ERROR'],
+    userMetadata: { videoId: [{ exists: true }] },
+  },
+};
+
 /**
  * Replaces each `${Name}` placeholder of an ASL text with its value. A placeholder without a
  * value, or any `${` left over, is an error: a state machine must never reach AWS half-filled.
@@ -91,6 +107,7 @@ export function mediaPipeline({
       functionLogGroup(`media-${task}-logs`, taskNames[placeholder as PipelinePlaceholder], config),
     ]),
   ) as Record<PipelinePlaceholder, aws.cloudwatch.LogGroup>;
+  const progressLogs = functionLogGroup('media-progress-logs', MEDIACONVERT_PROGRESS_FUNCTION, config);
   const tasksRole = new aws.iam.Role('media-tasks-role', {
     name: `kinema-${config.region}-media-tasks`,
     assumeRolePolicy: serviceAssumeRole('lambda.amazonaws.com'),
@@ -101,12 +118,13 @@ export function mediaPipeline({
       ...tableGrants(table),
       // The probe reads the source's header by ranges.
       { Action: ['s3:GetObject'], Resource: [objects(uploads)] },
-      // Finalize measures renditions and writes the master playlist, poster and thumbnails.
-      { Action: ['s3:GetObject', 's3:PutObject'], Resource: [objects(media)] },
+      // Finalize measures renditions and writes the master playlist, poster and thumbnails; the
+      // probe clears a previous run's ladder and finalize removes MediaConvert's frame captures.
+      { Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: [objects(media)] },
       { Action: ['s3:ListBucket'], Resource: [media.arn] },
       {
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: Object.values(taskLogs).map((group) => pulumi.interpolate`${group.arn}:*`),
+        Resource: [...Object.values(taskLogs), progressLogs].map((group) => pulumi.interpolate`${group.arn}:*`),
       },
     ]),
   });
@@ -128,10 +146,44 @@ export function mediaPipeline({
         // The ASL gives Probe and Finalize 900 s, Lambda's ceiling.
         timeout: 900,
         memorySize: 2048,
+        // The probe runs the packaged ffprobe, a static x86-64 build.
+        ...(task === 'probe' ? { architecture: 'x86_64' as const } : {}),
         dependsOn: [tasksPolicy],
       }),
     ]),
   ) as Record<PipelinePlaceholder, aws.lambda.Function>;
+
+  // MediaConvert reports job progress to the account's default bus; the video's progress follows.
+  const progressFn = nodeFunction('media-progress-fn', {
+    functionName: MEDIACONVERT_PROGRESS_FUNCTION,
+    service: 'media',
+    handler: 'index.onMediaConvert',
+    role: tasksRole,
+    logGroup: progressLogs,
+    environment: {
+      ...serviceEnvironment('media', table, config),
+      UPLOADS_BUCKET: uploads.name,
+      MEDIA_BUCKET: media.name,
+    },
+    timeout: 30,
+    dependsOn: [tasksPolicy],
+  });
+  const progressRule = new aws.cloudwatch.EventRule('mediaconvert-progress', {
+    name: 'kinema-mediaconvert-progress',
+    description: 'MediaConvert job progress of Kinema media jobs to the media service',
+    // No eventBusName: AWS services publish to the default bus.
+    eventPattern: JSON.stringify(MEDIACONVERT_PROGRESS_PATTERN),
+  });
+  const progressTarget = new aws.cloudwatch.EventTarget('mediaconvert-progress-target', {
+    rule: progressRule.name,
+    arn: progressFn.arn,
+  });
+  const progressInvoke = new aws.lambda.Permission('mediaconvert-progress-invoke', {
+    action: 'lambda:InvokeFunction',
+    function: progressFn.name,
+    principal: 'events.amazonaws.com',
+    sourceArn: progressRule.arn,
+  });
 
   const logGroup = new aws.cloudwatch.LogGroup('media-pipeline-logs', {
     // The vendedlogs prefix keeps CloudWatch's resource policy for Step Functions small.
@@ -179,7 +231,18 @@ export function mediaPipeline({
     },
     { dependsOn: [policy, mediaConvertPolicy] },
   );
-  return { stateMachine, role, policy, logGroup, mediaConvertRole, mediaConvertPolicy, tasks, tasksRole, tasksPolicy };
+  return {
+    stateMachine,
+    role,
+    policy,
+    logGroup,
+    mediaConvertRole,
+    mediaConvertPolicy,
+    tasks,
+    tasksRole,
+    tasksPolicy,
+    progress: { fn: progressFn, rule: progressRule, target: progressTarget, invoke: progressInvoke },
+  };
 }
 
 export type MediaPipeline = ReturnType<typeof mediaPipeline>;

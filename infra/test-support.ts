@@ -77,7 +77,10 @@ function stateFor(type: string, name: string, inputs: Record<string, unknown>, r
     case 'aws:cloudwatch/eventBus:EventBus':
       return { arn: arn('events', `event-bus/${given}`) };
     case 'aws:cloudwatch/eventRule:EventRule':
-      return { arn: arn('events', `rule/kinema/${given}`) };
+      // A rule on a custom bus is `rule/<bus>/<name>`; on the default bus (AWS services' events) `rule/<name>`.
+      return {
+        arn: arn('events', `rule/${typeof inputs.eventBusName === 'string' ? `${inputs.eventBusName}/` : ''}${given}`),
+      };
     case 'aws:sqs/queue:Queue':
       return { arn: arn('sqs', given) };
     case 'aws:iam/role:Role':
