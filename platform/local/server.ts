@@ -70,7 +70,14 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   ) as Record<ServiceName, SqliteTable>;
 
   // The server listens before the public URL is known when PORT=0; bind first, then build.
-  const server = createServer();
+  // Requests that arrive while the parts start get 503 `starting` (so /healthz says 200 only once
+  // everything is up) instead of waiting unanswered.
+  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const server = createServer((req, res) => {
+    if (handle) return handle(req, res);
+    res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
+    res.end(JSON.stringify({ status: 'starting', error: { code: 'unavailable', message: 'Kinema is starting' } }));
+  });
   await new Promise<void>((done, fail) => {
     server.once('error', fail);
     server.listen(config.PORT, config.HOST, () => done());
@@ -224,28 +231,29 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     KINEMA_SESSION_SECRET: secrets.sessionSecret,
   });
 
-  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  handle = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
+    const path = req.url ?? '/';
     res.on('finish', () => {
       logger.info('request', {
         requestId,
         method: req.method,
-        path: (req.url ?? '').split('?')[0],
+        path: path.split('?')[0], // read before dispatch: the issuer rewrites req.url
+
         status: res.statusCode,
         ms: Math.round((performance.now() - started) * 10) / 10,
       });
     });
-    const path = req.url ?? '/';
     if (path.startsWith(STORE_PREFIX)) return storeListener(req, res);
     if (path === '/oidc' || path.startsWith('/oidc/') || path.startsWith('/oidc?')) return issuer.listener(req, res);
     if (API_PREFIXES.some((prefix) => path.startsWith(prefix) || path === prefix.replace(/\/$/, ''))) {
       return void apiListener(req, res);
     }
     return web(req, res);
-  });
+  };
 
   logger.info('kinema is up', { url: publicUrl, data: dataDir, devClock: config.KINEMA_DEV_CLOCK });
 
