@@ -183,6 +183,7 @@ const ja = {
   'watch.stop.rental_expired':
     'レンタルの視聴期間が終了しました。引き続きご覧いただくには、もう一度レンタルしてください。',
   'watch.stop.forbidden': '再生の許可を確認できませんでした。ページを再読み込みしてください。',
+  'watch.stop.not_available': 'この作品は現在配信されていません。',
   'watch.stop.unavailable': '今は再生を開始できません。しばらくしてから再度お試しください。',
   'watch.stop.media_error': '動画の読み込み中に問題が発生しました。',
   'watch.stop.unsupported': 'このブラウザでは再生できません。最新の Chrome、Edge、Firefox、Safari をお使いください。',
@@ -364,6 +365,7 @@ const en: Record<Key, string> = {
   'watch.stop.payment_required': 'This title is available with the unlimited plan or as a rental.',
   'watch.stop.rental_expired': 'Your rental has ended. Rent it again to keep watching.',
   'watch.stop.forbidden': 'Your access could not be confirmed. Please reload the page.',
+  'watch.stop.not_available': 'This title is not available right now.',
   'watch.stop.unavailable': 'Playback cannot start just now. Please try again shortly.',
   'watch.stop.media_error': 'Something went wrong while loading the video.',
   'watch.stop.unsupported': 'This browser cannot play the video. Please use a recent Chrome, Edge, Firefox or Safari.',

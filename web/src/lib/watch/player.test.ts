@@ -78,6 +78,17 @@ describe('authorizationFrom', () => {
       reason: 'rental_expired',
     });
     expect(authorizationFrom(402, 'garbage')).toEqual({ ok: false, reason: 'payment_required' });
+    expect(
+      authorizationFrom(402, {
+        error: { details: { reason: 'not_entitled', rentalEndedAt: '2026-01-03T00:00:00.000Z' } },
+      }),
+    ).toEqual({ ok: false, reason: 'rental_expired' });
+    expect(authorizationFrom(402, { error: { details: { reason: 'not_entitled', rentalEndedAt: null } } })).toEqual({
+      ok: false,
+      reason: 'payment_required',
+    });
+    expect(authorizationFrom(404, null)).toEqual({ ok: false, reason: 'not_available' });
+    expect(authorizationFrom(409, null)).toEqual({ ok: false, reason: 'not_available' });
     expect(authorizationFrom(403, null)).toEqual({ ok: false, reason: 'forbidden' });
     expect(authorizationFrom(503, null)).toEqual({ ok: false, reason: 'unavailable' });
   });

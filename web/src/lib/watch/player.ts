@@ -10,6 +10,7 @@ export const STOP_REASONS = [
   'payment_required',
   'rental_expired',
   'forbidden',
+  'not_available',
   'unavailable',
   'media_error',
   'unsupported',
@@ -24,8 +25,14 @@ export interface Grant {
 
 export type Authorization = { ok: true; grant: Grant } | { ok: false; reason: StopReason };
 
-/** Entitlement refusals that mean "access has ended" rather than "never had it". */
-const ENDED = new Set(['rental_expired', 'subscription_ended', 'refunded', 'expired']);
+/** Entitlement refusal reasons that mean "access has ended" rather than "never had it". */
+const ENDED = new Set(['rental_expired', 'rental_ended', 'subscription_ended', 'refunded', 'expired']);
+
+const RefusalDetails = (body: unknown) =>
+  ((body as { error?: { details?: unknown } } | null)?.error?.details ?? {}) as {
+    reason?: unknown;
+    rentalEndedAt?: unknown;
+  };
 
 /** Maps the playback endpoint's answer (status and the API's error JSON) to a grant or a reason. */
 export function authorizationFrom(status: number, body: unknown): Authorization {
@@ -37,11 +44,15 @@ export function authorizationFrom(status: number, body: unknown): Authorization 
   }
   if (status === 401) return { ok: false, reason: 'signin_required' };
   if (status === 402) {
-    const details = (body as { error?: { details?: { reason?: unknown } } } | null)?.error?.details;
-    const reason = typeof details?.reason === 'string' ? details.reason : '';
-    return { ok: false, reason: ENDED.has(reason) ? 'rental_expired' : 'payment_required' };
+    // A rental of this title that has run out (the API names when), or a reason that says so.
+    const details = RefusalDetails(body);
+    const ended =
+      typeof details.rentalEndedAt === 'string' || (typeof details.reason === 'string' && ENDED.has(details.reason));
+    return { ok: false, reason: ended ? 'rental_expired' : 'payment_required' };
   }
   if (status === 403) return { ok: false, reason: 'forbidden' };
+  // Unknown, deleted (404) or unpublished (409) titles: nothing to retry.
+  if (status === 404 || status === 409 || status === 410) return { ok: false, reason: 'not_available' };
   return { ok: false, reason: 'unavailable' };
 }
 
