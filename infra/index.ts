@@ -4,6 +4,7 @@ import { bucketReplication, catalogUploadExtras, stackBuckets } from './buckets.
 import { archive, bus } from './bus.js';
 import { cookieKeySecret, cookieSignerExtras, mediaCdn } from './cdn.js';
 import { loadStackConfig } from './config.js';
+import { entitlementExtras, entitlementSecrets, mergeExtras } from './entitlement.js';
 import { mediaPipeline, mediaServiceExtras } from './media-pipeline.js';
 import { outboxRelay } from './outbox.js';
 import { deployServices } from './services.js';
@@ -20,11 +21,12 @@ const replication = config.bucketReplication ? bucketReplication(config, buckets
 const cdn = mediaCdn(config, buckets.media);
 const cookieKey = cookieKeySecret(config);
 const pipeline = mediaPipeline({ config, table: tables.media, buckets });
+const paymentSecrets = entitlementSecrets(config);
 
 deployServices(config, tables, {
   catalog: catalogUploadExtras(buckets, config),
   media: mediaServiceExtras(buckets, pipeline),
-  entitlement: cookieSignerExtras(cookieKey, cdn),
+  entitlement: mergeExtras(cookieSignerExtras(cookieKey, cdn), entitlementExtras(config, paymentSecrets, cookieKey)),
 });
 const tenant = config.role === 'primary' ? auth0Tenant(config) : undefined;
 

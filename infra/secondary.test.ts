@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
 import { cdnChecks } from './cdn.checks.js';
+import { entitlementChecks } from './entitlement.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import {
   asList,
@@ -82,3 +83,4 @@ const stack = { region: 'ap-southeast-1', peerRegion: 'ap-northeast-1', role: 's
 bucketChecks(() => program, stack);
 cdnChecks(() => program, stack, publicKeyPem);
 mediaPipelineChecks(() => program, stack);
+entitlementChecks(() => program, stack);
