@@ -10,7 +10,9 @@
  *   npm run build:lambda -- media   only the named ones
  */
 import { build } from 'esbuild';
-import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -24,6 +26,17 @@ if (unknown.length > 0) {
   process.exit(1);
 }
 const services = requested.length > 0 ? requested : available;
+
+/**
+ * Binaries a bundle runs besides its JavaScript, copied next to index.mjs (world-executable: the
+ * Lambda user is not the file's owner). The media probe runs ffprobe, a static x86-64 build, so
+ * its function is x86_64 (infra/media-pipeline.ts).
+ */
+const require = createRequire(import.meta.url);
+const packaged = (pkg: string, file: string) => join(dirname(require.resolve(`${pkg}/package.json`)), file);
+const BINARIES: Record<string, { from: () => string; name: string }[]> = {
+  media: [{ from: () => packaged('@ffprobe-installer/linux-x64', 'ffprobe'), name: 'ffprobe' }],
+};
 
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(0)} KiB`;
 
@@ -52,6 +65,11 @@ for (const service of services) {
       js: "import { createRequire as __kinemaRequire } from 'node:module'; const require = __kinemaRequire(import.meta.url);",
     },
   });
+  for (const binary of BINARIES[service] ?? []) {
+    const target = `${outdir}/${binary.name}`;
+    copyFileSync(binary.from(), target);
+    chmodSync(target, 0o755);
+  }
   const files = readdirSync(outdir).map((file) => `${file} ${kib(statSync(`${outdir}/${file}`).size)}`);
   console.log(`${service}: ${files.join(', ')} in ${Math.round(performance.now() - started)} ms`);
 }
