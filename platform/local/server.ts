@@ -72,9 +72,9 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   // The server listens before the public URL is known when PORT=0; bind first, then build.
   // Requests that arrive while the parts start get 503 `starting` (so /healthz says 200 only once
   // everything is up) instead of waiting unanswered.
-  let handle: ((req: IncomingMessage, res: ServerResponse) => void) | undefined;
+  const ready: { handle?: (req: IncomingMessage, res: ServerResponse) => void } = {};
   const server = createServer((req, res) => {
-    if (handle) return handle(req, res);
+    if (ready.handle) return ready.handle(req, res);
     res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '1' });
     res.end(JSON.stringify({ status: 'starting', error: { code: 'unavailable', message: 'Kinema is starting' } }));
   });
@@ -231,7 +231,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     KINEMA_SESSION_SECRET: secrets.sessionSecret,
   });
 
-  handle = (req: IncomingMessage, res: ServerResponse) => {
+  ready.handle = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
     const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
     req.headers['x-request-id'] = requestId;
