@@ -170,11 +170,18 @@ export function mediaPipelineChecks(program: () => MockedProgram, stack: StackEx
       );
     });
 
-    it('lets the media service start this state machine and no other', () => {
+    it('lets the media service start (and read back) executions of this state machine and no other', () => {
       const starts = policyOf('media-fn-policy').filter((statement) =>
         asList(statement.Action).some((action) => action.startsWith('states:')),
       );
-      expect(starts).toEqual([{ Effect: 'Allow', Action: ['states:StartExecution'], Resource: [machineArn] }]);
+      expect(starts).toEqual([
+        { Effect: 'Allow', Action: ['states:StartExecution'], Resource: [machineArn] },
+        {
+          Effect: 'Allow',
+          Action: ['states:DescribeExecution'],
+          Resource: [`arn:aws:states:${stack.region}:${account}:execution:kinema-media-pipeline:*`],
+        },
+      ]);
       const { variables } = program().named('aws:lambda/function:Function', 'media-fn').inputs.environment as {
         variables: Record<string, string>;
       };

@@ -264,6 +264,11 @@ export function mediaServiceExtras(buckets: Record<BucketKind, StackBucket>, pip
       { Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'], Resource: [objects(media)] },
       { Action: ['s3:ListBucket'], Resource: [media.arn] },
       { Action: ['states:StartExecution'], Resource: [pipeline.stateMachine.arn] },
+      // A repeated start (ExecutionAlreadyExists) and recovery read the execution back.
+      {
+        Action: ['states:DescribeExecution'],
+        Resource: [pipeline.stateMachine.arn.apply((arn) => `${arn.replace(':stateMachine:', ':execution:')}:*`)],
+      },
     ],
   };
 }
