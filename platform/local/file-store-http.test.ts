@@ -11,7 +11,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MULTIPART } from '../../shared/ports/object-store.js';
 import { fileStore } from './file-store.js';
 import type { FileStore } from './file-store.js';
-import { fileStoreListener, parseRange } from './file-store-http.js';
+import { fileStoreListener } from './file-store-http.js';
+import { parseRange } from './http-range.js';
 import type { FileStoreListenerOptions } from './file-store-http.js';
 
 const MiB = 1024 ** 2;

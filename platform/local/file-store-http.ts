@@ -6,6 +6,7 @@ import type { Logger } from '../../shared/log.js';
 import { silentLogger } from '../../shared/log.js';
 import { MULTIPART } from '../../shared/ports/object-store.js';
 import type { FileStore } from './file-store.js';
+import { parseRange } from './http-range.js';
 
 export interface FileStoreListenerOptions {
   /** Largest part body accepted (capped at S3's 5 GiB). */
@@ -180,29 +181,4 @@ export function fileStoreListener(
       sendError(req, res, error);
     });
   };
-}
-
-/**
- * A single `bytes=` range (RFC 9110): `a-b`, `a-` or `-n`. Several ranges or a malformed header
- * are ignored (the whole object is sent), as the RFC allows; a range past the end is unsatisfiable.
- */
-export function parseRange(
-  header: string | undefined,
-  size: number,
-): { start: number; end: number } | undefined | 'unsatisfiable' {
-  if (!header) return undefined;
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return undefined;
-  const [, first = '', last = ''] = match;
-  if (first === '' && last === '') return undefined;
-  if (first === '') {
-    const suffix = Number(last);
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(first);
-  const end = last === '' ? size - 1 : Math.min(Number(last), size - 1);
-  if (last !== '' && Number(last) < start) return undefined;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end };
 }

@@ -12,7 +12,8 @@ import { createEntitlementApp } from '../../services/entitlement/src/http.js';
 import { testAuth } from '../../test/support/auth.js';
 import { cloudFrontCookieSigner, verifyCloudFrontCookies } from '../aws/cloudfront-cookies.js';
 import { fileStore } from './file-store.js';
-import { mediaEdge, parseRange } from './media-edge.js';
+import { parseRange } from './http-range.js';
+import { mediaEdge } from './media-edge.js';
 import { sqliteTable } from './sqlite-table.js';
 
 const PUBLIC_URL = 'http://localhost:3000';

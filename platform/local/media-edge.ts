@@ -9,6 +9,7 @@ import { errorBody, serviceApp } from '../../shared/http/app.js';
 import { Id } from '../../shared/ids.js';
 import type { Logger } from '../../shared/log.js';
 import type { ObjectInfo, ObjectStore } from '../../shared/ports/object-store.js';
+import { parseRange } from './http-range.js';
 
 export interface MediaEdgeOptions {
   objects: ObjectStore;
@@ -221,26 +222,4 @@ function rangeStillValid(c: Context, info: ObjectInfo): boolean {
   if (ifRange.startsWith('"') || ifRange.startsWith('W/')) return !etag.startsWith('W/') && ifRange === etag;
   const date = Date.parse(ifRange);
   return !Number.isNaN(date) && Math.floor(Date.parse(info.lastModified) / 1000) * 1000 <= date;
-}
-
-/**
- * One `bytes=` range against a file of `size` bytes. Anything else (several ranges, other units,
- * nonsense) is ignored and the whole file served, as RFC 9110 allows.
- */
-export function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | undefined {
-  const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
-  if (!match) return undefined;
-  const [, first = '', last = ''] = match;
-  if (first === '' && last === '') return undefined;
-  if (first === '') {
-    const suffix = Number(last);
-    if (!Number.isSafeInteger(suffix)) return undefined;
-    if (suffix === 0 || size === 0) return 'unsatisfiable';
-    return { start: Math.max(0, size - suffix), end: size - 1 };
-  }
-  const start = Number(first);
-  const end = last === '' ? Number.MAX_SAFE_INTEGER : Number(last);
-  if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || end < start) return undefined;
-  if (start >= size) return 'unsatisfiable';
-  return { start, end: Math.min(end, size - 1) };
 }
