@@ -39,6 +39,11 @@ async function signedInAdmin(viewport: ViewportName): Promise<{ context: Browser
   return opened;
 }
 
+/** A full-page capture of a scrolled page paints the sticky header mid-page: capture from the top. */
+async function scrolledToTop(page: Page) {
+  await page.evaluate(() => window.scrollTo(0, 0));
+}
+
 async function chooseQuality(page: Page, level: number) {
   await page.getByTestId('quality-button').click();
   await page.locator(`[data-testid="quality-option"][data-level="${level}"]`).click();
@@ -123,6 +128,7 @@ describe('protected HLS playback', () => {
       await chooseQuality(page, -1);
       expect(await attr(page, 'data-selected-level')).toBe('-1');
       expect((await page.getByTestId('quality-current').textContent())?.trim()).toMatch(/^自動 · \d+p$/);
+      await scrolledToTop(page);
       await screenshot(page, 'player', 'desktop');
 
       // Everything came through the cookie gate: the master, the media playlists, init and segments.
@@ -169,12 +175,72 @@ describe('protected HLS playback', () => {
         expect(await fitsViewport(page)).toBe(true);
         await page.getByTestId('quality-button').click();
         await page.getByTestId('quality-menu').waitFor();
+        await scrolledToTop(page);
         await screenshot(page, 'player', viewport);
       } finally {
         await context.close();
       }
     });
   }
+
+  test('the player renews its cookies before they expire, and stops with a message when the rental ends', async () => {
+    const { context, page } = await signedInAdmin('desktop');
+    try {
+      // Short grants (7 s) so renewal happens within the test: the first two pass through the real
+      // endpoint (its cookies included); the third answers as the API does when a rental has ended.
+      const calls: number[] = [];
+      await page.route(`**/videos/${videoId}/playback`, async (route) => {
+        calls.push(Date.now());
+        if (calls.length <= 2) {
+          const response = await route.fetch();
+          const body = (await response.json()) as Record<string, unknown>;
+          const headers = { ...response.headers() };
+          delete headers['content-length'];
+          await route.fulfill({
+            status: response.status(),
+            headers,
+            json: { ...body, expiresAt: new Date(Date.now() + 7_000).toISOString() },
+          });
+          return;
+        }
+        await route.fulfill({
+          status: 402,
+          json: {
+            error: {
+              code: 'payment_required',
+              message: 'a plan or a rental of this title is needed to watch it',
+              details: { reason: 'not_entitled', rentalEndedAt: new Date().toISOString() },
+            },
+          },
+        });
+      });
+      await page.goto(`${url}/videos/${videoId}`);
+      await page.getByTestId('play-button').click();
+      await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
+      expect(calls).toHaveLength(1);
+      expect((await context.cookies()).filter((cookie) => cookie.name.startsWith('CloudFront-'))).toHaveLength(3);
+
+      // Renewed at ~80 % of the grant (5.6 s), while the video keeps playing.
+      const video = page.getByTestId('player-video');
+      await expect.poll(() => calls.length, { timeout: 15_000 }).toBe(2);
+      const gap = calls[1]! - calls[0]!;
+      expect(gap).toBeGreaterThan(4_500);
+      expect(gap).toBeLessThan(7_000);
+      expect(await attr(page, 'data-state')).toBe('playing');
+      const at = await video.evaluate((element: HTMLVideoElement) => element.currentTime);
+      expect(at).toBeGreaterThan(0);
+
+      // The next renewal is refused: playback stops with the rental-ended message.
+      await expect.poll(() => attr(page, 'data-state'), { timeout: 15_000 }).toBe('stopped');
+      expect(await attr(page, 'data-stop-reason')).toBe('rental_expired');
+      expect(await page.getByTestId('player-stopped').textContent()).toContain('レンタルの視聴期間が終了しました');
+      expect(await video.evaluate((element: HTMLVideoElement) => element.paused)).toBe(true);
+      await scrolledToTop(page);
+      await screenshot(page, 'player-rental-ended', 'desktop');
+    } finally {
+      await context.close();
+    }
+  });
 
   test('playback needs a session: anonymous calls get 401 and no cookies', async () => {
     const response = await fetch(`${url}/videos/${videoId}/playback`, { method: 'POST' });
