@@ -10,6 +10,11 @@ const Secrets = z.object({
   sessionSecret: z.string().min(43).default(secret),
   /** HMAC key of the local object store's presigned URLs. */
   urlSigningSecret: z.string().min(43).default(secret),
+  /** Signs the sandbox checkout's Stripe-shaped webhooks; the same Stripe parser checks them. */
+  sandboxWebhookSecret: z
+    .string()
+    .min(40)
+    .default(() => `whsec_${secret()}`),
 });
 export type LocalSecrets = z.infer<typeof Secrets>;
 

@@ -13,6 +13,7 @@ import { catalogSubscriptions } from '../../services/catalog/src/subscribers.js'
 import { createEngagementApp } from '../../services/engagement/src/http.js';
 import { engagementSubscriptions } from '../../services/engagement/src/subscribers.js';
 import { createEntitlementApp } from '../../services/entitlement/src/http.js';
+import { planOf } from '../../services/entitlement/src/plan.js';
 import { entitlementSubscriptions } from '../../services/entitlement/src/subscribers.js';
 import { createNotificationApp } from '../../services/notification/src/http.js';
 import { notificationSubscriptions } from '../../services/notification/src/subscribers.js';
@@ -30,6 +31,8 @@ import { cloudFrontCookieSigner } from '../aws/cloudfront-cookies.js';
 import { loadOrCreateCloudFrontKeys } from './cloudfront-keys.js';
 import { localMedia } from './ffmpeg/media.js';
 import { mediaEdge } from './media-edge.js';
+import { sandboxCheckoutListener } from './sandbox-checkout-page.js';
+import { SANDBOX_PATH, sandboxPayments } from './sandbox-payments.js';
 import { fileStore } from './file-store.js';
 import { fileStoreListener } from './file-store-http.js';
 import { loadOrCreateSecrets } from './secrets.js';
@@ -90,6 +93,8 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
 
   const issuer = await createIssuer({
     dataDir,
+    // The plan claim is for display; playback decisions read the entitlement store itself.
+    planOf: planOf({ table: tables.entitlement, clock }),
     issuer: issuerUrl,
     audience,
     now,
@@ -125,6 +130,22 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       limits: { maxUploadBytes: config.KINEMA_MAX_UPLOAD_BYTES, maxJsonBytes: config.KINEMA_MAX_JSON_BYTES },
     }),
   );
+  // Payments: the sandbox checkout stands in for Stripe Checkout and sends Stripe-shaped, signed
+  // webhooks that the production parser checks, so fulfilment runs the same code in both runtimes.
+  const paymentsTable = sqliteTable({ file: join(dataDir, 'payments-sandbox.db'), now });
+  const sandbox = sandboxPayments({
+    table: paymentsTable,
+    clock,
+    publicUrl,
+    apiOrigin: `http://127.0.0.1:${port}`,
+    webhookSecret: secrets.sandboxWebhookSecret,
+    logger: logger.child({ part: 'sandbox-payments' }),
+  });
+  const sandboxListener = sandboxCheckoutListener(sandbox, { publicUrl, logger: logger.child({ part: 'sandbox' }) });
+  const tickSandbox = () => {
+    sandbox.tick().catch((error: unknown) => logger.error('sandbox tick failed', { err: error }));
+  };
+
   // CloudFront signed cookies, made by the same adapter as on AWS and checked by the local edge.
   const cloudFrontKeys = loadOrCreateCloudFrontKeys(dataDir);
   api.route(
@@ -133,6 +154,9 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       ...deps('entitlement'),
       cookies: cloudFrontCookieSigner(cloudFrontKeys),
       mediaOrigin: publicUrl,
+      payments: sandbox.payments,
+      siteOrigin: publicUrl,
+      planPriceJpy: 990,
     }),
   );
   api.route(
@@ -173,7 +197,8 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       requireRole(c.get('principal'), 'admin');
       const { advanceMs } = await readJson(c, AdvanceBody, config.KINEMA_MAX_JSON_BYTES);
       const at = advance(advanceMs);
-      dispatcher.wake?.();
+      dispatcher.wake();
+      tickSandbox(); // renewals and period ends that came due
       return c.json({ now: new Date(at).toISOString() });
     });
   }
@@ -183,7 +208,10 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       subscription,
       inbox: tables.catalog,
     })),
-    ...entitlementSubscriptions().map((subscription) => ({ subscription, inbox: tables.entitlement })),
+    ...entitlementSubscriptions({ table: tables.entitlement }).map((subscription) => ({
+      subscription,
+      inbox: tables.entitlement,
+    })),
     ...media.service.subscriptions.map((subscription) => ({ subscription, inbox: tables.media })),
     ...engagementSubscriptions().map((subscription) => ({ subscription, inbox: tables.engagement })),
     ...notificationSubscriptions().map((subscription) => ({ subscription, inbox: tables.notification })),
@@ -205,6 +233,8 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       .catch((error: unknown) => logger.error('upload sweep failed', { err: error }));
     for (const table of Object.values(tables)) table.sweepExpired();
   };
+  const ticker = setInterval(tickSandbox, 60_000);
+  ticker.unref();
   const sweeper = setInterval(sweep, HOUR);
   sweeper.unref();
   sweep();
@@ -248,6 +278,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       });
     });
     if (path.startsWith(STORE_PREFIX)) return storeListener(req, res);
+    if (path.startsWith(SANDBOX_PATH)) return sandboxListener(req, res);
     if (path === '/oidc' || path.startsWith('/oidc/') || path.startsWith('/oidc?')) return issuer.listener(req, res);
     if (API_PREFIXES.some((prefix) => path.startsWith(prefix) || path === prefix.replace(/\/$/, ''))) {
       return void apiListener(req, res);
@@ -270,11 +301,13 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
           setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
         clearInterval(sweeper);
+        clearInterval(ticker);
         clearInterval(recovery);
         await dispatcher.stop();
         await media.close();
         await issuer.close();
         for (const table of Object.values(tables)) table.close();
+        paymentsTable.close();
       })();
       return closing;
     },
