@@ -33,7 +33,7 @@ describe('standalone server', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'kinema-server-'));
     kinema = await start();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await kinema.close();
@@ -122,5 +122,5 @@ describe('standalone server', () => {
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ title: '東京物語', cast: ['原節子'] });
     expect((await cli('users', 'list')).out).toContain('admin@example.com');
-  });
+  }, 120_000);
 });
