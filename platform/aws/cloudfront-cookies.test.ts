@@ -62,6 +62,17 @@ describe('cloudFrontCookieSigner', () => {
     expect(check(cookies, segmentB)).toMatchObject({ ok: false, reason: 'resource_mismatch' });
   });
 
+  it('reuses the signature for the same title and expiry, and signs anew for another', () => {
+    const first = signer.sign(titleA, inTenMinutes);
+    expect(signer.sign(titleA, inTenMinutes)).toEqual(first);
+    const later = signer.sign(titleA, inTenMinutes + 10);
+    expect(later['CloudFront-Signature']).not.toBe(first['CloudFront-Signature']);
+    expect(check(later)).toMatchObject({ ok: true, dateLessThan: inTenMinutes + 10 });
+    const other = signer.sign(`${MEDIA}/media/videos/bbb222/hls/*`, inTenMinutes);
+    expect(check(other, segmentB).ok).toBe(true);
+    expect(check(other, segmentA)).toMatchObject({ ok: false, reason: 'resource_mismatch' });
+  });
+
   it('refuses milliseconds, fractions and non-http resources, and a non-RSA key', () => {
     expect(() => signer.sign(titleA, NOW)).toThrow(/epoch seconds/);
     expect(() => signer.sign(titleA, 1.5)).toThrow(/epoch seconds/);

@@ -37,26 +37,37 @@ export function cloudFrontCookieSigner(options: CloudFrontCookieSignerOptions): 
   const key = createPrivateKey(options.privateKey);
   if (key.asymmetricKeyType !== 'rsa') throw new Error('cloudFrontCookieSigner: CloudFront needs an RSA key');
 
+  const recent = new Map<string, SignedCookies>();
   return {
     sign(resource: string, dateLessThan: number): SignedCookies {
       if (!RESOURCE.test(resource)) throw new Error(`not an http(s) resource: ${JSON.stringify(resource)}`);
       if (!Number.isInteger(dateLessThan) || dateLessThan <= 0 || dateLessThan >= MAX_EPOCH_SECONDS) {
         throw new Error(`dateLessThan must be whole epoch seconds, got ${dateLessThan}`);
       }
+      // The cookies depend only on (resource, expiry): reuse a recent signature (an RSA signature
+      // costs milliseconds; many viewers of one title share the same 10-second expiry step).
+      const memoKey = `${dateLessThan} ${resource}`;
+      const remembered = recent.get(memoKey);
+      if (remembered) return remembered;
       const policy = JSON.stringify({
         Statement: [{ Resource: resource, Condition: { DateLessThan: { 'AWS:EpochTime': dateLessThan } } }],
       });
       const cookies = getSignedCookies({ keyPairId: options.keyPairId, privateKey: options.privateKey, policy });
       const encodedPolicy = cookies[COOKIE_NAMES.policy];
       if (!encodedPolicy) throw new Error('getSignedCookies returned no CloudFront-Policy');
-      return {
+      const signed: SignedCookies = {
         'CloudFront-Policy': encodedPolicy,
         'CloudFront-Signature': cookies[COOKIE_NAMES.signature],
         'CloudFront-Key-Pair-Id': cookies[COOKIE_NAMES.keyPairId],
       };
+      if (recent.size >= MEMO_SIZE) recent.delete(recent.keys().next().value as string);
+      recent.set(memoKey, signed);
+      return signed;
     },
   };
 }
+
+const MEMO_SIZE = 1024;
 
 /** Why a request's cookies were refused; each is a distinct, machine-readable code. */
 export type CookieRejection =

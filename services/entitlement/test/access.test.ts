@@ -38,6 +38,15 @@ describe('playbackCookieExpiry', () => {
     expect(playbackCookieExpiry(open, NOW, 30_000)).toBe(Math.floor(NOW / 1000) + 30);
   });
 
+  it('steps a TTL-bound expiry to 10 seconds so viewers of a title share one signature', () => {
+    const at = NOW + 7_345;
+    const expiry = playbackCookieExpiry(open, at)!;
+    expect(expiry % 10).toBe(0);
+    expect(expiry * 1000).toBeLessThanOrEqual(at + 600_000);
+    expect(expiry * 1000).toBeGreaterThan(at + 590_000);
+    expect(playbackCookieExpiry(open, at + 1_000)).toBe(expiry);
+  });
+
   it('never outlives the access: a rental ending sooner caps it', () => {
     const until = NOW + 90_700;
     expect(playbackCookieExpiry({ allowed: true, reason: 'admin', until }, NOW)).toBe(Math.floor(until / 1000));

@@ -93,9 +93,14 @@ export const PLAYBACK_COOKIE_TTL_MS = 10 * 60 * 1000;
  * but never later than the access itself ends (a rental's end). Rounded down, so a cookie never
  * outlives the rental by a fraction of a second. Undefined when less than a second is left.
  */
+const COOKIE_EXPIRY_STEP_MS = 10_000;
+
 export function playbackCookieExpiry(decision: PlaybackDecision, now: number, ttlMs = PLAYBACK_COOKIE_TTL_MS) {
   if (!decision.allowed) return undefined;
   const end = Math.min(now + ttlMs, decision.until ?? Number.POSITIVE_INFINITY);
-  const seconds = Math.floor(end / 1000);
+  // Whole seconds, and — when the expiry is the cookie's own TTL — a 10-second step, so everyone
+  // watching a title in the same ten seconds gets the same policy and the signer can reuse its
+  // signature. A rental's end is kept to the second: access never outlives the rental.
+  const seconds = end === now + ttlMs ? Math.floor(end / COOKIE_EXPIRY_STEP_MS) * 10 : Math.floor(end / 1000);
   return seconds * 1000 > now ? seconds : undefined;
 }
