@@ -98,6 +98,8 @@ export async function startKinema(): Promise<Kinema> {
     KINEMA_DATA: dataDir,
     KINEMA_PUBLIC_URL: url,
     KINEMA_LOG_LEVEL: process.env['KINEMA_LOG_LEVEL'] ?? 'warn',
+    // POST /api/_dev/clock (admin only): rental windows and reminders are tested in seconds.
+    KINEMA_DEV_CLOCK: '1',
   };
   const child = spawn(process.execPath, ['--import', 'tsx', 'platform/local/main.ts'], {
     cwd: repoRoot,

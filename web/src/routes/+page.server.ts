@@ -1,12 +1,15 @@
 import { redirect } from '@sveltejs/kit';
 import { ApiError } from '$lib/server/api';
+import type { ViewerAccess } from '$lib/watch/access';
 import { publishedPage } from '$lib/watch/catalog.server';
+import { accessFor, planPrice } from '$lib/watch/entitlement.server';
 import type { VideoSummary } from '$lib/watch/types';
 import type { PageServerLoad } from './$types';
 
 /**
- * The home page's catalog grid, rendered on the server. `?cursor=` shows a later page (the "show
- * more" link without JavaScript); with JavaScript the page appends pages from GET /videos instead.
+ * The home page's catalog grid, rendered on the server, with Play / Rent / Subscribe per card
+ * from ONE batched access call for the page. `?cursor=` shows a later page (the "show more" link
+ * without JavaScript); with JavaScript the page appends pages from GET /videos instead.
  */
 export const load: PageServerLoad = async (event) => {
   const cursor = event.url.searchParams.get('cursor') ?? undefined;
@@ -18,5 +21,14 @@ export const load: PageServerLoad = async (event) => {
     if (cursor && error instanceof ApiError && error.status === 400) redirect(303, '/');
     console.error(JSON.stringify({ level: 'warn', msg: 'catalog unavailable', err: String(error) }));
   }
-  return { catalog, cursor: cursor ?? null };
+  const [access, planPriceJpy] = await Promise.all([
+    catalog
+      ? accessFor(
+          event,
+          catalog.items.map((video) => video.videoId),
+        )
+      : Promise.resolve(null),
+    planPrice(event),
+  ]);
+  return { catalog, access: access ?? ({} as Record<string, ViewerAccess>), planPriceJpy, cursor: cursor ?? null };
 };

@@ -1,15 +1,48 @@
-import { redirect } from '@sveltejs/kit';
-import { apiGet, MyEntitlement } from '$lib/server/api';
-import type { PageServerLoad } from './$types';
+import { fail, redirect } from '@sveltejs/kit';
+import { ApiError } from '$lib/server/api';
+import { findVideo } from '$lib/watch/catalog.server';
+import { cancelPlan, myAccount, planPrice } from '$lib/watch/entitlement.server';
+import type { Account } from '$lib/watch/entitlement.server';
+import type { Actions, PageServerLoad } from './$types';
 
-export const load: PageServerLoad = async ({ locals }) => {
+/** Titles are looked up for at most this many rentals (a page, not an export). */
+const TITLED_RENTALS = 50;
+
+export const load: PageServerLoad = async (event) => {
+  const { locals } = event;
   if (!locals.user || !locals.session) redirect(303, '/auth/login?returnTo=/account');
-  let entitlement: MyEntitlement | null = null;
+  // After subscribing, the page asks again until the webhook has started the plan.
+  event.depends('kinema:access');
+  let entitlement: Account | null = null;
   try {
-    entitlement = await apiGet('/api/entitlement/me', locals.session.accessToken, MyEntitlement);
+    entitlement = await myAccount(event);
   } catch (error) {
     // The page still shows who you are; the plan section says it could not be loaded.
     console.error(JSON.stringify({ level: 'warn', msg: 'entitlement unavailable', err: String(error) }));
   }
-  return { entitlement };
+  const rentals = entitlement?.rentals ?? [];
+  const [titles, planPriceJpy] = await Promise.all([
+    Promise.all(
+      rentals.slice(0, TITLED_RENTALS).map(async (rental) => {
+        const video = await findVideo(event, rental.videoId).catch(() => null);
+        return [rental.videoId, video?.title ?? null] as const;
+      }),
+    ),
+    planPrice(event),
+  ]);
+  return { entitlement, titles: Object.fromEntries(titles) as Record<string, string | null>, planPriceJpy };
+};
+
+export const actions: Actions = {
+  /** Cancel at period end: access stays until the paid period is over. */
+  cancel: async (event) => {
+    if (!event.locals.session) redirect(303, '/auth/login?returnTo=/account');
+    try {
+      const subscription = await cancelPlan(event);
+      return { cancelled: true, periodEnd: subscription?.periodEnd ?? null };
+    } catch (error) {
+      const status = error instanceof ApiError && error.status < 500 ? error.status : 502;
+      return fail(status, { cancelFailed: true });
+    }
+  },
 };

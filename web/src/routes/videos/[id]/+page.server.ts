@@ -1,12 +1,27 @@
 import { error } from '@sveltejs/kit';
-import { availableHeights, findVideo, provisionalAccess } from '$lib/watch/catalog.server';
+import type { ViewerAccess } from '$lib/watch/access';
+import { availableHeights, findVideo } from '$lib/watch/catalog.server';
+import { accessFor, planPrice } from '$lib/watch/entitlement.server';
 import type { PageServerLoad } from './$types';
 
-/** A video's page: its facts, what may be done with it, and the qualities it comes in. */
+/** A video's page: its facts, what may be done with it (Play, Rent, Subscribe), and its qualities. */
 export const load: PageServerLoad = async (event) => {
+  // After a payment the page asks again (invalidate) until the webhook has granted access.
+  event.depends('kinema:access');
   const video = await findVideo(event, event.params.id);
   // Unknown, deleted and (for viewers) unpublished titles look the same: not found.
   if (!video) error(404, { message: 'video not found', code: 'not_found' });
-  const heights = await availableHeights(event, video.videoId);
-  return { video, heights, access: provisionalAccess(event.locals.user, video) };
+  const [heights, answers, planPriceJpy] = await Promise.all([
+    availableHeights(event, video.videoId),
+    accessFor(event, [video.videoId]),
+    planPrice(event),
+  ]);
+  return { video, heights, access: answers?.[video.videoId] ?? fallbackAccess(event.locals.user, video), planPriceJpy };
 };
+
+/** When entitlement cannot answer: what is certain without it (admins, free titles); no purchase offers. */
+function fallbackAccess(user: App.Locals['user'], video: { freePreview: boolean }): ViewerAccess {
+  if (user?.roles.includes('admin')) return { canWatch: true, reason: 'admin', expiresAt: null };
+  if (video.freePreview) return { canWatch: true, reason: 'free_preview', expiresAt: null };
+  return { canWatch: false, reason: 'not_found', expiresAt: null };
+}
