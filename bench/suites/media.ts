@@ -1,13 +1,22 @@
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ffmpegBinaries } from '../../platform/local/ffmpeg/binaries.js';
 import { ladderArgs } from '../../platform/local/ffmpeg/transcoder.js';
 import { ladderFor } from '../../services/media/src/domain/ladder.js';
-import type { Benchmark, Row } from '../lib.js';
-import { load } from '../lib.js';
+import type { Benchmark, HttpLoad, Row } from '../lib.js';
+import { load, loadWithWrk } from '../lib.js';
 import { freePort, repoRoot, stop, waitFor200 } from '../process.js';
 
 const SOURCE_SECONDS = Number(process.env.BENCH_SOURCE_SECONDS ?? 60);
@@ -211,20 +220,23 @@ export const mediaBench: Benchmark = {
         const check = await fetch(segmentUrl, { headers: { cookie } });
         if (check.status !== 200) throw new Error(`the edge answered ${check.status} for a segment`);
         const segmentBytes = (await check.arrayBuffer()).byteLength;
-        const edge = await load({ url: segmentUrl, headers: { cookie }, connections: 50, durationSec: 5 });
-
         const nginxRoot = join(work, 'nginx-root');
         mkdirSync(nginxRoot, { recursive: true });
         writeFileSync(join(nginxRoot, 'probe.txt'), 'ok');
         copyFileSync(join(segmentDir, '1920x1080', segment), join(nginxRoot, segment));
+        // nginx's workers run as another user: the folders and the file must be readable to it.
+        for (const path of [work, nginxRoot]) chmodSync(path, 0o755);
+        chmodSync(join(nginxRoot, segment), 0o644);
+        const drive = async (target: string, headers: Record<string, string> = {}) =>
+          (await loadWithWrk({ url: target, headers, connections: 50, durationSec: 5 })) ??
+          (await load({ url: target, headers, connections: 50, durationSec: 5 }));
+        const edge = await drive(segmentUrl, { cookie });
         const nginx = await startNginx(nginxRoot);
         if (nginx) {
           try {
-            const baseline = await load({
-              url: `http://127.0.0.1:${nginx.port}/${segment}`,
-              connections: 50,
-              durationSec: 5,
-            });
+            const baseline = await drive(`http://127.0.0.1:${nginx.port}/${segment}`);
+            const rate = (load: HttpLoad & { bytesPerSec?: number }) =>
+              load.bytesPerSec ? ` (${Math.round(load.bytesPerSec / 1024 ** 2)} MiB/s)` : '';
             rows.push({
               benchmark: this.name,
               metric: `edge segment requests (${Math.round(segmentBytes / 1024)} KiB)`,
@@ -233,7 +245,7 @@ export const mediaBench: Benchmark = {
               baseline: baseline.rps,
               ratio: edge.rps / baseline.rps,
               target: '>= 0.8',
-              notes: `p99 ${edge.p99} ms vs ${baseline.p99} ms; errors ${edge.errors}/${baseline.errors}`,
+              notes: `edge${rate(edge)} vs nginx${rate(baseline)}; p99 ${edge.p99} ms vs ${baseline.p99} ms; errors ${edge.errors}/${baseline.errors}`,
             });
           } finally {
             nginx.child.kill('SIGTERM');

@@ -15,7 +15,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { AppError, invalidInput } from '../../shared/errors.js';
-import { MULTIPART, ObjectKey } from '../../shared/ports/object-store.js';
+import { CompletedParts, MULTIPART, ObjectKey, PartNumber } from '../../shared/ports/object-store.js';
 import type { ObjectInfo, ObjectStore, UploadedPart } from '../../shared/ports/object-store.js';
 
 export interface S3StoreOptions {
@@ -38,12 +38,7 @@ const STREAM_PART_SIZE = 8 * 1024 ** 2;
  */
 const CHECKSUM_HEADERS = new Set(['x-amz-checksum-crc32', 'x-amz-sdk-checksum-algorithm']);
 
-const PartNumber = z.number().int().min(1).max(MULTIPART.maxParts);
 const Expiry = z.number().int().min(1).max(MAX_PRESIGN_SECONDS);
-const CompletedParts = z
-  .array(z.object({ partNumber: PartNumber, etag: z.string().min(1).max(200) }))
-  .min(1, 'list at least one part')
-  .max(MULTIPART.maxParts);
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const result = schema.safeParse(value);
@@ -179,14 +174,6 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
   ): Promise<ObjectInfo> => {
     validKey(key);
     const listed = parse(CompletedParts, parts, 'invalid part list');
-    for (let i = 1; i < listed.length; i++) {
-      const previous = (listed[i - 1] as { partNumber: number }).partNumber;
-      const current = (listed[i] as { partNumber: number }).partNumber;
-      if (current === previous) throw invalidInput(`part ${current} is listed more than once`);
-      if (current < previous) {
-        throw invalidInput(`parts must be listed in ascending order (part ${current} comes after part ${previous})`);
-      }
-    }
     try {
       await client.send(
         new CompleteMultipartUploadCommand({

@@ -55,3 +55,32 @@ export const ObjectKey = z
   .refine((key) => key.split('/').every((segment) => segment !== '.' && segment !== '..'), {
     message: 'an object key may not have a "." or ".." segment',
   });
+
+/** A part number S3 accepts. */
+export const PartNumber = z.number().int().min(1).max(MULTIPART.maxParts);
+
+/**
+ * The part list of a CompleteMultipartUpload, with S3's rules checked before any adapter acts:
+ * at least one part, ascending part numbers, none listed twice.
+ */
+export const CompletedParts = z
+  .array(z.object({ partNumber: PartNumber, etag: z.string().min(1).max(200) }))
+  .min(1, 'list at least one part')
+  .max(MULTIPART.maxParts)
+  .superRefine((parts, context) => {
+    for (let i = 1; i < parts.length; i++) {
+      const previous = parts[i - 1]!.partNumber;
+      const current = parts[i]!.partNumber;
+      if (current === previous) {
+        context.addIssue({ code: 'custom', message: `part ${current} is listed more than once` });
+        return;
+      }
+      if (current < previous) {
+        context.addIssue({
+          code: 'custom',
+          message: `parts must be listed in ascending order (part ${current} comes after part ${previous})`,
+        });
+        return;
+      }
+    }
+  });
