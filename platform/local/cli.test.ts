@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt } from 'jose';
@@ -97,6 +97,15 @@ describe('kinema CLI', () => {
     } finally {
       await issuer.close();
     }
+  });
+
+  it('stamps tokens with the dev clock when the server keeps one, so they are not born expired', async () => {
+    await run('users', 'add', '--email', 'clock@example.com', '--password', 'clock password');
+    const twoDays = 48 * 3600 * 1000;
+    writeFileSync(join(dir, 'data', 'dev-clock.json'), JSON.stringify({ offsetMs: twoDays }));
+    const { iat = 0 } = decodeJwt((await run('token', '--email', 'clock@example.com')).out.trim());
+    expect(iat * 1000).toBeGreaterThan(Date.now() + twoDays - 60_000);
+    expect(iat * 1000).toBeLessThan(Date.now() + twoDays + 60_000);
   });
 
   it('prints help', async () => {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
@@ -10,6 +10,7 @@ import { accountStore } from './identity/accounts.js';
 import type { AccountStore } from './identity/accounts.js';
 import { loadIdentitySecrets } from './identity/keys.js';
 import { identityUrls } from './identity/urls.js';
+import { devClock } from './dev-clock.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -149,7 +150,10 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
         key: secrets.privateKey,
         kid: secrets.kid,
         ttlSeconds: input.ttl,
-        now: Date.now,
+        // A server run with KINEMA_DEV_CLOCK keeps its offset here; tokens follow the server's clock.
+        now: existsSync(join(dataDir, 'dev-clock.json'))
+          ? devClock({ file: join(dataDir, 'dev-clock.json') }).now
+          : Date.now,
       });
       io.out(`${token}\n`);
       return 0;
