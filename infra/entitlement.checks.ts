@@ -83,13 +83,23 @@ export function entitlementChecks(program: () => MockedProgram, stack: StackExpe
       expect('/api/entitlement/webhooks/stripe').toMatch(/^\/api\/entitlement\/.+$/);
     });
 
-    it('consumes the catalog title events on its event function', () => {
+    it('consumes the catalog title events and its own subscription events (the Auth0 plan claim)', () => {
       const rules = program()
         .ofType('aws:cloudwatch/eventRule:EventRule')
         .filter((rule) => rule.name.startsWith('rule-entitlement-'))
         .map((rule) => JSON.parse(String(rule.inputs.eventPattern)) as Record<string, string[]>);
       expect(rules.map((pattern) => pattern['detail-type']![0]).sort()).toEqual(
-        ['VideoCreated', 'VideoDeleted', 'VideoPublished', 'VideoUnpublished', 'VideoUpdated'].sort(),
+        [
+          'VideoCreated',
+          'VideoDeleted',
+          'VideoPublished',
+          'VideoUnpublished',
+          'VideoUpdated',
+          'SubscriptionStarted',
+          'SubscriptionRenewed',
+          'SubscriptionCancelled',
+          'SubscriptionEnded',
+        ].sort(),
       );
     });
   });

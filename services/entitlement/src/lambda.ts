@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
+import { auth0Directory } from '../../../platform/aws/auth0-directory.js';
 import { cloudFrontCookieSigner } from '../../../platform/aws/cloudfront-cookies.js';
 import { eventBridgeHandler } from '../../../platform/aws/event-consumer.js';
 import { awsServiceDeps } from '../../../platform/aws/service-deps.js';
@@ -27,6 +28,10 @@ const EntitlementEnv = z.object({
   CLOUDFRONT_PRIVATE_KEY: z.string().min(1).optional(),
   MEDIA_ORIGIN: z.url().optional(),
   COOKIE_DOMAIN: z.string().min(1).optional(),
+  /** A machine-to-machine client allowed to update users' app_metadata (the plan claim). */
+  AUTH0_DOMAIN: z.string().min(1).optional(),
+  AUTH0_MGMT_CLIENT_ID: z.string().min(1).optional(),
+  AUTH0_MGMT_CLIENT_SECRET: z.string().min(1).optional(),
 });
 
 /** AWS composition root of the entitlement service: the same Hono app, on DynamoDB, Auth0 and Stripe. */
@@ -47,6 +52,15 @@ const cookies =
   env.CLOUDFRONT_KEY_PAIR_ID && env.CLOUDFRONT_PRIVATE_KEY
     ? cloudFrontCookieSigner({ keyPairId: env.CLOUDFRONT_KEY_PAIR_ID, privateKey: env.CLOUDFRONT_PRIVATE_KEY })
     : undefined;
+const directory =
+  env.AUTH0_DOMAIN && env.AUTH0_MGMT_CLIENT_ID && env.AUTH0_MGMT_CLIENT_SECRET
+    ? auth0Directory({
+        domain: env.AUTH0_DOMAIN,
+        clientId: env.AUTH0_MGMT_CLIENT_ID,
+        clientSecret: env.AUTH0_MGMT_CLIENT_SECRET,
+      })
+    : undefined;
+if (!directory) deps.logger.warn('the Auth0 Management API is not configured: the plan claim is not kept current');
 if (!payments) deps.logger.warn('Stripe is not configured: checkout and webhooks answer 503');
 if (!cookies) deps.logger.warn('the CloudFront key is not configured: playback answers 503');
 
@@ -68,7 +82,11 @@ export const handler = handle(
 
 /** EventBridge rules built from `entitlementSubscriptions()` target this export. */
 export const onEvent = eventBridgeHandler({
-  subscriptions: entitlementSubscriptions({ table: deps.table }),
+  subscriptions: entitlementSubscriptions({
+    table: deps.table,
+    clock: deps.clock,
+    ...(directory ? { directory } : {}),
+  }),
   inbox: deps.table,
   now: () => deps.clock.now(),
   logger: deps.logger,

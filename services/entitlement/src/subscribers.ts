@@ -5,14 +5,27 @@ import {
   VideoUnpublished,
   VideoUpdated,
 } from '../../../shared/events/catalog.js';
+import {
+  SubscriptionCancelled,
+  SubscriptionEnded,
+  SubscriptionRenewed,
+  SubscriptionStarted,
+} from '../../../shared/events/entitlement.js';
 import { subscribe } from '../../../shared/events/subscribe.js';
+import { systemClock } from '../../../shared/ports/clock.js';
+import type { Clock } from '../../../shared/ports/clock.js';
+import type { IdentityDirectory } from '../../../shared/ports/identity-directory.js';
 import type { Subscription } from '../../../shared/ports/bus.js';
 import type { Table } from '../../../shared/ports/table.js';
 import { eventVersion } from './domain/video.js';
+import { planOf } from './plan.js';
 import { entitlementStore } from './store.js';
 
 export interface EntitlementSubscriberDeps {
   table: Table;
+  /** Where the plan claim lives on AWS (Auth0 app_metadata); standalone the issuer reads the store. */
+  directory?: IdentityDirectory;
+  clock?: Clock;
 }
 
 /**
@@ -50,5 +63,14 @@ export function entitlementSubscriptions(deps?: EntitlementSubscriberDeps): Subs
     subscribe('entitlement.video-deleted', VideoDeleted, async (detail, envelope) => {
       await store().applyCatalog(detail.videoId, { kind: 'deleted' }, eventVersion(envelope.time, envelope.id));
     }),
+    // The plan claim follows the subscription: the plan is recomputed from the store (not taken from
+    // the event), so out-of-order deliveries still leave the directory with the current answer.
+    ...[SubscriptionStarted, SubscriptionRenewed, SubscriptionCancelled, SubscriptionEnded].map((event) =>
+      subscribe(`entitlement.plan-claim-${event.type}`, event, async ({ userId }) => {
+        if (!deps?.directory) return;
+        const clock = deps.clock ?? systemClock;
+        await deps.directory.setPlan(userId, await planOf({ table: deps.table, clock })(userId));
+      }),
+    ),
   ];
 }

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { auth0Directory } from './auth0-directory.js';
+
+/** Records each request and answers from a script, as the Management API would. */
+function recorder(answers: ((url: string) => Response)[]) {
+  const calls: { url: string; method: string; headers: Record<string, string>; body: unknown }[] = [];
+  const fetch = (async (url: string, init: RequestInit) => {
+    calls.push({
+      url,
+      method: init.method ?? 'GET',
+      headers: init.headers as Record<string, string>,
+      body: JSON.parse(String(init.body)),
+    });
+    const answer = answers.shift();
+    if (!answer) throw new Error(`unexpected request ${url}`);
+    return answer(url);
+  }) as unknown as typeof globalThis.fetch;
+  return { calls, fetch };
+}
+
+const json =
+  (body: unknown, status = 200) =>
+  () =>
+    new Response(JSON.stringify(body), { status });
+
+describe('auth0Directory', () => {
+  it('gets a Management API token once and patches app_metadata.plan', async () => {
+    const { calls, fetch } = recorder([
+      json({ access_token: 'mgmt-token', expires_in: 86400, token_type: 'Bearer' }),
+      () => new Response('{}', { status: 200 }),
+      () => new Response('{}', { status: 200 }),
+    ]);
+    const directory = auth0Directory({ domain: 'kinema.jp.auth0.com', clientId: 'cid', clientSecret: 'secret', fetch });
+    await directory.setPlan('auth0|abc', 'unlimited');
+    await directory.setPlan('auth0|abc', 'none');
+    expect(calls).toEqual([
+      {
+        url: 'https://kinema.jp.auth0.com/oauth/token',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: {
+          grant_type: 'client_credentials',
+          client_id: 'cid',
+          client_secret: 'secret',
+          audience: 'https://kinema.jp.auth0.com/api/v2/',
+        },
+      },
+      {
+        url: 'https://kinema.jp.auth0.com/api/v2/users/auth0%7Cabc',
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer mgmt-token' },
+        body: { app_metadata: { plan: 'unlimited' } },
+      },
+      {
+        url: 'https://kinema.jp.auth0.com/api/v2/users/auth0%7Cabc',
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer mgmt-token' },
+        body: { app_metadata: { plan: 'none' } },
+      },
+    ]);
+  });
+
+  it('renews the token before it expires and after a 401, and throws on failures so the event is retried', async () => {
+    let now = 0;
+    const { calls, fetch } = recorder([
+      json({ access_token: 't1', expires_in: 120 }),
+      () => new Response('{}', { status: 200 }),
+      json({ access_token: 't2', expires_in: 120 }),
+      () => new Response('{}', { status: 401 }),
+      json({ access_token: 't3', expires_in: 120 }),
+      () => new Response('{}', { status: 200 }),
+      () => new Response('{}', { status: 429 }),
+    ]);
+    const directory = auth0Directory({
+      domain: 'kinema.jp.auth0.com',
+      clientId: 'c',
+      clientSecret: 's',
+      fetch,
+      now: () => now,
+    });
+    await directory.setPlan('u1', 'unlimited');
+    now = 61_000; // past expires_in − 60 s
+    await expect(directory.setPlan('u1', 'unlimited')).rejects.toThrow(/401/);
+    await directory.setPlan('u1', 'unlimited');
+    await expect(directory.setPlan('u1', 'none')).rejects.toThrow(/429/);
+    expect(calls.map((call) => call.headers.authorization ?? call.url)).toEqual([
+      'https://kinema.jp.auth0.com/oauth/token',
+      'Bearer t1',
+      'https://kinema.jp.auth0.com/oauth/token',
+      'Bearer t2',
+      'https://kinema.jp.auth0.com/oauth/token',
+      'Bearer t3',
+      'Bearer t3',
+    ]);
+  });
+});
