@@ -63,5 +63,36 @@ export function auth0Tenant(config: StackConfig) {
     actions: [{ id: postLogin.id, displayName: postLogin.name }],
   });
 
-  return { api, web, roles, postLogin, binding };
+  // The entitlement service keeps app_metadata.plan current (platform/aws/auth0-directory.ts):
+  // a machine-to-machine client that may update users' app metadata and nothing else.
+  const planSync = new auth0.Client('plan-sync', {
+    name: 'Kinema plan sync',
+    description: 'The entitlement service: writes app_metadata.plan for the access token plan claim',
+    appType: 'non_interactive',
+    grantTypes: ['client_credentials'],
+    jwtConfiguration: { alg: 'RS256' },
+  });
+  const planSyncCredentials = new auth0.ClientCredentials('plan-sync-credentials', {
+    clientId: planSync.clientId,
+    authenticationMethod: 'client_secret_post',
+  });
+  const planSyncGrant = new auth0.ClientGrant('plan-sync-grant', {
+    clientId: planSync.clientId,
+    audience: `https://${config.auth0Domain}/api/v2/`,
+    scopes: [...PLAN_SYNC_SCOPES],
+  });
+
+  return { api, web, roles, postLogin, binding, planSync, planSyncCredentials, planSyncGrant };
+}
+
+/** All the Management API may do for Kinema's entitlement service. */
+export const PLAN_SYNC_SCOPES = ['update:users_app_metadata'] as const;
+
+/** The entitlement Lambda's environment for the plan sync (primary stack, where the tenant lives). */
+export function planSyncEnvironment(config: StackConfig, tenant: ReturnType<typeof auth0Tenant>) {
+  return {
+    AUTH0_DOMAIN: config.auth0Domain,
+    AUTH0_MGMT_CLIENT_ID: tenant.planSync.clientId,
+    AUTH0_MGMT_CLIENT_SECRET: tenant.planSyncCredentials.clientSecret,
+  };
 }

@@ -1,5 +1,5 @@
 import { httpApi } from './api.js';
-import { auth0Tenant } from './auth0.js';
+import { auth0Tenant, planSyncEnvironment } from './auth0.js';
 import { bucketReplication, catalogUploadExtras, stackBuckets } from './buckets.js';
 import { archive, bus } from './bus.js';
 import { cookieKeySecret, cookieSignerExtras, mediaCdn } from './cdn.js';
@@ -23,12 +23,18 @@ const cookieKey = cookieKeySecret(config);
 const pipeline = mediaPipeline({ config, table: tables.media, buckets });
 const paymentSecrets = entitlementSecrets(config);
 
+const tenant = config.role === 'primary' ? auth0Tenant(config) : undefined;
+
 deployServices(config, tables, {
   catalog: catalogUploadExtras(buckets, config),
   media: mediaServiceExtras(buckets, pipeline),
-  entitlement: mergeExtras(cookieSignerExtras(cookieKey, cdn), entitlementExtras(config, paymentSecrets, cookieKey)),
+  entitlement: mergeExtras(
+    cookieSignerExtras(cookieKey, cdn),
+    entitlementExtras(config, paymentSecrets, cookieKey),
+    // The standby region has no tenant of its own: its entitlement runs without the plan sync.
+    ...(tenant ? [{ environment: planSyncEnvironment(config, tenant) }] : []),
+  ),
 });
-const tenant = config.role === 'primary' ? auth0Tenant(config) : undefined;
 
 export const region = config.region;
 export const role = config.role;

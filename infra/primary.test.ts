@@ -384,6 +384,27 @@ describe('primary stack: the Auth0 tenant', () => {
   });
 });
 
+describe('Auth0 plan sync (primary)', () => {
+  it('gives the entitlement service a machine client that may update app metadata and nothing else', () => {
+    const client = program.named('auth0:index/client:Client', 'plan-sync');
+    expect(client.inputs).toMatchObject({ appType: 'non_interactive', grantTypes: ['client_credentials'] });
+    const grant = program.named('auth0:index/clientGrant:ClientGrant', 'plan-sync-grant');
+    expect(grant.inputs).toMatchObject({
+      audience: 'https://kinema.jp.auth0.com/api/v2/',
+      scopes: ['update:users_app_metadata'],
+    });
+    for (const name of ['entitlement-fn', 'entitlement-events-fn']) {
+      const { variables } = program.named('aws:lambda/function:Function', name).inputs.environment as {
+        variables: Record<string, unknown>;
+      };
+      expect(variables).toMatchObject({ AUTH0_DOMAIN: 'kinema.jp.auth0.com' });
+      expect(Object.keys(variables)).toEqual(
+        expect.arrayContaining(['AUTH0_MGMT_CLIENT_ID', 'AUTH0_MGMT_CLIENT_SECRET']),
+      );
+    }
+  });
+});
+
 const stack = { region: 'ap-northeast-1', peerRegion: 'ap-southeast-1', role: 'primary' } as const;
 bucketChecks(() => program, stack);
 cdnChecks(() => program, stack, publicKeyPem);

@@ -61,6 +61,9 @@ function stateFor(type: string, name: string, inputs: Record<string, unknown>, r
   const given = typeof inputs.name === 'string' ? inputs.name : (id ?? name);
   const arn = (service: string, resource: string) => `arn:aws:${service}:${region}:${ACCOUNT}:${resource}`;
   switch (type) {
+    // ClientCredentials reveals the secret Auth0 generated for a client.
+    case 'auth0:index/clientCredentials:ClientCredentials':
+      return { clientSecret: `${name}-client-secret` };
     case 'aws:dynamodb/table:Table': {
       const tableArn = arn('dynamodb', `table/${given}`);
       return { arn: tableArn, streamArn: `${tableArn}/stream/2025-01-01T00:00:00.000` };
