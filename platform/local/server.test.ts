@@ -118,7 +118,10 @@ describe('standalone server', () => {
       silentLogger,
     );
     // The same token verifies (keys persisted) and the video is still there (SQLite, synchronous=FULL).
-    const again = await fetch(`${kinema.url}/api/catalog/videos/${videoId}`, { headers: auth });
+    // fetch may hand out a pooled keep-alive socket the old server closed while stopping; such a
+    // request never reached the new server, so it is sent once more.
+    const url = `${kinema.url}/api/catalog/videos/${videoId}`;
+    const again = await fetch(url, { headers: auth }).catch(() => fetch(url, { headers: auth }));
     expect(again.status).toBe(200);
     expect(await again.json()).toMatchObject({ title: '東京物語', cast: ['原節子'] });
     expect((await cli('users', 'list')).out).toContain('admin@example.com');
