@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from './harness.js';
+import { writeTestClip } from './fixtures/video.js';
 
 const exec = promisify(execFile);
 
@@ -30,11 +31,6 @@ export async function adminToken(server: Server): Promise<string> {
   return token;
 }
 
-function ffmpeg(): string {
-  const shipped = join(repoRoot, 'node_modules', '@ffmpeg-installer', 'linux-x64', 'ffmpeg');
-  return existsSync(shipped) ? shipped : 'ffmpeg';
-}
-
 /**
  * A generated 1080p30 H.264 + AAC MP4 (test pattern and a tone), made once per length in
  * os.tmpdir() and reused across runs.
@@ -43,34 +39,7 @@ export async function testMp4(seconds = 12): Promise<string> {
   const path = join(tmpdir(), `kinema-e2e-1080p-${seconds}s.mp4`);
   if (existsSync(path) && statSync(path).size > 0) return path;
   const partial = `${path}.${process.pid}.partial.mp4`;
-  await exec(ffmpeg(), [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-y',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=1920x1080:rate=30:duration=${seconds}`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-pix_fmt',
-    'yuv420p',
-    '-c:a',
-    'aac',
-    '-ac',
-    '2',
-    '-shortest',
-    '-movflags',
-    '+faststart',
-    partial,
-  ]);
+  await writeTestClip(partial, { width: 1920, height: 1080, seconds });
   renameSync(partial, path);
   return path;
 }
