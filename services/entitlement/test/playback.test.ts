@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { CookieSigner } from '../../../shared/ports/cookie-signer.js';
 import { sqliteTable } from '../../../platform/local/sqlite-table.js';
 import { VideoPublished } from '../../../shared/events/catalog.js';
 import { deliver } from '../../../shared/events/subscribe.js';
@@ -7,27 +6,13 @@ import { testAuth } from '../../../test/support/auth.js';
 import { createEntitlementApp } from '../src/http.js';
 import type { EntitlementDeps } from '../src/http.js';
 import { entitlementSubscriptions } from '../src/subscribers.js';
+import { recordingSigner } from './support.js';
 
 // The end-to-end check — these cookies pass the real CloudFront verifier and the media edge for
 // this title only — lives in platform/local/media-edge.test.ts: a service may not import
 // platform/aws, so here the CookieSigner port is a recording double.
 
 const NOW = Date.UTC(2030, 0, 1, 12, 0, 0, 500);
-
-function recordingSigner() {
-  const calls: { resource: string; dateLessThan: number }[] = [];
-  const signer: CookieSigner = {
-    sign(resource, dateLessThan) {
-      calls.push({ resource, dateLessThan });
-      return {
-        'CloudFront-Policy': `policy${calls.length}`,
-        'CloudFront-Signature': `signature${calls.length}`,
-        'CloudFront-Key-Pair-Id': 'KTEST',
-      };
-    },
-  };
-  return { signer, calls };
-}
 
 async function setup(overrides: Partial<EntitlementDeps> = {}) {
   const auth = await testAuth(() => NOW);
