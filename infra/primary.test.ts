@@ -5,22 +5,10 @@ import { entitlementChecks } from './entitlement.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import { catalogEvents, entitlementEvents } from '../shared/events/index.js';
 import type { Subscription } from '../shared/ports/bus.js';
-import {
-  asList,
-  deployableConfig,
-  leastPrivilegeViolations,
-  mockProgram,
-  readStackFile,
-  statementsOf,
-  valueOf,
-  type MockedProgram,
-} from './test-support.js';
+import { asList, leastPrivilegeViolations, mockStack, statementsOf, valueOf } from './test-support.js';
 
 // The real Tokyo stack file drives the mocks, so what is asserted is what `pulumi up` would get.
-const tokyo = readStackFile(new URL('../Pulumi.prod-tokyo.yaml', import.meta.url).pathname);
-const config = deployableConfig(tokyo);
-const program: MockedProgram = mockProgram(config, 'prod-tokyo');
-const publicKeyPem = `${Buffer.from(config['kinema:cloudFrontPublicKey']!, 'base64').toString('utf8').trim()}\n`;
+const { config, program, publicKeyPem } = mockStack('Pulumi.prod-tokyo.yaml', 'prod-tokyo');
 
 const SERVICES = ['catalog', 'entitlement', 'media', 'engagement', 'notification'];
 let index: typeof import('./index.js');
@@ -243,7 +231,7 @@ describe('primary stack: bus rules come from the event catalog', () => {
     const twice = (): Subscription[] => [{ name: 'x.same', event: catalogEvents.VideoDeleted, handle: async () => {} }];
     const none = (): Subscription[] => [];
     const subscriptions = { catalog: twice, entitlement: twice, media: none, engagement: none, notification: none };
-    expect(() => deployServices(parseStackConfig(tokyo), {} as never, {}, subscriptions)).toThrow(
+    expect(() => deployServices(parseStackConfig(config), {} as never, {}, subscriptions)).toThrow(
       /x\.same is used twice/,
     );
   });

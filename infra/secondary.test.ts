@@ -3,22 +3,10 @@ import { bucketChecks } from './buckets.checks.js';
 import { cdnChecks } from './cdn.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
-import {
-  asList,
-  deployableConfig,
-  leastPrivilegeViolations,
-  mockProgram,
-  readStackFile,
-  statementsOf,
-  valueOf,
-  type MockedProgram,
-} from './test-support.js';
+import { asList, leastPrivilegeViolations, mockStack, statementsOf, valueOf } from './test-support.js';
 
 // The real Singapore stack file drives the mocks.
-const singapore = readStackFile(new URL('../Pulumi.prod-singapore.yaml', import.meta.url).pathname);
-const config = deployableConfig(singapore);
-const program: MockedProgram = mockProgram(config, 'prod-singapore');
-const publicKeyPem = `${Buffer.from(config['kinema:cloudFrontPublicKey']!, 'base64').toString('utf8').trim()}\n`;
+const { program, publicKeyPem } = mockStack('Pulumi.prod-singapore.yaml', 'prod-singapore');
 
 const SERVICES = ['catalog', 'entitlement', 'media', 'engagement', 'notification'];
 let index: typeof import('./index.js');

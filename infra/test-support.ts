@@ -214,3 +214,14 @@ export function leastPrivilegeViolations(statement: Statement): string[] {
 }
 
 export const asList = list;
+
+/**
+ * One stack's mocked program, driven by its real stack file (so what is asserted is what
+ * `pulumi up` would get), and the CloudFront public key that file carries, as PEM.
+ */
+export function mockStack(stackFile: string, stack: 'prod-tokyo' | 'prod-singapore') {
+  const config = deployableConfig(readStackFile(new URL(`../${stackFile}`, import.meta.url).pathname));
+  const program: MockedProgram = mockProgram(config, stack);
+  const publicKeyPem = `${Buffer.from(config['kinema:cloudFrontPublicKey']!, 'base64').toString('utf8').trim()}\n`;
+  return { config, program, publicKeyPem };
+}
