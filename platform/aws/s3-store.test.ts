@@ -4,28 +4,21 @@ import { text } from 'node:stream/consumers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../shared/errors.js';
 import { s3Store } from './s3-store.js';
+import { recordSdkCalls } from '../../test/support/aws-sdk.js';
+import type { SdkAnswer } from '../../test/support/aws-sdk.js';
 
 /**
  * Recorded-shape tests: `client.send` is replaced by a script that records each command's name
  * and input and answers what S3 would. Presigning never sends; it runs for real, offline.
  */
-type Answer = (input: Record<string, unknown>) => unknown;
+type Answer = SdkAnswer;
 
 function harness(answers: Record<string, Answer | Answer[]> = {}, options: { publicEndpoint?: string } = {}) {
   const client = new S3Client({
     region: 'ap-northeast-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret' },
   });
-  const sent: { command: string; input: Record<string, unknown> }[] = [];
-  const queues = Object.fromEntries(Object.entries(answers).map(([name, a]) => [name, Array.isArray(a) ? [...a] : a]));
-  vi.spyOn(client, 'send').mockImplementation((async (command: { constructor: { name: string }; input: object }) => {
-    const name = command.constructor.name;
-    const input = command.input as Record<string, unknown>;
-    sent.push({ command: name, input });
-    const answer = queues[name];
-    const next = Array.isArray(answer) ? answer.shift() : answer;
-    return next ? next(input) : {};
-  }) as never);
+  const sent = recordSdkCalls(client, answers);
   const store = s3Store({ bucket: 'kinema-uploads', client, ...options });
   return { store, sent, client };
 }

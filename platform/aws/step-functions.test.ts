@@ -1,10 +1,12 @@
 import { ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient } from '@aws-sdk/client-sfn';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../shared/errors.js';
 import { executionArn, executionName, stepFunctionsWorkflow } from './step-functions.js';
+import { recordSdkCalls } from '../../test/support/aws-sdk.js';
+import type { SdkAnswer } from '../../test/support/aws-sdk.js';
 
 /** Recorded-shape tests: `client.send` records each command and answers what Step Functions would. */
-type Answer = (input: Record<string, unknown>) => unknown;
+type Answer = SdkAnswer;
 
 const MACHINE = 'arn:aws:states:ap-northeast-1:123456789012:stateMachine:kinema-media-pipeline';
 const EXECUTION = 'arn:aws:states:ap-northeast-1:123456789012:execution:kinema-media-pipeline:v1-r1';
@@ -14,16 +16,7 @@ function harness(answers: Record<string, Answer | Answer[]> = {}) {
     region: 'ap-northeast-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'not-a-real-secret' },
   });
-  const sent: { command: string; input: Record<string, unknown> }[] = [];
-  const queues = Object.fromEntries(Object.entries(answers).map(([name, a]) => [name, Array.isArray(a) ? [...a] : a]));
-  vi.spyOn(client, 'send').mockImplementation((async (command: { constructor: { name: string }; input: object }) => {
-    const name = command.constructor.name;
-    const input = command.input as Record<string, unknown>;
-    sent.push({ command: name, input });
-    const answer = queues[name];
-    const next = Array.isArray(answer) ? answer.shift() : answer;
-    return next ? next(input) : {};
-  }) as never);
+  const sent = recordSdkCalls(client, answers);
   const workflow = stepFunctionsWorkflow({ client, stateMachineArns: { 'media-pipeline': MACHINE } });
   return { workflow, sent };
 }
