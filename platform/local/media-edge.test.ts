@@ -60,6 +60,19 @@ async function fileObjects(files: Record<string, Buffer | string>) {
   return { store, calls };
 }
 
+/** The edge over `store`, mounted at /media, with the clock stopped at 2030-01-01. */
+const edgeAt2030 = (store: ObjectStore) =>
+  new Hono().route(
+    '/media',
+    mediaEdge({
+      objects: store,
+      publicKeys,
+      publicUrl: PUBLIC_URL,
+      allowedOrigin: WEB_ORIGIN,
+      now: () => Date.UTC(2030, 0, 1),
+    }),
+  );
+
 const MASTER = '#EXTM3U\n#EXT-X-VERSION:7\n#EXT-X-INDEPENDENT-SEGMENTS\n';
 const SEGMENT = randomBytes(100_000);
 
@@ -274,16 +287,7 @@ describe('media edge: HTTP semantics', () => {
     const info: ObjectInfo = { key: 'k', size: 32 * 1024, etag: '"e"', lastModified: '2030-01-01T00:00:00.000Z' };
     store.get = async () => ({ info, body: source });
     const cookies = signer.sign(`${PUBLIC_URL}/media/videos/aaa111/hls/*`, Date.UTC(2031, 0, 1) / 1000);
-    const app = new Hono().route(
-      '/media',
-      mediaEdge({
-        objects: store,
-        publicKeys,
-        publicUrl: PUBLIC_URL,
-        allowedOrigin: WEB_ORIGIN,
-        now: () => Date.UTC(2030, 0, 1),
-      }),
-    );
+    const app = edgeAt2030(store);
     const response = await app.request('/media/videos/aaa111/hls/720p/segment_00001.m4s', {
       headers: {
         cookie: Object.entries(cookies)
@@ -374,16 +378,7 @@ describe('media edge over a real socket', () => {
   it('streams segments, answers HEAD and survives a client that hangs up mid-body', async () => {
     const big = randomBytes(3 * 1024 * 1024);
     const { store } = await fileObjects({ 'media/videos/aaa111/hls/720p/segment_00002.m4s': big });
-    const app = new Hono().route(
-      '/media',
-      mediaEdge({
-        objects: store,
-        publicKeys,
-        publicUrl: PUBLIC_URL,
-        allowedOrigin: WEB_ORIGIN,
-        now: () => Date.UTC(2030, 0, 1),
-      }),
-    );
+    const app = edgeAt2030(store);
     const server = createServer(getRequestListener(app.fetch));
     await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
     try {
