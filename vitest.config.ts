@@ -5,7 +5,9 @@ export default defineConfig({
     include: [
       'shared/**/*.test.ts',
       'services/**/*.test.ts',
+      'protocol/**/*.test.ts',
       'platform/**/*.test.ts',
+      'runtime/**/*.test.ts',
       'infra/**/*.test.ts',
       'workflows/**/*.test.ts',
       'test/**/*.test.ts',

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { CLAIMS, ROLES } from '../shared/ports/token-verifier.js';
+import { CLAIMS, ROLES } from '#shared/ports/token-verifier.js';
 
 type Claims = Record<string, unknown>;
 type PostLogin = (event: unknown, api: unknown) => Promise<void>;

@@ -1,6 +1,6 @@
 import * as auth0 from '@pulumi/auth0';
 import { readFileSync } from 'node:fs';
-import { ROLES } from '../shared/ports/token-verifier.js';
+import { ROLES } from '#shared/ports/token-verifier.js';
 import type { StackConfig } from './config.js';
 
 /** The Action's source, deployed as text: the very file its unit test runs. */

@@ -1,5 +1,5 @@
 import * as aws from '@pulumi/aws';
-import type { EventDefinition } from '../shared/events/define.js';
+import type { EventDefinition } from '#shared/events/define.js';
 
 /** The one bus every service publishes to (through the outbox relay) and subscribes on. */
 export const bus = new aws.cloudwatch.EventBus('bus', { name: 'kinema' });

@@ -1,7 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { createPublicKey } from 'node:crypto';
 import { z } from 'zod';
-import { parseConfig } from '../shared/config.js';
+import { parseConfig } from '#shared/config.js';
 
 const Region = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'an AWS region such as ap-northeast-1');
 const Hostname = z.string().regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,}$/, 'a host name');

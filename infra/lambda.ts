@@ -6,13 +6,13 @@ import type { DeployedService } from './tables.js';
 
 /**
  * Where a service's Lambda bundle lands: `npm run build:lambda` (scripts/build-lambdas.ts) bundles
- * `services/<name>/src/lambda.ts` to `dist/lambda/<name>/index.mjs` (+ its source map). Without a
+ * `runtime/aws/<name>.ts` to `dist/lambda/<name>/index.mjs` (+ its source map). Without a
  * build, `pulumi up` fails on the missing folder rather than deploying a stale one.
  */
 export const bundlePath = (service: DeployedService) =>
   fileURLToPath(new URL(`../dist/lambda/${service}`, import.meta.url));
 
-/** The exports of `services/<name>/src/lambda.ts` that functions run (file `index.mjs`). */
+/** The exports of `runtime/aws/<name>.ts` that functions run (file `index.mjs`). */
 export const HANDLERS = {
   /** API Gateway (HTTP API) → the service's Hono app. */
   http: 'index.handler',

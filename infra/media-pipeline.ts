@@ -16,7 +16,7 @@ export const MEDIA_PIPELINE_DEFINITION = fileURLToPath(
 
 /**
  * The definition's placeholders and the media bundle's export each Lambda task runs
- * (`services/media/src/lambda.ts` must export `probe`, `finalize` and `publish`).
+ * (`runtime/aws/media.ts` must export `probe`, `finalize` and `publish`).
  */
 export const PIPELINE_TASKS = {
   ProbeFunctionArn: 'probe',
@@ -32,7 +32,7 @@ export const MEDIACONVERT_SYNC_RULE = 'StepFunctionsGetEventsForMediaConvertJobR
 export const MEDIACONVERT_PROGRESS_FUNCTION = 'kinema-media-progress';
 
 /**
- * MediaConvert's job state changes Kinema reads (services/media/src/lambda.ts `onMediaConvert`):
+ * MediaConvert's job state changes Kinema reads (runtime/aws/media.ts `onMediaConvert`):
  * progress, completion and errors of jobs that carry Kinema's user metadata.
  */
 export const MEDIACONVERT_PROGRESS_PATTERN = {

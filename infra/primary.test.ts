@@ -3,8 +3,8 @@ import { bucketChecks } from './buckets.checks.js';
 import { cdnChecks } from './cdn.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
-import { catalogEvents, entitlementEvents } from '../shared/events/index.js';
-import type { Subscription } from '../shared/ports/bus.js';
+import { catalogEvents, entitlementEvents } from '#shared/events/index.js';
+import type { Subscription } from '#shared/ports/bus.js';
 import { asList, leastPrivilegeViolations, mockStack, statementsOf, valueOf } from './test-support.js';
 
 // The real Tokyo stack file drives the mocks, so what is asserted is what `pulumi up` would get.
@@ -237,7 +237,7 @@ describe('primary stack: bus rules come from the event catalog', () => {
   });
 
   it('every rule pattern is exactly one catalog event, nothing broader', async () => {
-    const { allEvents } = await import('../shared/events/index.js');
+    const { allEvents } = await import('#shared/events/index.js');
     const catalog = new Set(allEvents.map((event) => `${event.source}/${event.type}`));
     // Rules on the Kinema bus; the default bus carries AWS services' own events (MediaConvert's).
     const rules = program

@@ -1,11 +1,11 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { catalogSubscriptions } from '../services/catalog/src/subscribers.js';
-import { engagementSubscriptions } from '../services/engagement/src/subscribers.js';
-import { entitlementSubscriptions } from '../services/entitlement/src/subscribers.js';
-import { mediaSubscriptions } from '../services/media/src/subscribers.js';
-import { notificationSubscriptions } from '../services/notification/src/subscribers.js';
-import type { Subscription } from '../shared/ports/bus.js';
+import { catalogSubscriptions } from '#services/catalog/src/subscribers.js';
+import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
+import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
+import { mediaSubscriptions } from '#services/media/src/subscribers.js';
+import { notificationSubscriptions } from '#services/notification/src/subscribers.js';
+import type { Subscription } from '#shared/ports/bus.js';
 import { httpApi } from './api.js';
 import { bus, ruleFor } from './bus.js';
 import type { StackConfig } from './config.js';

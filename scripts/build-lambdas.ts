@@ -1,5 +1,5 @@
 /**
- * Bundles each service's AWS composition root, `services/<name>/src/lambda.ts`, into
+ * Bundles each service's AWS composition root, `runtime/aws/<name>.ts`, into
  * `dist/lambda/<name>/index.mjs` (+ `index.mjs.map`): the folder infra/lambda.ts deploys, whose
  * exports the functions run (`index.handler`, `index.onEvent`, and the media pipeline's tasks).
  *
@@ -17,12 +17,13 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const servicesDir = `${root}services`;
+const rootsDir = `${root}runtime/aws`;
 
-const available = readdirSync(servicesDir).filter((name) => existsSync(`${servicesDir}/${name}/src/lambda.ts`));
+const available = readdirSync(servicesDir).filter((name) => existsSync(`${rootsDir}/${name}.ts`));
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !available.includes(name));
 if (unknown.length > 0) {
-  console.error(`no services/<name>/src/lambda.ts for: ${unknown.join(', ')} (have: ${available.join(', ')})`);
+  console.error(`no runtime/aws/<name>.ts for: ${unknown.join(', ')} (have: ${available.join(', ')})`);
   process.exit(1);
 }
 const services = requested.length > 0 ? requested : available;
@@ -46,7 +47,7 @@ for (const service of services) {
   rmSync(outdir, { recursive: true, force: true });
   const started = performance.now();
   await build({
-    entryPoints: [`${servicesDir}/${service}/src/lambda.ts`],
+    entryPoints: [`${rootsDir}/${service}.ts`],
     outfile: `${outdir}/index.mjs`,
     bundle: true,
     format: 'esm',

@@ -1,65 +1,79 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The import rules of ARCHITECTURE.md, checked on every source file:
- * - shared imports nothing of ours and no cloud SDK;
- * - a service imports shared and itself only; its lambda.ts may also import platform/aws;
- * - platform/aws imports shared; platform/local imports shared, the services and itself;
- * - web imports shared only; infra imports shared, workflows and the services' subscription lists.
+ * The import rules of docs/architecture.md, checked on every source file. Layers, innermost first:
+ *
+ * - `shared/` (the kernel) imports nothing of ours and no cloud SDK;
+ * - `protocol/` (wire formats both runtimes share byte for byte) imports the kernel;
+ * - `services/<name>/` import the kernel and themselves, never a cloud SDK, an adapter or a runtime;
+ * - `platform/aws/`, `platform/local/` (adapters) import the kernel and `protocol/`;
+ * - `runtime/aws/`, `runtime/standalone/` (the composition roots) import anything but each other;
+ * - `web/` imports the kernel; `workflows/` the kernel; `infra/` the kernel, `workflows/` and each
+ *   service's subscription list (the rules it builds).
+ *
+ * Tests may also import the test support and the local adapters they run on.
  */
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CLOUD_SDKS = /^(@aws-sdk\/|@pulumi\/|algoliasearch|stripe|@auth0\/)/;
+const CLOUD_SDKS = /^(@aws-sdk\/|@smithy\/|@pulumi\/|algoliasearch|stripe|nodemailer|@auth0\/)/;
 
-const stripped = (path: string) => path.replace(/\.(js|ts)$/, '');
+interface Place {
+  layer: string;
+  service?: string;
+  path: string;
+}
 
-export function violation(file: string, target: string): string | undefined {
-  const area = (path: string) => {
-    const [top, second, third, fourth] = path.split('/');
-    if (top === 'services') {
-      return { top, name: second, file: stripped([third, fourth].join('/')), path: stripped(path) };
-    }
-    if (top === 'platform') return { top: `platform/${second}`, name: undefined, file: '', path: stripped(path) };
-    return { top: top ?? '', name: undefined, file: '', path: stripped(path) };
-  };
-  const from = area(file);
-  // Tests run on the local adapters (ARCHITECTURE: "service tests on local adapters") and share
-  // fixtures and contract suites from test/; they still may not reach into another service.
-  const isTest = /\.test\.ts$/.test(file) || file.split('/').includes('test');
-  const isPackage = !target.startsWith('.') && !target.startsWith('/') && !target.startsWith('$');
-  if (isPackage) {
-    if (from.top === 'shared' && CLOUD_SDKS.test(target)) return `shared may not import the cloud SDK ${target}`;
-    if (from.top === 'services' && CLOUD_SDKS.test(target) && from.file !== 'src/lambda' && !isTest) {
-      return `a service may not import the cloud SDK ${target}; platform/aws wraps it`;
+function place(path: string): Place {
+  const clean = path.replace(/\.(js|ts)$/, '');
+  const [top = '', second, third, fourth] = clean.split('/');
+  if (top === 'services') return { layer: 'services', service: second, path: [third, fourth].join('/') };
+  if (top === 'platform' || top === 'runtime') return { layer: `${top}/${second}`, path: clean };
+  return { layer: top, path: clean };
+}
+
+/** Resolves an import to a repository path: `#area/…` subpath imports and relative ones. */
+function target(file: string, specifier: string): string | undefined {
+  if (specifier.startsWith('#')) return specifier.slice(1);
+  if (specifier.startsWith('.')) return posix.normalize(posix.join(posix.dirname(file), specifier));
+  return undefined;
+}
+
+const RULES: Record<string, (to: Place, from: Place) => boolean> = {
+  shared: (to) => to.layer === 'shared',
+  protocol: (to) => ['shared', 'protocol'].includes(to.layer),
+  services: (to, from) => to.layer === 'shared' || (to.layer === 'services' && to.service === from.service),
+  'platform/aws': (to) => ['shared', 'protocol', 'platform/aws'].includes(to.layer),
+  'platform/local': (to) => ['shared', 'protocol', 'platform/local'].includes(to.layer),
+  'runtime/aws': (to) =>
+    ['shared', 'protocol', 'services', 'platform/aws', 'runtime/aws', 'workflows'].includes(to.layer),
+  'runtime/standalone': (to) =>
+    ['shared', 'protocol', 'services', 'platform/local', 'runtime/standalone', 'workflows'].includes(to.layer),
+  web: (to) => ['shared', 'web'].includes(to.layer),
+  workflows: (to) => ['shared', 'workflows'].includes(to.layer),
+  infra: (to) =>
+    ['shared', 'infra', 'workflows'].includes(to.layer) || (to.layer === 'services' && to.path === 'src/subscribers'),
+};
+
+export function violation(file: string, specifier: string): string | undefined {
+  const from = place(file);
+  const isTest = /\.(test|checks)\.ts$/.test(file) || file.split('/').includes('test');
+  const resolved = target(file, specifier);
+  if (resolved === undefined) {
+    const sdkFree = ['shared', 'services', 'web', 'workflows'];
+    if (CLOUD_SDKS.test(specifier) && sdkFree.includes(from.layer) && !isTest) {
+      return `${from.layer} may not import the cloud SDK ${specifier}; an adapter in platform/aws wraps it`;
     }
     return undefined;
   }
-  if (!target.startsWith('.')) return undefined;
-  const to = area(relative(root, resolve(root, dirname(file), target)));
-  const allowed: Record<string, (t: typeof to) => boolean> = {
-    shared: (t) => t.top === 'shared',
-    services: (t) =>
-      t.top === 'shared' ||
-      (t.top === 'services' && t.name === from.name) ||
-      (from.file === 'src/lambda' && t.top === 'platform/aws'),
-    'platform/aws': (t) => t.top === 'shared' || t.top === 'platform/aws',
-    // The local media edge checks the very cookies CloudFront checks, and the payment sandbox's
-    // webhooks go through Stripe's own parser, so it composes those two AWS adapters.
-    'platform/local': (t) =>
-      ['shared', 'services', 'platform/local', 'web', 'workflows'].includes(t.top) ||
-      t.path === 'platform/aws/cloudfront-cookies' ||
-      t.path === 'platform/aws/stripe-payments',
-    web: (t) => t.top === 'shared' || t.top === 'web',
-    infra: (t) =>
-      ['shared', 'infra', 'workflows'].includes(t.top) || (t.top === 'services' && t.file === 'src/subscribers'),
-    workflows: (t) => t.top === 'shared' || t.top === 'workflows',
-  };
-  if (isTest && ['test', 'platform/local', 'platform/aws'].includes(to.top)) return undefined;
-  const rule = allowed[from.top];
-  if (rule && !rule(to))
-    return `${from.top}${from.name ? `/${from.name}` : ''} may not import ${to.top}${to.name ? `/${to.name}` : ''}`;
+  const to = place(resolved);
+  if (isTest && ['test', 'protocol', 'platform/local'].includes(to.layer)) return undefined;
+  const rule = RULES[from.layer];
+  if (rule && !rule(to, from)) {
+    const name = (p: Place) => `${p.layer}${p.service ? `/${p.service}` : ''}`;
+    return `${name(from)} may not import ${name(to)}`;
+  }
   return undefined;
 }
 
@@ -67,7 +81,9 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
     const path = join(dir, entry.name);
     if (entry.isDirectory()) {
-      return ['node_modules', 'build', '.svelte-kit', 'screenshots'].includes(entry.name) ? [] : sourceFiles(path);
+      return ['node_modules', 'build', '.svelte-kit', 'screenshots', 'paraglide'].includes(entry.name)
+        ? []
+        : sourceFiles(path);
     }
     return /\.(ts|js|svelte)$/.test(entry.name) ? [path] : [];
   });
@@ -76,44 +92,61 @@ function sourceFiles(dir: string): string[] {
 const IMPORT =
   /(?:import|export)\s[^'"]*?from\s*['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)|^\s*import\s*['"]([^'"]+)['"]/gm;
 
-describe('import rules (ARCHITECTURE.md)', () => {
+describe('import rules (docs/architecture.md)', () => {
   it('the checker itself catches a violation of each kind', () => {
-    expect(violation('shared/ports/x.ts', '../../services/catalog/src/http.js')).toMatch(/shared may not import/);
+    expect(violation('shared/ports/x.ts', '#services/catalog/src/http.js')).toMatch(/shared may not import/);
     expect(violation('shared/ports/x.ts', '@aws-sdk/client-s3')).toMatch(/cloud SDK/);
+    expect(violation('services/catalog/src/http.ts', '#services/entitlement/src/store.js')).toMatch(
+      /services\/catalog/,
+    );
     expect(violation('services/catalog/src/http.ts', '../../entitlement/src/store.js')).toMatch(/services\/catalog/);
-    expect(violation('services/catalog/src/http.ts', '../../../platform/local/server.js')).toMatch(/platform\/local/);
-    expect(
-      violation('services/catalog/test/catalog.test.ts', '../../../platform/local/sqlite-table.js'),
-    ).toBeUndefined();
-    expect(violation('services/catalog/test/catalog.test.ts', '../../media/src/store.js')).toBeDefined();
-    expect(violation('services/catalog/src/lambda.ts', '../../../platform/aws/x.js')).toBeUndefined();
-    expect(violation('platform/aws/x.ts', '../../services/catalog/src/http.js')).toBeDefined();
-    expect(violation('web/src/lib/x.ts', '../../../platform/local/server.js')).toBeDefined();
-    expect(violation('infra/bus.ts', '../services/catalog/src/subscribers.js')).toBeUndefined();
-    expect(violation('infra/bus.ts', '../services/catalog/src/store.js')).toBeDefined();
-    expect(violation('platform/local/media-edge.ts', '../aws/cloudfront-cookies.js')).toBeUndefined();
-    expect(violation('platform/local/server.ts', '../aws/dynamo-table.js')).toBeDefined();
+    expect(violation('services/catalog/src/http.ts', '#platform/aws/s3-store.js')).toMatch(/platform\/aws/);
+    expect(violation('services/catalog/src/http.ts', '#runtime/standalone/server.js')).toMatch(/runtime/);
+    expect(violation('services/catalog/src/http.ts', '@aws-sdk/client-s3')).toMatch(/cloud SDK/);
+    expect(violation('services/catalog/test/catalog.test.ts', '#platform/local/sqlite-table.js')).toBeUndefined();
+    expect(violation('services/catalog/test/catalog.test.ts', '#services/media/src/store.js')).toBeDefined();
+    expect(violation('platform/aws/x.ts', '#services/catalog/src/http.js')).toBeDefined();
+    expect(violation('platform/local/media-edge.ts', '#protocol/cloudfront-cookies.js')).toBeUndefined();
+    expect(violation('platform/local/x.ts', '#platform/aws/dynamo-table.js')).toBeDefined();
+    expect(violation('platform/local/ffmpeg/x.ts', '#services/media/src/pipeline.js')).toBeDefined();
+    expect(violation('runtime/aws/catalog.ts', '#platform/aws/s3-store.js')).toBeUndefined();
+    expect(violation('runtime/aws/catalog.ts', '#platform/local/file-store.js')).toBeDefined();
+    expect(violation('runtime/standalone/server.ts', '#platform/aws/dynamo-table.js')).toBeDefined();
+    expect(violation('runtime/standalone/server.ts', '#services/catalog/src/http.js')).toBeUndefined();
+    expect(violation('web/src/lib/x.ts', '#runtime/standalone/server.js')).toBeDefined();
+    expect(violation('infra/bus.ts', '#services/catalog/src/subscribers.js')).toBeUndefined();
+    expect(violation('infra/bus.ts', '#services/catalog/src/store.js')).toBeDefined();
   });
 
   it('every source file keeps them', () => {
-    const files = ['shared', 'services', 'platform', 'web/src', 'infra', 'workflows'].flatMap((dir) => {
-      try {
-        return sourceFiles(dir);
-      } catch {
-        return [];
-      }
-    });
+    const files = ['shared', 'protocol', 'services', 'platform', 'runtime', 'web/src', 'infra', 'workflows'].flatMap(
+      (dir) => {
+        try {
+          return sourceFiles(dir);
+        } catch {
+          return [];
+        }
+      },
+    );
     expect(files.length).toBeGreaterThan(20);
     const problems: string[] = [];
     for (const file of files) {
       const text = readFileSync(join(root, file), 'utf8');
       for (const match of text.matchAll(IMPORT)) {
-        const target = match[1] ?? match[2] ?? match[3];
-        if (!target) continue;
-        const problem = violation(file, target);
-        if (problem) problems.push(`${file}: ${problem} (${target})`);
+        const specifier = match[1] ?? match[2] ?? match[3];
+        if (!specifier) continue;
+        const problem = violation(file, specifier);
+        if (problem) problems.push(`${file}: ${problem} (${specifier})`);
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('no import climbs three folders (subpath imports read as names)', () => {
+    const files = ['shared', 'protocol', 'services', 'platform', 'runtime', 'web/src', 'infra', 'test'].flatMap((dir) =>
+      sourceFiles(dir),
+    );
+    const climbing = files.filter((file) => readFileSync(join(root, file), 'utf8').includes("'" + '../'.repeat(3)));
+    expect(climbing).toEqual([]);
   });
 });

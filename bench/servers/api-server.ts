@@ -10,11 +10,11 @@ import { join } from 'node:path';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { createEntitlementApp } from '../../services/entitlement/src/http.js';
-import { jwtVerifier } from '../../shared/auth/jwt-verifier.js';
-import { systemClock } from '../../shared/ports/clock.js';
-import { CLAIMS } from '../../shared/ports/token-verifier.js';
-import { sqliteTable } from '../../platform/local/sqlite-table.js';
+import { createEntitlementApp } from '#services/entitlement/src/http.js';
+import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
+import { systemClock } from '#shared/ports/clock.js';
+import { CLAIMS } from '#shared/ports/token-verifier.js';
+import { sqliteTable } from '#platform/local/sqlite-table.js';
 
 const kind = process.argv[2];
 const issuer = 'http://bench.local/oidc';

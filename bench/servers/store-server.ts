@@ -9,8 +9,8 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileStore } from '../../platform/local/file-store.js';
-import { fileStoreListener } from '../../platform/local/file-store-http.js';
+import { fileStore } from '#platform/local/file-store.js';
+import { fileStoreListener } from '#platform/local/file-store-http.js';
 import { peakRss } from '../lib.js';
 
 const root = mkdtempSync(join(tmpdir(), 'kinema-bench-store-'));

@@ -39,7 +39,7 @@ export const coldStartBench: Benchmark = {
       baseline.push(await coldStart('bench/servers/bare-server.ts', {}));
       const data = mkdtempSync(join(tmpdir(), 'kinema-cold-'));
       try {
-        subject.push(await coldStart('platform/local/main.ts', { KINEMA_DATA: data }));
+        subject.push(await coldStart('runtime/standalone/main.ts', { KINEMA_DATA: data }));
       } finally {
         rmSync(data, { recursive: true, force: true });
       }

@@ -12,9 +12,9 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { ffmpegBinaries } from '../../platform/local/ffmpeg/binaries.js';
-import { ladderArgs } from '../../platform/local/ffmpeg/transcoder.js';
-import { ladderFor } from '../../services/media/src/domain/ladder.js';
+import { ffmpegBinaries } from '#platform/local/ffmpeg/binaries.js';
+import { ladderArgs } from '#platform/local/ffmpeg/transcoder.js';
+import { AUDIO_BITRATE, KEYFRAME_SECONDS, SEGMENT_SECONDS, ladderFor } from '#services/media/src/domain/ladder.js';
 import type { Benchmark, HttpLoad, Row } from '../lib.js';
 import { load, loadWithWrk } from '../lib.js';
 import { freePort, repoRoot, stop, waitFor200 } from '../process.js';
@@ -69,6 +69,9 @@ async function encodeLadder(source: string, rungIndexes: number[], outDir: strin
     durationSeconds: SOURCE_SECONDS,
     frameRate: 30,
     gopFrames: 60,
+    segmentSeconds: SEGMENT_SECONDS,
+    keyframeSeconds: KEYFRAME_SECONDS,
+    audioBitrate: AUDIO_BITRATE,
     stills: [],
   };
   const started = performance.now();
@@ -138,7 +141,7 @@ export const mediaBench: Benchmark = {
       const port = await freePort();
       const url = `http://127.0.0.1:${port}`;
       const env = { KINEMA_DATA: data, PORT: String(port), KINEMA_PUBLIC_URL: url, KINEMA_LOG_LEVEL: 'warn' };
-      const server = spawn(process.execPath, ['--import', 'tsx', 'platform/local/main.ts'], {
+      const server = spawn(process.execPath, ['--import', 'tsx', 'runtime/standalone/main.ts'], {
         cwd: repoRoot,
         env: { ...process.env, ...env },
         stdio: ['ignore', 'ignore', 'inherit'],

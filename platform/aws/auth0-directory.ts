@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { IdentityDirectory } from '../../shared/ports/identity-directory.js';
+import type { IdentityDirectory } from '#shared/ports/identity-directory.js';
 
 export interface Auth0DirectoryOptions {
   /** The tenant's domain, e.g. `kinema.jp.auth0.com`. */

@@ -4,9 +4,9 @@ import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynam
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineEvent } from '../../shared/events/define.js';
-import { ConditionFailedError } from '../../shared/errors.js';
-import { tableContract } from '../../test/contract/table.contract.js';
+import { defineEvent } from '#shared/events/define.js';
+import { ConditionFailedError } from '#shared/errors.js';
+import { tableContract } from '#test/contract/table.contract.js';
 import { buildTransactInput, dynamoTable } from './dynamo-table.js';
 
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });

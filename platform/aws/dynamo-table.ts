@@ -8,8 +8,8 @@ import {
   type DynamoDBDocumentClient,
   type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { EventEnvelope } from '../../shared/events/define.js';
-import { ConditionFailedError, invalidInput } from '../../shared/errors.js';
+import type { EventEnvelope } from '#shared/events/define.js';
+import { ConditionFailedError, invalidInput } from '#shared/errors.js';
 import {
   checkChanges,
   checkConditions,
@@ -21,8 +21,8 @@ import {
   decodeCursor,
   encodeCursor,
   isExpired,
-} from '../../shared/ports/table-rules.js';
-import type { Changes, Condition, Item, Key, Page, Query, Table, Write } from '../../shared/ports/table.js';
+} from '#shared/ports/table-rules.js';
+import type { Changes, Condition, Item, Key, Page, Query, Table, Write } from '#shared/ports/table.js';
 
 /** Outbox items only need to live until the stream has carried them to the bus. */
 const OUTBOX_TTL_SECONDS = 24 * 3600;

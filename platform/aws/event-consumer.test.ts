@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineEvent } from '../../shared/events/define.js';
-import { subscribe } from '../../shared/events/subscribe.js';
-import { createLogger } from '../../shared/log.js';
-import { sqliteTable, type SqliteTable } from '../local/sqlite-table.js';
+import { defineEvent } from '#shared/events/define.js';
+import { subscribe } from '#shared/events/subscribe.js';
+import { createLogger } from '#shared/log.js';
+import { sqliteTable, type SqliteTable } from '#platform/local/sqlite-table.js';
 import { eventBridgeHandler } from './event-consumer.js';
 
 const Purchased = defineEvent('entitlement', 'ConsumerTestPurchased', z.object({ videoId: z.string() }));

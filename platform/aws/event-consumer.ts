@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { EventEnvelope } from '../../shared/events/define.js';
-import { deliver } from '../../shared/events/subscribe.js';
+import { EventEnvelope } from '#shared/events/define.js';
+import { deliver } from '#shared/events/subscribe.js';
 import { OUTBOX_EVENT_REF } from './dynamo-table.js';
-import { invalidInput } from '../../shared/errors.js';
-import { silentLogger, type Logger } from '../../shared/log.js';
-import type { Subscription } from '../../shared/ports/bus.js';
-import type { Table } from '../../shared/ports/table.js';
+import { invalidInput } from '#shared/errors.js';
+import { silentLogger, type Logger } from '#shared/log.js';
+import type { Subscription } from '#shared/ports/bus.js';
+import type { Table } from '#shared/ports/table.js';
 
 /**
  * The Lambda handler EventBridge rules target: it parses the event as the bus envelope, routes it

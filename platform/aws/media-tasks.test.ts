@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { ObjectInfo, ObjectStore } from '../../shared/ports/object-store.js';
+import type { ObjectInfo, ObjectStore } from '#shared/ports/object-store.js';
 import { executablePath, ffprobeUrl, promoteStills, readJobStateChange } from './media-tasks.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-media-tasks-'));

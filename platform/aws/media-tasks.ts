@@ -3,14 +3,14 @@ import { accessSync, chmodSync, constants, copyFileSync, mkdirSync } from 'node:
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import type { ObjectStore } from '../../shared/ports/object-store.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
 import { STILL_CAPTURES } from './mediaconvert-job.js';
 
 /**
  * The AWS-only parts of the media pipeline's Lambda tasks: ffprobe over a presigned URL (probe),
  * MediaConvert's frame captures moved to the keys the service expects (finalize), and
  * MediaConvert's job state events read into progress reports (onMediaConvert). The service's own
- * task functions do the rest; `services/media/src/lambda.ts` composes them.
+ * task functions do the rest; `runtime/aws/media.ts` composes them.
  */
 
 export interface FfprobeUrlOptions {

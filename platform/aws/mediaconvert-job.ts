@@ -1,4 +1,4 @@
-import type { Rung } from '../../shared/ports/transcoder.js';
+import type { Rung } from '#shared/ports/transcoder.js';
 
 export interface MediaConvertJobInput {
   /** s3://bucket/key of the uploaded source. */

@@ -2,10 +2,10 @@ import { NoSuchKey, NotFound, NoSuchUpload, S3Client, S3ServiceException } from 
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../shared/errors.js';
+import { AppError } from '#shared/errors.js';
 import { s3Store } from './s3-store.js';
-import { recordSdkCalls } from '../../test/support/aws-sdk.js';
-import type { SdkAnswer } from '../../test/support/aws-sdk.js';
+import { recordSdkCalls } from '#test/support/aws-sdk.js';
+import type { SdkAnswer } from '#test/support/aws-sdk.js';
 
 /**
  * Recorded-shape tests: `client.send` is replaced by a script that records each command's name

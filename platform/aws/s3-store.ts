@@ -14,9 +14,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
-import { AppError, invalidInput } from '../../shared/errors.js';
-import { CompletedParts, MULTIPART, ObjectKey, PartNumber } from '../../shared/ports/object-store.js';
-import type { ObjectInfo, ObjectStore, UploadedPart } from '../../shared/ports/object-store.js';
+import { AppError, invalidInput } from '#shared/errors.js';
+import { CompletedParts, MULTIPART, ObjectKey, PartNumber } from '#shared/ports/object-store.js';
+import type { ObjectInfo, ObjectStore, UploadedPart } from '#shared/ports/object-store.js';
 
 export interface S3StoreOptions {
   bucket: string;

@@ -1,9 +1,9 @@
 import { ExecutionAlreadyExists, ExecutionDoesNotExist, SFNClient } from '@aws-sdk/client-sfn';
 import { describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors.js';
+import { AppError } from '#shared/errors.js';
 import { executionArn, executionName, stepFunctionsWorkflow } from './step-functions.js';
-import { recordSdkCalls } from '../../test/support/aws-sdk.js';
-import type { SdkAnswer } from '../../test/support/aws-sdk.js';
+import { recordSdkCalls } from '#test/support/aws-sdk.js';
+import type { SdkAnswer } from '#test/support/aws-sdk.js';
 
 /** Recorded-shape tests: `client.send` records each command and answers what Step Functions would. */
 type Answer = SdkAnswer;

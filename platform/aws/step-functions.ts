@@ -1,8 +1,8 @@
 import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { DescribeExecutionCommandOutput, SFNClient } from '@aws-sdk/client-sfn';
 import { createHash, randomUUID } from 'node:crypto';
-import { conflict, notFound } from '../../shared/errors.js';
-import type { ExecutionStatus, Workflow } from '../../shared/ports/workflow.js';
+import { conflict, notFound } from '#shared/errors.js';
+import type { ExecutionStatus, Workflow } from '#shared/ports/workflow.js';
 
 export interface StepFunctionsWorkflowOptions {
   client: SFNClient;

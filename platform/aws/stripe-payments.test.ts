@@ -1,7 +1,8 @@
 import Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
-import { WebhookSignatureError } from '../../shared/ports/payments.js';
-import { stripePayments, stripeWebhookParser } from './stripe-payments.js';
+import { WebhookSignatureError } from '#shared/ports/payments.js';
+import { stripeWebhookParser } from '#protocol/stripe-webhook.js';
+import { stripePayments } from './stripe-payments.js';
 
 const SECRET = 'whsec_unit';
 const NOW = Date.UTC(2030, 0, 1, 12);

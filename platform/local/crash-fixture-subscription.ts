@@ -1,8 +1,8 @@
 import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { defineEvent } from '../../shared/events/define.js';
-import { subscribe } from '../../shared/events/subscribe.js';
+import { defineEvent } from '#shared/events/define.js';
+import { subscribe } from '#shared/events/subscribe.js';
 
 /** Shared by the crash fixture (a child process) and the dispatcher test that inspects its files. */
 export const CrashTested = defineEvent('catalog', 'CrashTested', z.object({ orderId: z.string() }));

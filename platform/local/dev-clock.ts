@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Clock } from '../../shared/ports/clock.js';
+import type { Clock } from '#shared/ports/clock.js';
 
 export interface DevClock extends Clock {
   /** Moves time forward; the offset is saved, so a restart does not travel back in time. */

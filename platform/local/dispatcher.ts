@@ -1,11 +1,11 @@
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { EventEnvelope } from '../../shared/events/define.js';
-import { deliver } from '../../shared/events/subscribe.js';
-import { invalidInput, notFound } from '../../shared/errors.js';
-import { silentLogger, type Logger } from '../../shared/log.js';
-import type { Bus, Subscription } from '../../shared/ports/bus.js';
-import type { Table } from '../../shared/ports/table.js';
+import { EventEnvelope } from '#shared/events/define.js';
+import { deliver } from '#shared/events/subscribe.js';
+import { invalidInput, notFound } from '#shared/errors.js';
+import { silentLogger, type Logger } from '#shared/log.js';
+import type { Bus, Subscription } from '#shared/ports/bus.js';
+import type { Table } from '#shared/ports/table.js';
 import type { SqliteTable } from './sqlite-table.js';
 
 export interface DeadLetter {

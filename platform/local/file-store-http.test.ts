@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import v8 from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MULTIPART } from '../../shared/ports/object-store.js';
+import { MULTIPART } from '#shared/ports/object-store.js';
 import { fileStore } from './file-store.js';
 import type { FileStore } from './file-store.js';
 import { fileStoreListener } from './file-store-http.js';

@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
-import { AppError, errorStatus } from '../../shared/errors.js';
-import { errorBody } from '../../shared/http/app.js';
-import type { Logger } from '../../shared/log.js';
-import { silentLogger } from '../../shared/log.js';
-import { MULTIPART } from '../../shared/ports/object-store.js';
+import { AppError, errorStatus } from '#shared/errors.js';
+import { errorBody } from '#shared/http/app.js';
+import type { Logger } from '#shared/log.js';
+import { silentLogger } from '#shared/log.js';
+import { MULTIPART } from '#shared/ports/object-store.js';
 import type { FileStore } from './file-store.js';
 import { parseRange } from './http-range.js';
 

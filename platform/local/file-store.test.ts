@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../shared/errors.js';
-import { MULTIPART } from '../../shared/ports/object-store.js';
+import { AppError } from '#shared/errors.js';
+import { MULTIPART } from '#shared/ports/object-store.js';
 import { fileStore } from './file-store.js';
 import type { FileStore } from './file-store.js';
 

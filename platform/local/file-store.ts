@@ -5,10 +5,10 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
-import { AppError, conflict, forbidden, invalidInput } from '../../shared/errors.js';
-import { Id, newId } from '../../shared/ids.js';
-import { CompletedParts, MULTIPART, ObjectKey, PartNumber } from '../../shared/ports/object-store.js';
-import type { ObjectInfo, ObjectStore, UploadedPart } from '../../shared/ports/object-store.js';
+import { AppError, conflict, forbidden, invalidInput } from '#shared/errors.js';
+import { Id, newId } from '#shared/ids.js';
+import { CompletedParts, MULTIPART, ObjectKey, PartNumber } from '#shared/ports/object-store.js';
+import type { ObjectInfo, ObjectStore, UploadedPart } from '#shared/ports/object-store.js';
 
 export interface FileStoreOptions {
   /** Folder holding everything: objects/, meta/, multipart/, tmp/ (one file system, so renames are atomic). */

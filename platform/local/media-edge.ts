@@ -2,13 +2,13 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
-import { verifyCloudFrontCookies } from '../aws/cloudfront-cookies.js';
-import type { CookieRejection } from '../aws/cloudfront-cookies.js';
-import { isAppError } from '../../shared/errors.js';
-import { errorBody, serviceApp } from '../../shared/http/app.js';
-import { Id } from '../../shared/ids.js';
-import type { Logger } from '../../shared/log.js';
-import type { ObjectInfo, ObjectStore } from '../../shared/ports/object-store.js';
+import { verifyCloudFrontCookies } from '#protocol/cloudfront-cookies.js';
+import type { CookieRejection } from '#protocol/cloudfront-cookies.js';
+import { isAppError } from '#shared/errors.js';
+import { errorBody, serviceApp } from '#shared/http/app.js';
+import { Id } from '#shared/ids.js';
+import type { Logger } from '#shared/log.js';
+import type { ObjectInfo, ObjectStore } from '#shared/ports/object-store.js';
 import { parseRange } from './http-range.js';
 
 export interface MediaEdgeOptions {

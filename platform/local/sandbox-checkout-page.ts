@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Logger } from '../../shared/log.js';
-import { silentLogger } from '../../shared/log.js';
+import type { Logger } from '#shared/log.js';
+import { silentLogger } from '#shared/log.js';
 import type { SandboxPayments, SandboxSession } from './sandbox-payments.js';
 import { SANDBOX_CARD_DECLINES, SANDBOX_CARD_PAYS, SANDBOX_PATH } from './sandbox-payments.js';
 

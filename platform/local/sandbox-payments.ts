@@ -1,13 +1,13 @@
 import { createHmac } from 'node:crypto';
 import { z } from 'zod';
-import { ConditionFailedError } from '../../shared/errors.js';
-import { newId } from '../../shared/ids.js';
-import type { Logger } from '../../shared/log.js';
-import { silentLogger } from '../../shared/log.js';
-import type { Clock } from '../../shared/ports/clock.js';
-import type { CheckoutRequest, Payments } from '../../shared/ports/payments.js';
-import type { Table } from '../../shared/ports/table.js';
-import { stripeWebhookParser } from '../aws/stripe-payments.js';
+import { ConditionFailedError } from '#shared/errors.js';
+import { newId } from '#shared/ids.js';
+import type { Logger } from '#shared/log.js';
+import { silentLogger } from '#shared/log.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { CheckoutRequest, Payments } from '#shared/ports/payments.js';
+import type { Table } from '#shared/ports/table.js';
+import { stripeWebhookParser } from '#protocol/stripe-webhook.js';
 
 /** Test cards, as on Stripe: this one pays… */
 export const SANDBOX_CARD_PAYS = '4242424242424242';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineEvent } from '../../shared/events/define.js';
-import { tableContract } from '../../test/contract/table.contract.js';
+import { defineEvent } from '#shared/events/define.js';
+import { tableContract } from '#test/contract/table.contract.js';
 import { sqliteTable, type SqliteTable } from './sqlite-table.js';
 
 const tempDirs: string[] = [];

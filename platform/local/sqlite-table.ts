@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
-import type { EventEnvelope } from '../../shared/events/define.js';
-import { ConditionFailedError, invalidInput } from '../../shared/errors.js';
+import type { EventEnvelope } from '#shared/events/define.js';
+import { ConditionFailedError, invalidInput } from '#shared/errors.js';
 import {
   checkChanges,
   checkConditions,
@@ -13,8 +13,8 @@ import {
   decodeCursor,
   encodeCursor,
   isExpired,
-} from '../../shared/ports/table-rules.js';
-import type { Changes, Condition, Item, Json, Key, Page, Query, Table, Write } from '../../shared/ports/table.js';
+} from '#shared/ports/table-rules.js';
+import type { Changes, Condition, Item, Json, Key, Page, Query, Table, Write } from '#shared/ports/table.js';
 
 export interface OutboxRow {
   seq: number;

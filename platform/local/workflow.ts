@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { conflict, notFound } from '../../shared/errors.js';
-import type { Logger } from '../../shared/log.js';
-import { silentLogger } from '../../shared/log.js';
-import type { ExecutionStatus, Workflow } from '../../shared/ports/workflow.js';
+import { conflict, notFound } from '#shared/errors.js';
+import type { Logger } from '#shared/log.js';
+import { silentLogger } from '#shared/log.js';
+import type { ExecutionStatus, Workflow } from '#shared/ports/workflow.js';
 
 // aws-local-stepfunctions 3 calls Promise.withResolvers (Node 22); Node 20 lacks it.
 if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function') {

@@ -1,3 +1,8 @@
+/**
+ * The media pipeline's two I/O ports. The rules (which rungs, how a probe reads, what a failure
+ * means) live in the media service; adapters only run ffprobe / ffmpeg / MediaConvert.
+ */
+
 /** One rung of the HLS ladder. */
 export interface Rung {
   name: string;
@@ -7,15 +12,57 @@ export interface Rung {
   maxBitrate: number;
 }
 
-export interface TranscodeJob {
+/**
+ * A step that refuses the source throws this; its message is the reason shown to the admin.
+ * Step Functions (and aws-local-stepfunctions) carry `name` as the state error and `message` as the cause.
+ */
+export class MediaRejected extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'MediaRejected';
+  }
+}
+
+/** One ffprobe run as it ended: exit code (null when killed), its JSON report, its error tail. */
+export interface FfprobeRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** What a prober saw of an upload; the media service turns it into facts (`domain/ffprobe.ts`). */
+export type ProbeReport =
+  | { kind: 'missing'; detail: string }
+  | {
+      kind: 'ffprobe';
+      run: FfprobeRun;
+      /** The object's size when ffprobe's report lacks it. */
+      sizeBytes?: number;
+      /** Set when a trial decode of the first frames failed: a readable header, no picture. */
+      decodeError?: string;
+    };
+
+export interface Prober {
+  probe(sourceKey: string): Promise<ProbeReport>;
+}
+
+/** A ladder to encode, with every encoding constant the service decided. */
+export interface LadderJob {
   videoId: string;
   sourceKey: string;
   outputPrefix: string;
   ladder: Rung[];
   hasAudio: boolean;
+  durationSeconds: number;
+  frameRate: number;
+  gopFrames: number;
+  segmentSeconds: number;
+  keyframeSeconds: number;
+  audioBitrate: number;
+  stills: { key: string; atSeconds: number; maxWidth: number }[];
 }
 
-/** MediaConvert on AWS; one ffmpeg process standalone. */
-export interface Transcoder {
-  start(job: TranscodeJob, onProgress: (percent: number) => void): Promise<{ jobId: string }>;
+/** The standalone transcode (one ffmpeg process): the whole ladder plus stills, uploaded, or a thrown error. */
+export interface LadderEncoder {
+  encode(job: LadderJob, onProgress: (percent: number) => void): Promise<{ jobId: string }>;
 }

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineEvent, type EventEnvelope } from '../../shared/events/define.js';
-import { ConditionFailedError } from '../../shared/errors.js';
+import { defineEvent, type EventEnvelope } from '#shared/events/define.js';
+import { ConditionFailedError } from '#shared/errors.js';
 import {
   MAX_TRANSACT_ITEMS,
   type Changes,
@@ -9,7 +9,7 @@ import {
   type Query,
   type Table,
   type Write,
-} from '../../shared/ports/table.js';
+} from '#shared/ports/table.js';
 
 export interface TableHarness {
   table: Table;

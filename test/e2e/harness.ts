@@ -83,7 +83,7 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
 }
 
 /**
- * Starts the standalone server (`platform/local/main.ts`) on a fresh data folder and a free port,
+ * Starts the standalone server (`runtime/standalone/main.ts`) on a fresh data folder and a free port,
  * waits until it is healthy, and makes an admin with the CLI. `stop()` sends SIGTERM, waits, and
  * removes the data folder.
  */
@@ -101,7 +101,7 @@ export async function startKinema(): Promise<Kinema> {
     // POST /api/_dev/clock (admin only): rental windows and reminders are tested in seconds.
     KINEMA_DEV_CLOCK: '1',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'platform/local/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/standalone/main.ts'], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

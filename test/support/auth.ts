@@ -1,7 +1,7 @@
 import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { jwtVerifier } from '../../shared/auth/jwt-verifier.js';
-import { CLAIMS } from '../../shared/ports/token-verifier.js';
-import type { Role, TokenVerifier } from '../../shared/ports/token-verifier.js';
+import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
+import { CLAIMS } from '#shared/ports/token-verifier.js';
+import type { Role, TokenVerifier } from '#shared/ports/token-verifier.js';
 
 export const TEST_ISSUER = 'http://kinema.test/oidc';
 export const TEST_AUDIENCE = 'http://kinema.test/api';

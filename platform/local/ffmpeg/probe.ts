@@ -2,10 +2,8 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { Prober } from '../../../services/media/src/pipeline.js';
-import { outcomeFromFfprobe } from '../../../services/media/src/domain/ffprobe.js';
-import type { ProbeOutcome, SourceFacts } from '../../../services/media/src/domain/source.js';
-import type { ObjectStore } from '../../../shared/ports/object-store.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
+import type { ProbeReport, Prober } from '#shared/ports/transcoder.js';
 import { runProcess } from './run.js';
 
 export interface ProbeOptions {
@@ -15,23 +13,25 @@ export interface ProbeOptions {
 }
 
 /**
- * ffprobe's JSON → the facts the ladder rules read (the same pure mapping the AWS probe uses), plus
- * a trial decode. An unreadable file is an outcome, not an error.
+ * Runs ffprobe on a local file and, when it read the file, a trial decode of the first frames (a
+ * readable header is not yet a decodable picture). The media service reads the report.
  */
-export async function probe(file: string, options: ProbeOptions): Promise<ProbeOutcome> {
+export async function probe(file: string, options: ProbeOptions): Promise<ProbeReport> {
   const result = await runProcess(
     options.ffprobePath,
     ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file],
     { keepStdout: true, stallMs: 60_000 },
   );
-  const outcome = outcomeFromFfprobe({ code: result.code, stdout: result.stdout, stderr: result.stderrTail });
-  if (outcome.kind !== 'probed') return outcome;
-  const facts: SourceFacts = { ...outcome.facts, sizeBytes: outcome.facts.sizeBytes || (await stat(file)).size };
-  if (facts.video && options.ffmpegPath) {
+  const report: ProbeReport = {
+    kind: 'ffprobe',
+    run: { code: result.code, stdout: result.stdout, stderr: result.stderrTail },
+    sizeBytes: (await stat(file)).size,
+  };
+  if (result.code === 0 && options.ffmpegPath && /"codec_type":\s*"video"/.test(result.stdout)) {
     const trial = await trialDecode(file, options.ffmpegPath);
-    if (!trial.ok) facts.video = { ...facts.video, decodable: false, decodeError: trial.error };
+    if (!trial.ok) report.decodeError = trial.error;
   }
-  return { kind: 'probed', facts };
+  return report;
 }
 
 async function trialDecode(file: string, ffmpegPath: string): Promise<{ ok: true } | { ok: false; error: string }> {
@@ -74,7 +74,7 @@ export function storeProber(options: ProbeOptions & { sources: ObjectStore; work
   return {
     async probe(sourceKey) {
       const object = await options.sources.get(sourceKey);
-      if (!object) return { kind: 'unreadable', detail: `the uploaded file ${sourceKey} is gone` };
+      if (!object) return { kind: 'missing', detail: `the uploaded file ${sourceKey} is gone` };
       await mkdir(options.workDir, { recursive: true });
       const dir = await mkdtemp(join(options.workDir, 'probe-'));
       try {

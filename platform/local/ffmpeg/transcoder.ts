@@ -2,11 +2,10 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { MediaRejected } from '../../../services/media/src/domain/failure.js';
-import { AUDIO_BITRATE, SEGMENT_SECONDS, KEYFRAME_SECONDS } from '../../../services/media/src/domain/ladder.js';
-import type { LadderEncoder, LadderJob } from '../../../services/media/src/pipeline.js';
-import { newId } from '../../../shared/ids.js';
-import type { ObjectStore } from '../../../shared/ports/object-store.js';
+import { newId } from '#shared/ids.js';
+import { MediaRejected } from '#shared/ports/transcoder.js';
+import type { LadderEncoder, LadderJob } from '#shared/ports/transcoder.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
 import { runProcess } from './run.js';
 
 export interface FfmpegTranscoderOptions {
@@ -71,7 +70,7 @@ export function ladderArgs(job: LadderJob, paths: { source: string; outDir: stri
     '-sc_threshold',
     '0',
     '-force_key_frames',
-    `expr:gte(t,n_forced*${KEYFRAME_SECONDS})`,
+    `expr:gte(t,n_forced*${job.keyframeSeconds})`,
   );
   job.ladder.forEach((rung, index) => {
     args.push(
@@ -83,7 +82,7 @@ export function ladderArgs(job: LadderJob, paths: { source: string; outDir: stri
       String(rung.videoBitrate * 2),
     );
   });
-  if (job.hasAudio) args.push('-c:a', 'aac', '-b:a', String(AUDIO_BITRATE), '-ac', '2', '-ar', '48000');
+  if (job.hasAudio) args.push('-c:a', 'aac', '-b:a', String(job.audioBitrate), '-ac', '2', '-ar', '48000');
   const streamMap = job.ladder.map((_, index) => (job.hasAudio ? `v:${index},a:${index}` : `v:${index}`)).join(' ');
   args.push(
     '-max_muxing_queue_size',
@@ -91,7 +90,7 @@ export function ladderArgs(job: LadderJob, paths: { source: string; outDir: stri
     '-f',
     'hls',
     '-hls_time',
-    String(SEGMENT_SECONDS),
+    String(job.segmentSeconds),
     '-hls_playlist_type',
     'vod',
     '-hls_segment_type',

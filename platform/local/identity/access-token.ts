@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
-import { CLAIMS } from '../../../shared/ports/token-verifier.js';
+import { CLAIMS } from '#shared/ports/token-verifier.js';
 import type { Account } from './accounts.js';
 
 /** What a first-party client may ask for; the API's access token carries the same list, as Auth0's does. */

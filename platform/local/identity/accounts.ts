@@ -1,10 +1,10 @@
 import { chmodSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { z } from 'zod';
-import { conflict, invalidInput, notFound } from '../../../shared/errors.js';
-import { newId } from '../../../shared/ids.js';
-import { ROLES } from '../../../shared/ports/token-verifier.js';
-import type { Role } from '../../../shared/ports/token-verifier.js';
+import { conflict, invalidInput, notFound } from '#shared/errors.js';
+import { newId } from '#shared/ids.js';
+import { ROLES } from '#shared/ports/token-verifier.js';
+import type { Role } from '#shared/ports/token-verifier.js';
 import { hashPassword, passwordMatches, spendPasswordCheck } from './password.js';
 
 /** Consecutive wrong passwords that lock an account, and for how long. */

@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
-import { isAppError } from '../../../shared/errors.js';
-import type { Logger } from '../../../shared/log.js';
+import { isAppError } from '#shared/errors.js';
+import type { Logger } from '#shared/log.js';
 import type { AccountStore } from './accounts.js';
 import { Email, Password } from './accounts.js';
 import { errorPage, signInPage, signUpPage } from './pages.js';

@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
 import * as oidc from 'openid-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jwtVerifier } from '../../../shared/auth/jwt-verifier.js';
-import { CLAIMS } from '../../../shared/ports/token-verifier.js';
+import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
+import { CLAIMS } from '#shared/ports/token-verifier.js';
 import { createIssuer } from './issuer.js';
 import type { Issuer } from './issuer.js';
 

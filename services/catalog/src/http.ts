@@ -1,20 +1,14 @@
 import { z } from 'zod';
-import {
-  VideoCreated,
-  VideoDeleted,
-  VideoPublished,
-  VideoUnpublished,
-  VideoUpdated,
-} from '../../../shared/events/catalog.js';
-import { readJson, parseInput, serviceApp } from '../../../shared/http/app.js';
-import { authenticate, requireRole } from '../../../shared/http/auth.js';
-import { Id, newId } from '../../../shared/ids.js';
-import type { Logger } from '../../../shared/log.js';
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { ObjectStore } from '../../../shared/ports/object-store.js';
-import type { Table } from '../../../shared/ports/table.js';
-import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
-import { notFound } from '../../../shared/errors.js';
+import { VideoCreated, VideoDeleted, VideoPublished, VideoUnpublished, VideoUpdated } from '#shared/events/catalog.js';
+import { readJson, parseInput, serviceApp } from '#shared/http/app.js';
+import { authenticate, requireRole } from '#shared/http/auth.js';
+import { Id, newId } from '#shared/ids.js';
+import type { Logger } from '#shared/log.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
+import type { Table } from '#shared/ports/table.js';
+import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import { notFound } from '#shared/errors.js';
 import { assertPublishable, newVideo, videoFacts, VideoInput, VideoPatch } from './domain/video.js';
 import type { Video } from './domain/video.js';
 import { catalogStore } from './store.js';

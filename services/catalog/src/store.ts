@@ -1,6 +1,6 @@
-import type { EventEnvelope } from '../../../shared/events/define.js';
-import { notFound } from '../../../shared/errors.js';
-import type { Condition, Item, Table } from '../../../shared/ports/table.js';
+import type { EventEnvelope } from '#shared/events/define.js';
+import { notFound } from '#shared/errors.js';
+import type { Condition, Item, Table } from '#shared/ports/table.js';
 import { Video } from './domain/video.js';
 
 /**

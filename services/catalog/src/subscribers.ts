@@ -1,9 +1,9 @@
-import { VideoFailed, VideoProcessing, VideoReady } from '../../../shared/events/media.js';
-import { subscribe } from '../../../shared/events/subscribe.js';
-import { unwiredClock, unwiredTable } from '../../../shared/events/unwired.js';
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { Subscription } from '../../../shared/ports/bus.js';
-import type { Table } from '../../../shared/ports/table.js';
+import { VideoFailed, VideoProcessing, VideoReady } from '#shared/events/media.js';
+import { subscribe } from '#shared/events/subscribe.js';
+import { unwiredClock, unwiredTable } from '#shared/events/unwired.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { Subscription } from '#shared/ports/bus.js';
+import type { Table } from '#shared/ports/table.js';
 import type { Video } from './domain/video.js';
 import { catalogStore } from './store.js';
 

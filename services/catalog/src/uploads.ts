@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { VideoUploaded } from '../../../shared/events/catalog.js';
-import { AppError, invalidInput, notFound } from '../../../shared/errors.js';
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { ObjectStore } from '../../../shared/ports/object-store.js';
-import { MULTIPART } from '../../../shared/ports/object-store.js';
+import { VideoUploaded } from '#shared/events/catalog.js';
+import { AppError, invalidInput, notFound } from '#shared/errors.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
+import { MULTIPART } from '#shared/ports/object-store.js';
 import { sniffContainer } from './domain/container.js';
 import { planParts, SOURCE_TYPES } from './domain/upload-plan.js';
 import { assertUploadable } from './domain/video.js';

@@ -1,9 +1,9 @@
-import { serviceApp } from '../../../shared/http/app.js';
-import { authenticate } from '../../../shared/http/auth.js';
-import type { Logger } from '../../../shared/log.js';
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { Table } from '../../../shared/ports/table.js';
-import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
+import { serviceApp } from '#shared/http/app.js';
+import { authenticate } from '#shared/http/auth.js';
+import type { Logger } from '#shared/log.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { Table } from '#shared/ports/table.js';
+import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 
 export interface EngagementDeps {
   table: Table;

@@ -1,6 +1,6 @@
-import { AppError } from '../../../shared/errors.js';
-import type { Logger } from '../../../shared/log.js';
-import type { PaymentFact } from '../../../shared/ports/payments.js';
+import { AppError } from '#shared/errors.js';
+import type { Logger } from '#shared/log.js';
+import type { PaymentFact } from '#shared/ports/payments.js';
 import type { EntitlementStore, FulfilmentOutcome } from './store.js';
 
 /**

@@ -1,5 +1,5 @@
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { Table } from '../../../shared/ports/table.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { Table } from '#shared/ports/table.js';
 import { planAt } from './domain/account.js';
 import type { Plan } from './domain/account.js';
 import { entitlementStore } from './store.js';

@@ -6,12 +6,12 @@ import {
   SubscriptionEnded,
   SubscriptionRenewed,
   SubscriptionStarted,
-} from '../../../shared/events/entitlement.js';
-import type { EventEnvelope } from '../../../shared/events/define.js';
-import { ConditionFailedError } from '../../../shared/errors.js';
-import { newId } from '../../../shared/ids.js';
-import type { PaymentFact } from '../../../shared/ports/payments.js';
-import type { Item, Key, Table, Write } from '../../../shared/ports/table.js';
+} from '#shared/events/entitlement.js';
+import type { EventEnvelope } from '#shared/events/define.js';
+import { ConditionFailedError } from '#shared/errors.js';
+import { newId } from '#shared/ids.js';
+import type { PaymentFact } from '#shared/ports/payments.js';
+import type { Item, Key, Table, Write } from '#shared/ports/table.js';
 import { newRental, refundRental, Rental, rentalReminderAt } from './domain/rental.js';
 import { applySubscriptionFact, Subscription } from './domain/subscription.js';
 import type { SubscriptionFact } from './domain/subscription.js';

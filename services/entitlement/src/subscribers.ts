@@ -1,22 +1,16 @@
-import {
-  VideoCreated,
-  VideoDeleted,
-  VideoPublished,
-  VideoUnpublished,
-  VideoUpdated,
-} from '../../../shared/events/catalog.js';
+import { VideoCreated, VideoDeleted, VideoPublished, VideoUnpublished, VideoUpdated } from '#shared/events/catalog.js';
 import {
   SubscriptionCancelled,
   SubscriptionEnded,
   SubscriptionRenewed,
   SubscriptionStarted,
-} from '../../../shared/events/entitlement.js';
-import { subscribe } from '../../../shared/events/subscribe.js';
-import { systemClock } from '../../../shared/ports/clock.js';
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { IdentityDirectory } from '../../../shared/ports/identity-directory.js';
-import type { Subscription } from '../../../shared/ports/bus.js';
-import type { Table } from '../../../shared/ports/table.js';
+} from '#shared/events/entitlement.js';
+import { subscribe } from '#shared/events/subscribe.js';
+import { systemClock } from '#shared/ports/clock.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { IdentityDirectory } from '#shared/ports/identity-directory.js';
+import type { Subscription } from '#shared/ports/bus.js';
+import type { Table } from '#shared/ports/table.js';
 import { eventVersion } from './domain/video.js';
 import { planOf } from './plan.js';
 import { entitlementStore } from './store.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { stripeTestSignature } from '../../../platform/aws/stripe-payments.js';
+import { stripeTestSignature } from '#protocol/stripe-webhook.js';
 import { entitlementHarness, HOUR, T0, WEBHOOK_SECRET } from './support.js';
 import type { EntitlementHarness } from './support.js';
 

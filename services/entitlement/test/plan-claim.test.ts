@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { sqliteTable } from '../../../platform/local/sqlite-table.js';
-import { SubscriptionEnded, SubscriptionStarted } from '../../../shared/events/entitlement.js';
-import type { IdentityDirectory } from '../../../shared/ports/identity-directory.js';
+import { sqliteTable } from '#platform/local/sqlite-table.js';
+import { SubscriptionEnded, SubscriptionStarted } from '#shared/events/entitlement.js';
+import type { IdentityDirectory } from '#shared/ports/identity-directory.js';
 import { fulfil } from '../src/fulfilment.js';
 import { entitlementStore } from '../src/store.js';
 import { entitlementSubscriptions } from '../src/subscribers.js';

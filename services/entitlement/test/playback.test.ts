@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { sqliteTable } from '../../../platform/local/sqlite-table.js';
-import { VideoPublished } from '../../../shared/events/catalog.js';
-import { deliver } from '../../../shared/events/subscribe.js';
-import { testAuth } from '../../../test/support/auth.js';
+import { sqliteTable } from '#platform/local/sqlite-table.js';
+import { VideoPublished } from '#shared/events/catalog.js';
+import { deliver } from '#shared/events/subscribe.js';
+import { testAuth } from '#test/support/auth.js';
 import { createEntitlementApp } from '../src/http.js';
 import type { EntitlementDeps } from '../src/http.js';
 import { entitlementSubscriptions } from '../src/subscribers.js';

@@ -1,18 +1,19 @@
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
-import type { EventEnvelope } from '../../../shared/events/define.js';
-import { VideoFailed, VideoProcessing, VideoReady } from '../../../shared/events/media.js';
-import type { Rendition as RenditionSchema } from '../../../shared/events/media.js';
+import type { EventEnvelope } from '#shared/events/define.js';
+import { VideoFailed, VideoProcessing, VideoReady } from '#shared/events/media.js';
+import type { Rendition as RenditionSchema } from '#shared/events/media.js';
 type Rendition = z.infer<typeof RenditionSchema>;
-import { ConditionFailedError, conflict, notFound } from '../../../shared/errors.js';
-import type { Logger } from '../../../shared/log.js';
-import { silentLogger } from '../../../shared/log.js';
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { ObjectStore } from '../../../shared/ports/object-store.js';
-import type { TranscodeJob } from '../../../shared/ports/transcoder.js';
-import type { Workflow } from '../../../shared/ports/workflow.js';
+import { ConditionFailedError, conflict, notFound } from '#shared/errors.js';
+import type { Logger } from '#shared/log.js';
+import { silentLogger } from '#shared/log.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
+import type { LadderEncoder, Prober } from '#shared/ports/transcoder.js';
+import type { Workflow } from '#shared/ports/workflow.js';
 import { StateError, readableFailure } from './domain/failure.js';
-import { assessSource } from './domain/ladder.js';
+import { AUDIO_BITRATE, KEYFRAME_SECONDS, SEGMENT_SECONDS, assessSource } from './domain/ladder.js';
+import { outcomeFromProbeReport } from './domain/ffprobe.js';
 import type { TranscodePlan } from './domain/ladder.js';
 import {
   MAX_ATTEMPTS,
@@ -24,27 +25,13 @@ import {
 } from './domain/media-video.js';
 import type { MediaVideo } from './domain/media-video.js';
 import { codecsFromInit, masterPlaylist, measureBitrates, parseMediaPlaylist } from './domain/playlist.js';
-import type { ProbeOutcome } from './domain/source.js';
 import type { MediaStore } from './store.js';
 
 /** The workflow's name: `workflows/media-pipeline.asl.json`. */
 export const MEDIA_PIPELINE = 'media-pipeline';
 
 /** Reads the uploaded source's structure (ffprobe standalone). */
-export interface Prober {
-  probe(sourceKey: string): Promise<ProbeOutcome>;
-}
-
-/** The standalone transcode: the whole ladder plus stills, uploaded, or a thrown error. */
-export interface LadderJob extends TranscodeJob {
-  durationSeconds: number;
-  frameRate: number;
-  gopFrames: number;
-  stills: { key: string; atSeconds: number; maxWidth: number }[];
-}
-export interface LadderEncoder {
-  encode(job: LadderJob, onProgress: (percent: number) => void): Promise<{ jobId: string }>;
-}
+export type { LadderEncoder, LadderJob, Prober } from '#shared/ports/transcoder.js';
 
 /**
  * The transcode state's job: MediaConvert's CreateJob input on AWS (built by
@@ -336,7 +323,7 @@ export function createPipeline(deps: PipelineDeps) {
       const input = PipelineInput.parse(raw);
       await current(input.videoId, input.run);
       if (!deps.prober) throw new Error('this runtime has no prober');
-      const assessment = assessSource(await deps.prober.probe(input.sourceKey));
+      const assessment = assessSource(outcomeFromProbeReport(await deps.prober.probe(input.sourceKey)));
       if (!assessment.accepted) return { accepted: false, reason: assessment.reason };
       const plan = assessment.plan;
       await update(input.videoId, (video) =>
@@ -391,6 +378,9 @@ export function createPipeline(deps: PipelineDeps) {
           durationSeconds: plan.durationSeconds,
           frameRate: plan.frameRate,
           gopFrames: plan.gopFrames,
+          segmentSeconds: SEGMENT_SECONDS,
+          keyframeSeconds: KEYFRAME_SECONDS,
+          audioBitrate: AUDIO_BITRATE,
           stills: [
             { key: keys.poster, atSeconds: plan.durationSeconds * POSTER_AT, maxWidth: 1280 },
             ...THUMBNAILS_AT.map((at, index) => ({

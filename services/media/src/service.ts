@@ -1,10 +1,10 @@
-import type { Logger } from '../../../shared/log.js';
-import { silentLogger } from '../../../shared/log.js';
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { ObjectStore } from '../../../shared/ports/object-store.js';
-import type { Table } from '../../../shared/ports/table.js';
-import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
-import type { Workflow } from '../../../shared/ports/workflow.js';
+import type { Logger } from '#shared/log.js';
+import { silentLogger } from '#shared/log.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
+import type { Table } from '#shared/ports/table.js';
+import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import type { Workflow } from '#shared/ports/workflow.js';
 import { createMediaApp } from './http.js';
 import { createPipeline, localTaskHandlers } from './pipeline.js';
 import type { JobBuilder, LadderEncoder, Prober } from './pipeline.js';

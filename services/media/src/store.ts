@@ -1,5 +1,5 @@
-import type { EventEnvelope } from '../../../shared/events/define.js';
-import type { Item, Table } from '../../../shared/ports/table.js';
+import type { EventEnvelope } from '#shared/events/define.js';
+import type { Item, Table } from '#shared/ports/table.js';
 import { MediaVideo } from './domain/media-video.js';
 
 /**

@@ -1,6 +1,6 @@
-import { VideoDeleted, VideoUploaded } from '../../../shared/events/catalog.js';
-import { subscribe } from '../../../shared/events/subscribe.js';
-import type { Subscription } from '../../../shared/ports/bus.js';
+import { VideoDeleted, VideoUploaded } from '#shared/events/catalog.js';
+import { subscribe } from '#shared/events/subscribe.js';
+import type { Subscription } from '#shared/ports/bus.js';
 import type { Pipeline } from './pipeline.js';
 
 const unwired = (): never => {

@@ -1,4 +1,4 @@
-import type { Subscription } from '../../../shared/ports/bus.js';
+import type { Subscription } from '#shared/ports/bus.js';
 
 /** The events the notification service consumes; infra turns this list into bus rules. */
 export function notificationSubscriptions(): Subscription[] {

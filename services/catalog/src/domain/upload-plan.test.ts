@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MULTIPART } from '../../../../shared/ports/object-store.js';
+import { MULTIPART } from '#shared/ports/object-store.js';
 import { planParts } from './upload-plan.js';
 
 const MiB = 1024 ** 2;

@@ -1,5 +1,5 @@
-import { MULTIPART } from '../../../../shared/ports/object-store.js';
-import { invalidInput } from '../../../../shared/errors.js';
+import { MULTIPART } from '#shared/ports/object-store.js';
+import { invalidInput } from '#shared/errors.js';
 
 const MiB = 1024 ** 2;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { conflict } from '../../../../shared/errors.js';
+import { conflict } from '#shared/errors.js';
 
 const Text = (max: number) =>
   z

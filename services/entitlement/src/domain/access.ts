@@ -1,4 +1,4 @@
-import type { Principal } from '../../../../shared/ports/token-verifier.js';
+import type { Principal } from '#shared/ports/token-verifier.js';
 import type { Rental } from './rental.js';
 import { rentalAccessUntil } from './rental.js';
 import type { Subscription } from './subscription.js';

@@ -1,15 +1,6 @@
 import { z } from 'zod';
 
-/**
- * A pipeline step that refuses the file throws this; its message is the reason shown to the admin.
- * Step Functions (and aws-local-stepfunctions) carry `name` as the state error and `message` as the cause.
- */
-export class MediaRejected extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'MediaRejected';
-  }
-}
+export { MediaRejected } from '#shared/ports/transcoder.js';
 
 /** The `$.error` a Catch puts into the state: `{Error, Cause}`. */
 export const StateError = z.object({ Error: z.string().default('States.TaskFailed'), Cause: z.string().default('') });

@@ -1,3 +1,4 @@
+import type { FfprobeRun, ProbeReport } from '#shared/ports/transcoder.js';
 import { z } from 'zod';
 import type { ProbeOutcome, VideoTrack } from './source.js';
 
@@ -29,13 +30,7 @@ const Report = z.object({
     .optional(),
 });
 
-export interface FfprobeRun {
-  /** The exit code; null when ffprobe was killed (timeout). */
-  code: number | null;
-  stdout: string;
-  /** The end of stderr: ffprobe's reason when it could not read the file. */
-  stderr: string;
-}
+export type { FfprobeRun };
 
 /** "30000/1001" → 29.97; "0/0" or nothing → 0. */
 const rate = (text: string | undefined): number => {
@@ -109,4 +104,19 @@ export function outcomeFromFfprobe(run: FfprobeRun): ProbeOutcome {
         : null,
     },
   };
+}
+
+/**
+ * A prober's report → the facts the ladder rules read. The same mapping on both runtimes: the
+ * adapters only run ffprobe (and, standalone, a trial decode of the first frames).
+ */
+export function outcomeFromProbeReport(report: ProbeReport): ProbeOutcome {
+  if (report.kind === 'missing') return { kind: 'unreadable', detail: report.detail };
+  const outcome = outcomeFromFfprobe(report.run);
+  if (outcome.kind !== 'probed') return outcome;
+  const facts = { ...outcome.facts, sizeBytes: outcome.facts.sizeBytes || report.sizeBytes || 0 };
+  if (facts.video && report.decodeError !== undefined) {
+    facts.video = { ...facts.video, decodable: false, decodeError: report.decodeError };
+  }
+  return { kind: 'probed', facts };
 }

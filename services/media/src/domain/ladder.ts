@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Rung } from '../../../../shared/ports/transcoder.js';
+import type { Rung } from '#shared/ports/transcoder.js';
 import { displaySize } from './source.js';
 import type { ProbeOutcome, SourceFacts } from './source.js';
 

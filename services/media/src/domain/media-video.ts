@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Rendition } from '../../../../shared/events/media.js';
+import { Rendition } from '#shared/events/media.js';
 import { TranscodePlan } from './ladder.js';
 
 export const MediaState = z.enum(['waiting', 'processing', 'ready', 'failed']);

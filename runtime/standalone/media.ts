@@ -1,19 +1,19 @@
 import { join } from 'node:path';
-import { createMediaService } from '../../../services/media/src/service.js';
-import type { MediaService } from '../../../services/media/src/service.js';
-import { MEDIA_PIPELINE } from '../../../services/media/src/pipeline.js';
-import type { Logger } from '../../../shared/log.js';
-import { silentLogger } from '../../../shared/log.js';
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { ObjectStore } from '../../../shared/ports/object-store.js';
-import type { Table } from '../../../shared/ports/table.js';
-import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
-import { localWorkflow } from '../workflow.js';
-import type { LocalWorkflow } from '../workflow.js';
-import { mediaPipelineDefinition as mediaPipeline } from '../../../workflows/index.js';
-import { ffmpegBinaries } from './binaries.js';
-import { storeProber } from './probe.js';
-import { ffmpegTranscoder } from './transcoder.js';
+import { createMediaService } from '#services/media/src/service.js';
+import type { MediaService } from '#services/media/src/service.js';
+import { MEDIA_PIPELINE } from '#services/media/src/pipeline.js';
+import type { Logger } from '#shared/log.js';
+import { silentLogger } from '#shared/log.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
+import type { Table } from '#shared/ports/table.js';
+import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import { localWorkflow } from '#platform/local/workflow.js';
+import type { LocalWorkflow } from '#platform/local/workflow.js';
+import { mediaPipelineDefinition as mediaPipeline } from '#workflows/index.js';
+import { ffmpegBinaries } from '#platform/local/ffmpeg/binaries.js';
+import { storeProber } from '#platform/local/ffmpeg/probe.js';
+import { ffmpegTranscoder } from '#platform/local/ffmpeg/transcoder.js';
 
 /** The workflow JSON (the same file infra deploys to Step Functions). */
 export function mediaPipelineDefinition(): unknown {

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
-import { eventBridgeHandler } from '../../../platform/aws/event-consumer.js';
-import { awsServiceDeps } from '../../../platform/aws/service-deps.js';
-import { createEngagementApp } from './http.js';
-import { engagementSubscriptions } from './subscribers.js';
+import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
+import { awsServiceDeps } from './service-deps.js';
+import { createEngagementApp } from '#services/engagement/src/http.js';
+import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
 
 /** AWS composition root of the engagement service: the same Hono app, on DynamoDB and Auth0. */
 const deps = awsServiceDeps(process.env);

@@ -7,17 +7,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ffmpegBinaries } from '../../../platform/local/ffmpeg/binaries.js';
-import { sqliteTable } from '../../../platform/local/sqlite-table.js';
-import type { SqliteTable } from '../../../platform/local/sqlite-table.js';
-import { VideoUploaded } from '../../../shared/events/catalog.js';
-import { unauthorized } from '../../../shared/errors.js';
-import { createLogger } from '../../../shared/log.js';
-import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
-import { parseMasterPlaylist } from './domain/playlist.js';
-import { createMediaLambda, mediaClients } from './lambda.js';
-import type { MediaEnv } from './lambda.js';
-import { mediaStore } from './store.js';
+import { ffmpegBinaries } from '#platform/local/ffmpeg/binaries.js';
+import { sqliteTable } from '#platform/local/sqlite-table.js';
+import type { SqliteTable } from '#platform/local/sqlite-table.js';
+import { VideoUploaded } from '#shared/events/catalog.js';
+import { unauthorized } from '#shared/errors.js';
+import { createLogger } from '#shared/log.js';
+import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import { parseMasterPlaylist } from '#services/media/src/domain/playlist.js';
+import { createMediaLambda, mediaClients } from './media.js';
+import type { MediaEnv } from './media.js';
+import { mediaStore } from '#services/media/src/store.js';
 
 /**
  * The media service's AWS composition with stubbed SDK clients: S3 is an in-memory bucket map

@@ -2,15 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createRemoteJWKSet } from 'jose';
 import { z } from 'zod';
-import { jwtVerifier } from '../../shared/auth/jwt-verifier.js';
-import { parseConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/log.js';
-import type { Logger } from '../../shared/log.js';
-import { systemClock } from '../../shared/ports/clock.js';
-import type { Clock } from '../../shared/ports/clock.js';
-import type { Table } from '../../shared/ports/table.js';
-import type { TokenVerifier } from '../../shared/ports/token-verifier.js';
-import { dynamoTable } from './dynamo-table.js';
+import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
+import { parseConfig } from '#shared/config.js';
+import { createLogger } from '#shared/log.js';
+import type { Logger } from '#shared/log.js';
+import { systemClock } from '#shared/ports/clock.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { Table } from '#shared/ports/table.js';
+import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import { dynamoTable } from '#platform/aws/dynamo-table.js';
 
 /** What infra/services.ts puts in every service Lambda's environment. */
 export const LambdaEnv = z.object({
@@ -33,7 +33,7 @@ export interface AwsServiceDeps {
 }
 
 /**
- * The AWS composition root shared by the five `services/<name>/src/lambda.ts`: the service's
+ * The AWS wiring shared by the five `runtime/aws/<name>.ts`: the service's
  * DynamoDB table and the Auth0 JWKS verifier. Built once per Lambda container, at cold start.
  */
 export function awsServiceDeps(environment: Record<string, string | undefined>): AwsServiceDeps {

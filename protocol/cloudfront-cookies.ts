@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import { BlockList, isIP } from 'node:net';
 import { getSignedCookies } from '@aws-sdk/cloudfront-signer';
 import { z } from 'zod';
-import type { CookieSigner, SignedCookies } from '../../shared/ports/cookie-signer.js';
+import type { CookieSigner, SignedCookies } from '#shared/ports/cookie-signer.js';
 
 export const COOKIE_NAMES = {
   policy: 'CloudFront-Policy',

@@ -2,10 +2,10 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
-import { entitlementHarness, HOUR, T0 } from '../../services/entitlement/test/support.js';
-import type { EntitlementHarness } from '../../services/entitlement/test/support.js';
-import { sandboxCheckoutListener } from './sandbox-checkout-page.js';
-import { addMonth, sandboxPayments, signStripePayload } from './sandbox-payments.js';
+import { entitlementHarness, HOUR, T0 } from '#services/entitlement/test/support.js';
+import type { EntitlementHarness } from '#services/entitlement/test/support.js';
+import { sandboxCheckoutListener } from '#platform/local/sandbox-checkout-page.js';
+import { addMonth, sandboxPayments, signStripePayload } from '#platform/local/sandbox-payments.js';
 
 const SECRET = 'whsec_sandbox_test';
 const cleanup: (() => void | Promise<void>)[] = [];

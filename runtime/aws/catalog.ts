@@ -2,12 +2,12 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
-import { parseConfig } from '../../../shared/config.js';
-import { eventBridgeHandler } from '../../../platform/aws/event-consumer.js';
-import { s3Store } from '../../../platform/aws/s3-store.js';
-import { awsServiceDeps } from '../../../platform/aws/service-deps.js';
-import { createCatalogApp } from './http.js';
-import { catalogSubscriptions } from './subscribers.js';
+import { parseConfig } from '#shared/config.js';
+import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
+import { s3Store } from '#platform/aws/s3-store.js';
+import { awsServiceDeps } from './service-deps.js';
+import { createCatalogApp } from '#services/catalog/src/http.js';
+import { catalogSubscriptions } from '#services/catalog/src/subscribers.js';
 
 /** AWS composition root of the catalog service: the same Hono app, on DynamoDB, S3 and Auth0. */
 const deps = awsServiceDeps(process.env);

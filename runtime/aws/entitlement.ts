@@ -1,14 +1,14 @@
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
-import { auth0Directory } from '../../../platform/aws/auth0-directory.js';
-import { cloudFrontCookieSigner } from '../../../platform/aws/cloudfront-cookies.js';
-import { eventBridgeHandler } from '../../../platform/aws/event-consumer.js';
-import { awsServiceDeps } from '../../../platform/aws/service-deps.js';
-import { stripePayments } from '../../../platform/aws/stripe-payments.js';
-import { parseConfig } from '../../../shared/config.js';
-import { createEntitlementApp } from './http.js';
-import { entitlementSubscriptions } from './subscribers.js';
+import { auth0Directory } from '#platform/aws/auth0-directory.js';
+import { cloudFrontCookieSigner } from '#protocol/cloudfront-cookies.js';
+import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
+import { awsServiceDeps } from './service-deps.js';
+import { stripePayments } from '#platform/aws/stripe-payments.js';
+import { parseConfig } from '#shared/config.js';
+import { createEntitlementApp } from '#services/entitlement/src/http.js';
+import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
 
 /**
  * What infra/entitlement.ts and infra/cdn.ts add to this Lambda's environment. The three secret

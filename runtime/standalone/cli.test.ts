@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt } from 'jose';
 import type { JSONWebKeySet } from 'jose';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { jwtVerifier } from '../../shared/auth/jwt-verifier.js';
+import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import { runCli } from './cli.js';
-import { createIssuer } from './identity/issuer.js';
+import { createIssuer } from '#platform/local/identity/issuer.js';
 
 describe('kinema CLI', () => {
   let dir: string;

@@ -2,15 +2,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { parseConfig, StandaloneConfig } from '../../shared/config.js';
-import { AppError, isAppError } from '../../shared/errors.js';
-import { ROLES } from '../../shared/ports/token-verifier.js';
-import { signAccountToken } from './identity/access-token.js';
-import { accountStore } from './identity/accounts.js';
-import type { AccountStore } from './identity/accounts.js';
-import { loadIdentitySecrets } from './identity/keys.js';
-import { identityUrls } from './identity/urls.js';
-import { devClock } from './dev-clock.js';
+import { parseConfig, StandaloneConfig } from '#shared/config.js';
+import { AppError, isAppError } from '#shared/errors.js';
+import { ROLES } from '#shared/ports/token-verifier.js';
+import { signAccountToken } from '#platform/local/identity/access-token.js';
+import { accountStore } from '#platform/local/identity/accounts.js';
+import type { AccountStore } from '#platform/local/identity/accounts.js';
+import { loadIdentitySecrets } from '#platform/local/identity/keys.js';
+import { identityUrls } from '#platform/local/identity/urls.js';
+import { devClock } from '#platform/local/dev-clock.js';
 
 export interface CliIo {
   out: (text: string) => void;

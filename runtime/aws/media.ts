@@ -5,25 +5,24 @@ import { handle } from 'hono/aws-lambda';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { eventBridgeHandler } from '../../../platform/aws/event-consumer.js';
-import { executablePath, ffprobeUrl, promoteStills, readJobStateChange } from '../../../platform/aws/media-tasks.js';
-import { frameRateFraction, mediaConvertJobSettings } from '../../../platform/aws/mediaconvert-job.js';
-import { s3Store } from '../../../platform/aws/s3-store.js';
-import { awsServiceDeps } from '../../../platform/aws/service-deps.js';
-import { stepFunctionsWorkflow } from '../../../platform/aws/step-functions.js';
-import { parseConfig } from '../../../shared/config.js';
-import { AppError, invalidInput } from '../../../shared/errors.js';
-import type { Logger } from '../../../shared/log.js';
-import type { Clock } from '../../../shared/ports/clock.js';
-import type { Table } from '../../../shared/ports/table.js';
-import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
-import type { Workflow } from '../../../shared/ports/workflow.js';
-import { outcomeFromFfprobe } from './domain/ffprobe.js';
-import type { TranscodePlan } from './domain/ladder.js';
-import { POSTER_AT, THUMBNAILS_AT, mediaKeys } from './domain/media-video.js';
-import { MEDIA_PIPELINE } from './pipeline.js';
-import type { JobBuilder, Prober } from './pipeline.js';
-import { createMediaService } from './service.js';
+import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
+import { executablePath, ffprobeUrl, promoteStills, readJobStateChange } from '#platform/aws/media-tasks.js';
+import { frameRateFraction, mediaConvertJobSettings } from '#platform/aws/mediaconvert-job.js';
+import { s3Store } from '#platform/aws/s3-store.js';
+import { awsServiceDeps } from './service-deps.js';
+import { stepFunctionsWorkflow } from '#platform/aws/step-functions.js';
+import { parseConfig } from '#shared/config.js';
+import { AppError, invalidInput } from '#shared/errors.js';
+import type { Logger } from '#shared/log.js';
+import type { Clock } from '#shared/ports/clock.js';
+import type { Table } from '#shared/ports/table.js';
+import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import type { Workflow } from '#shared/ports/workflow.js';
+import type { TranscodePlan } from '#services/media/src/domain/ladder.js';
+import { POSTER_AT, THUMBNAILS_AT, mediaKeys } from '#services/media/src/domain/media-video.js';
+import { MEDIA_PIPELINE } from '#services/media/src/pipeline.js';
+import type { JobBuilder, Prober } from '#services/media/src/pipeline.js';
+import { createMediaService } from '#services/media/src/service.js';
 
 /**
  * What infra/media-pipeline.ts adds to the common Lambda environment. The service's functions
@@ -95,7 +94,7 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
     async probe(sourceKey) {
       ffprobe ??= executablePath(deps.ffprobePath, deps.scratchDir ?? '/tmp/kinema-bin');
       const url = await uploads.presignGet(sourceKey, SOURCE_URL_SECONDS);
-      return outcomeFromFfprobe(await ffprobeUrl(url, { ffprobePath: ffprobe, label: sourceKey }));
+      return { kind: 'ffprobe', run: await ffprobeUrl(url, { ffprobePath: ffprobe, label: sourceKey }) };
     },
   };
 

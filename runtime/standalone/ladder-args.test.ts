@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { assessSource } from '../../../services/media/src/domain/ladder.js';
-import { ladderArgs } from './transcoder.js';
+import { AUDIO_BITRATE, KEYFRAME_SECONDS, SEGMENT_SECONDS, assessSource } from '#services/media/src/domain/ladder.js';
+import { ladderArgs } from '#platform/local/ffmpeg/transcoder.js';
 
 const planned = assessSource({
   kind: 'probed',
@@ -23,6 +23,9 @@ const job = {
   durationSeconds: plan.durationSeconds,
   frameRate: plan.frameRate,
   gopFrames: plan.gopFrames,
+  segmentSeconds: SEGMENT_SECONDS,
+  keyframeSeconds: KEYFRAME_SECONDS,
+  audioBitrate: AUDIO_BITRATE,
   stills: [],
 };
 const value = (args: string[], flag: string) => args[args.indexOf(flag) + 1];

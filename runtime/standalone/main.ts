@@ -1,5 +1,5 @@
-import { parseConfig, StandaloneConfig } from '../../shared/config.js';
-import { createLogger } from '../../shared/log.js';
+import { parseConfig, StandaloneConfig } from '#shared/config.js';
+import { createLogger } from '#shared/log.js';
 import { startStandalone } from './server.js';
 
 /** `npm start`: the standalone runtime. Configuration comes from the environment, parsed once here. */

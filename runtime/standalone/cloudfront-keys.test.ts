@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cloudFrontCookieSigner, verifyCloudFrontCookies } from '../aws/cloudfront-cookies.js';
-import { loadOrCreateCloudFrontKeys } from './cloudfront-keys.js';
+import { cloudFrontCookieSigner, verifyCloudFrontCookies } from '#protocol/cloudfront-cookies.js';
+import { loadOrCreateCloudFrontKeys } from '#platform/local/cloudfront-keys.js';
 
 let dir = '';
 afterEach(async () => {

@@ -1,9 +1,9 @@
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
-import { eventBridgeHandler } from '../../../platform/aws/event-consumer.js';
-import { awsServiceDeps } from '../../../platform/aws/service-deps.js';
-import { createNotificationApp } from './http.js';
-import { notificationSubscriptions } from './subscribers.js';
+import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
+import { awsServiceDeps } from './service-deps.js';
+import { createNotificationApp } from '#services/notification/src/http.js';
+import { notificationSubscriptions } from '#services/notification/src/subscribers.js';
 
 /** AWS composition root of the notification service: the same Hono app, on DynamoDB and Auth0. */
 const deps = awsServiceDeps(process.env);

@@ -1,21 +1,22 @@
+import { outcomeFromProbeReport } from '#services/media/src/domain/ffprobe.js';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseMasterPlaylist, parseMediaPlaylist } from '../../../services/media/src/domain/playlist.js';
-import { mediaStore } from '../../../services/media/src/store.js';
-import { VideoUploaded } from '../../../shared/events/catalog.js';
-import type { EventEnvelope } from '../../../shared/events/define.js';
-import type { TokenVerifier } from '../../../shared/ports/token-verifier.js';
-import { unauthorized } from '../../../shared/errors.js';
-import { fileStore } from '../file-store.js';
-import { sqliteTable } from '../sqlite-table.js';
-import type { SqliteTable } from '../sqlite-table.js';
-import { ffmpegBinaries } from './binaries.js';
+import { parseMasterPlaylist, parseMediaPlaylist } from '#services/media/src/domain/playlist.js';
+import { mediaStore } from '#services/media/src/store.js';
+import { VideoUploaded } from '#shared/events/catalog.js';
+import type { EventEnvelope } from '#shared/events/define.js';
+import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import { unauthorized } from '#shared/errors.js';
+import { fileStore } from '#platform/local/file-store.js';
+import { sqliteTable } from '#platform/local/sqlite-table.js';
+import type { SqliteTable } from '#platform/local/sqlite-table.js';
+import { ffmpegBinaries } from '#platform/local/ffmpeg/binaries.js';
 import { localMedia } from './media.js';
-import { probe } from './probe.js';
+import { probe } from '#platform/local/ffmpeg/probe.js';
 
 const { ffmpegPath, ffprobePath } = ffmpegBinaries(process.env.PATH);
 const dir = mkdtempSync(join(tmpdir(), 'kinema-media-'));
@@ -130,7 +131,7 @@ afterAll(async () => {
 
 describe('probe (ffprobe)', () => {
   it('reads size, rotation, frame rate and tracks', async () => {
-    const outcome = await probe(file('portrait.mp4'), { ffprobePath, ffmpegPath });
+    const outcome = outcomeFromProbeReport(await probe(file('portrait.mp4'), { ffprobePath, ffmpegPath }));
     expect(outcome.kind).toBe('probed');
     if (outcome.kind !== 'probed') return;
     expect(outcome.facts.video).toMatchObject({
@@ -219,7 +220,7 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
       first,
       Buffer.concat([await bytes(folder + playlist.initUri!), await bytes(folder + playlist.segments[0]!.uri)]),
     );
-    const outcome = await probe(first, { ffprobePath });
+    const outcome = outcomeFromProbeReport(await probe(first, { ffprobePath }));
     expect(outcome.kind === 'probed' && outcome.facts.video).toMatchObject({ width: 360, height: 640 });
   }, 60_000);
 
@@ -304,7 +305,7 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
 
   it('discards the record and every object when the video is deleted', async () => {
     const discard = media.service.subscriptions.find((subscription) => subscription.name === 'media.discard')!;
-    const { VideoDeleted } = await import('../../../shared/events/catalog.js');
+    const { VideoDeleted } = await import('#shared/events/catalog.js');
     await discard.handle(VideoDeleted.create({ videoId: 'vland' }, now));
     expect(await store.list('media/videos/vland/')).toEqual([]);
     expect((await view('vland')).state).toBe('waiting');
