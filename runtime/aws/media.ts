@@ -1,15 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
 import { executablePath, ffprobeUrl, promoteStills, readJobStateChange } from '#platform/aws/media-tasks.js';
 import { frameRateFraction, mediaConvertJobSettings } from '#platform/aws/mediaconvert-job.js';
 import { s3Store } from '#platform/aws/s3-store.js';
 import { awsServiceDeps } from './service-deps.js';
+import { serviceLambda } from './service-lambda.js';
 import { stepFunctionsWorkflow } from '#platform/aws/step-functions.js';
 import { parseConfig } from '#shared/config.js';
 import { AppError, invalidInput } from '#shared/errors.js';
@@ -142,16 +140,8 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
   return {
     service,
 
-    /** API Gateway (HTTP API) → `/api/media/*`. */
-    handler: handle(new Hono().route('/api/media', service.app)),
-
-    /** EventBridge rules built from `mediaSubscriptions()` target this. */
-    onEvent: eventBridgeHandler({
-      subscriptions: service.subscriptions,
-      inbox: deps.table,
-      now: () => deps.clock.now(),
-      logger,
-    }),
+    /** `handler` (API Gateway → `/api/media/*`) and `onEvent` (rules built from `mediaSubscriptions()`). */
+    ...serviceLambda('media', deps, { app: service.app, subscriptions: service.subscriptions }),
 
     /** Task Probe: ffprobe through a presigned URL; an accepted source gets a MediaConvert job. */
     async probe(event: unknown) {
