@@ -16,7 +16,7 @@ import type { Clock } from '#shared/ports/clock.js';
 import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import type { Workflow } from '#shared/ports/workflow.js';
-import type { TranscodePlan } from '#services/media/src/domain/ladder.js';
+import { stillSizes } from '#services/media/src/domain/stills.js';
 import { POSTER_AT, THUMBNAILS_AT, mediaKeys } from '#services/media/src/domain/media-video.js';
 import { MEDIA_PIPELINE } from '#services/media/src/pipeline.js';
 import type { JobBuilder, Prober } from '#services/media/src/pipeline.js';
@@ -62,18 +62,6 @@ const noWorkflow: Workflow = {
     Promise.reject(new AppError('unavailable', 'this function has no media pipeline (MEDIA_PIPELINE_ARN)')),
 };
 
-/** The poster is the largest rendition up to 1280 on its long side; thumbnails the smallest. */
-function stillSizes(plan: TranscodePlan) {
-  const fits = plan.ladder.filter((rung) => Math.max(rung.width, rung.height) <= 1280);
-  const poster = fits.at(-1) ?? plan.ladder[0];
-  const thumbnail = plan.ladder[0];
-  if (!poster || !thumbnail) throw new Error('a transcode plan without renditions');
-  return {
-    posterSize: { width: poster.width, height: poster.height },
-    thumbnailSize: { width: thumbnail.width, height: thumbnail.height },
-  };
-}
-
 /**
  * The media service on AWS, composed from its dependencies (so tests hand in stubbed clients):
  * the Hono app, the event subscriptions, the workflow's three Lambda tasks and the MediaConvert
@@ -99,6 +87,7 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
   const jobFor: JobBuilder = ({ videoId, run, sourceKey, outputPrefix, plan }) => {
     if (!env.MEDIACONVERT_ROLE_ARN) throw new Error('MEDIACONVERT_ROLE_ARN is not set on this function');
     const duration = plan.durationSeconds;
+    const sizes = stillSizes(plan.ladder);
     return mediaConvertJobSettings({
       sourceUri: `s3://${env.UPLOADS_BUCKET}/${sourceKey}`,
       destinationUri: `s3://${env.MEDIA_BUCKET}/${outputPrefix}`,
@@ -113,7 +102,8 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
         // THUMBNAILS_AT is evenly spaced (0.2, 0.4, …): one interval and a count describe it.
         thumbnailEverySeconds: duration * (THUMBNAILS_AT[0] ?? 0.2),
         thumbnails: THUMBNAILS_AT.length,
-        ...stillSizes(plan),
+        posterSize: sizes.poster,
+        thumbnailSize: sizes.thumbnail,
       },
     });
   };

@@ -8,6 +8,7 @@ import { StateError, readableFailure } from './domain/failure.js';
 import { outcomeFromProbeReport } from './domain/ffprobe.js';
 import { AUDIO_BITRATE, KEYFRAME_SECONDS, SEGMENT_SECONDS, assessSource } from './domain/ladder.js';
 import { POSTER_AT, PROGRESS_INTERVAL_MS, THUMBNAILS_AT, mediaKeys } from './domain/media-video.js';
+import { stillSizes } from './domain/stills.js';
 import { codecsFromInit, masterPlaylist, measureBitrates, parseMediaPlaylist } from './domain/playlist.js';
 import { PipelineInput } from './pipeline-contract.js';
 import type { JobBuilder } from './pipeline-contract.js';
@@ -111,6 +112,7 @@ export function pipelineTasks(
       if (!video.plan) throw new Error('the video has no transcode plan; the probe step did not run');
       const plan = video.plan;
       const keys = mediaKeys(videoId);
+      const sizes = stillSizes(plan.ladder);
       await removeMedia(videoId); // a previous run's leftovers must not mix with this ladder
 
       let lastReport = 0;
@@ -139,11 +141,11 @@ export function pipelineTasks(
           keyframeSeconds: KEYFRAME_SECONDS,
           audioBitrate: AUDIO_BITRATE,
           stills: [
-            { key: keys.poster, atSeconds: plan.durationSeconds * POSTER_AT, maxWidth: 1280 },
+            { key: keys.poster, atSeconds: plan.durationSeconds * POSTER_AT, ...sizes.poster },
             ...THUMBNAILS_AT.map((at, index) => ({
               key: keys.thumbnail(index),
               atSeconds: plan.durationSeconds * at,
-              maxWidth: 320,
+              ...sizes.thumbnail,
             })),
           ],
         },
