@@ -1,25 +1,20 @@
-import type { Lang } from '$lib/i18n';
+import type { Locale } from '$lib/paraglide/runtime.js';
 
-/** Replaces `{name}` in a message with the value of that name. */
-export function fill(template: string, values: Record<string, string | number>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in values ? String(values[name]) : whole));
-}
-
-const numberFormat = (lang: Lang, digits: number) =>
+const numberFormat = (lang: Locale, digits: number) =>
   new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
     maximumFractionDigits: digits,
     minimumFractionDigits: digits,
   });
 
 /** Decimal megabytes (what people read on disk labels and speed tests). */
-export function formatBytes(lang: Lang, bytes: number): string {
+export function formatBytes(lang: Locale, bytes: number): string {
   if (bytes >= 1e9) return `${numberFormat(lang, 2).format(bytes / 1e9)} GB`;
   if (bytes >= 1e6) return `${numberFormat(lang, 1).format(bytes / 1e6)} MB`;
   if (bytes >= 1e3) return `${numberFormat(lang, 0).format(bytes / 1e3)} KB`;
   return `${bytes} B`;
 }
 
-export function formatSpeed(lang: Lang, bytesPerSecond: number): string {
+export function formatSpeed(lang: Locale, bytesPerSecond: number): string {
   return `${numberFormat(lang, 1).format(bytesPerSecond / 1e6)} MB/s`;
 }
 
@@ -32,6 +27,6 @@ export function formatDuration(seconds: number): string {
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
 }
 
-export function formatYen(lang: Lang, yen: number): string {
+export function formatYen(lang: Locale, yen: number): string {
   return new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', { style: 'currency', currency: 'JPY' }).format(yen);
 }

@@ -1,4 +1,4 @@
-import type { Lang } from '../i18n';
+import type { Locale } from '$lib/paraglide/runtime.js';
 
 /**
  * Why a viewer may or may not watch a title, as `POST /api/entitlement/access` answers it, plus
@@ -45,7 +45,7 @@ export function timeLeft(expiresAt: string, now: number): { hours: number; minut
  * An exact moment with its date, weekday, minute and time zone, in the viewer's language. On the
  * server the zone is Japan's (the site's home); in the browser it is the viewer's own.
  */
-export function formatMoment(lang: Lang, iso: string, timeZone?: string): string {
+export function formatMoment(lang: Locale, iso: string, timeZone?: string): string {
   return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
     year: 'numeric',
     month: 'short',
@@ -59,7 +59,7 @@ export function formatMoment(lang: Lang, iso: string, timeZone?: string): string
 }
 
 /** A calendar date only (a plan's next billing day). */
-export function formatDay(lang: Lang, iso: string, timeZone?: string): string {
+export function formatDay(lang: Locale, iso: string, timeZone?: string): string {
   return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
     dateStyle: 'long',
     ...(timeZone ? { timeZone } : {}),

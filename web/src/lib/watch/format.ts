@@ -1,4 +1,4 @@
-import type { Lang } from '../i18n';
+import type { Locale } from '$lib/paraglide/runtime.js';
 
 /** A running time as a clock reads it: 1:52:07, 8:05, 0:07. */
 export function formatDuration(seconds: number | null | undefined): string | null {
@@ -11,7 +11,7 @@ export function formatDuration(seconds: number | null | undefined): string | nul
 }
 
 /** A price in yen, the way each language writes it (¥500 / ￥500). */
-export function formatPrice(lang: Lang, yen: number): string {
+export function formatPrice(lang: Locale, yen: number): string {
   return new Intl.NumberFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
     style: 'currency',
     currency: 'JPY',
