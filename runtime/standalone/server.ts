@@ -73,6 +73,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     now: () => adapters.clock.now(),
     logger: logger.child({ part: 'dispatcher' }),
   });
+  adapters.bus.connect(dispatcher);
   dispatcher.start();
   const timers = await startTimers(
     housekeepingTimers(adapters, services, logger),
