@@ -1,6 +1,6 @@
 import { contentTypeOf, sniffSource, SNIFF_BYTES } from './container';
 import { UploadApiError } from './ports';
-import type { PartTransport, ResumeStore, SavedUpload, SourceFile, UploadApi } from './ports';
+import type { PartTransport, PartUrl, ResumeStore, SavedUpload, SourceFile, UploadApi } from './ports';
 
 /**
  * The admin's resumable upload, framework-free: the S3 multipart flow driven from the browser.
