@@ -1,4 +1,5 @@
 import type { Cookies } from '@sveltejs/kit';
+import { safeRedirectPath } from '$shared/http/redirect';
 import * as client from 'openid-client';
 import { z } from 'zod';
 import type { Locale } from '$lib/paraglide/runtime.js';
@@ -51,10 +52,9 @@ const Flow = z.object({
   returnTo: z.string(),
 });
 
-/** Only paths on this site: `//evil.example` and `/\evil.example` are other origins in a browser. */
-export function safeReturnTo(value: string | null | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
-  return value;
+/** A `returnTo` from outside, reduced to a path of this site (`#shared/http/redirect.ts`). */
+export function safeReturnTo(value: unknown): string {
+  return safeRedirectPath(value, webConfig().KINEMA_PUBLIC_URL);
 }
 
 /**
