@@ -86,7 +86,6 @@ describe('safeRedirectPath', () => {
         const path = safeRedirectPath(raw, ORIGIN);
         expect(path.startsWith('/')).toBe(true);
         expect(path.startsWith('//')).toBe(false);
-        // eslint-disable-next-line no-control-regex
         expect(/^[\u0021-\u007e]*$/.test(path)).toBe(true);
         expect(followedBy(path).origin).toBe(ORIGIN);
       }),

@@ -3,6 +3,7 @@ import type { Handle, HandleServerError, RequestEvent } from '@sveltejs/kit';
 import { paraglideMiddleware } from '$lib/paraglide/server.js';
 import { webConfig } from '$lib/server/config';
 import { refreshSession } from '$lib/server/oidc';
+import { isRevoked } from '$lib/server/revoked';
 import { clearSession, readSession, writeSession } from '$lib/server/session';
 import type { Session } from '$lib/server/session';
 
@@ -29,6 +30,7 @@ export const handle: Handle = async ({ event, resolve }) => {
   if (isCrossSitePost(event)) return text('Cross-site requests that change state are refused', { status: 403 });
 
   let session: Session | null = (await readSession(event.cookies)) ?? null;
+  if (session && isRevoked(session.accessToken)) session = null;
   if (!session && event.cookies.get('kinema_session')) clearSession(event.cookies);
   if (session && session.expiresAt - Math.floor(Date.now() / 1000) < REFRESH_MARGIN_SECONDS) {
     try {

@@ -177,6 +177,17 @@ function sessionFrom(tokens: client.TokenEndpointResponse): Session {
  * RP-initiated logout: the issuer's end_session_endpoint with the id token as hint, back to the
  * home page. When the issuer has no such endpoint (or cannot be reached) the local sign-out is all.
  */
+/** Revokes a refresh token at the issuer; a failure is logged, never shown (the cookie is gone anyway). */
+export async function revokeRefreshToken(refreshToken: string): Promise<void> {
+  try {
+    const oidc = await issuer();
+    if (!oidc.serverMetadata().revocation_endpoint) return;
+    await client.tokenRevocation(oidc, refreshToken, { token_type_hint: 'refresh_token' });
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'refresh token not revoked', err: String(error) }));
+  }
+}
+
 export async function signOutUrl(idToken: string | undefined): Promise<string> {
   const config = webConfig();
   const home = `${config.KINEMA_PUBLIC_URL}/`;
