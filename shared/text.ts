@@ -51,12 +51,12 @@ export function graphemeLength(value: string): number {
   return count;
 }
 
-// eslint-disable-next-line no-control-regex
+/* eslint-disable no-control-regex -- these two name the control characters they refuse */
 const FORBIDDEN_SINGLE_LINE =
   /[\u0000-\u001f\u007f-\u009f\u00ad\u200b\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u;
-// eslint-disable-next-line no-control-regex
 const FORBIDDEN_MULTILINE =
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u00ad\u200b\u202a-\u202e\u2060\u2066-\u2069\ufeff]/u;
+/* eslint-enable no-control-regex */
 
 /** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
