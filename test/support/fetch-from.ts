@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { isIPv4 } from 'node:net';
 
 /**
  * A `fetch` whose connections leave from another loopback address (127.0.0.2, …), so a test can
@@ -21,6 +22,8 @@ export function fetchFrom(localAddress: string): typeof fetch {
           method: init.method ?? 'GET',
           headers: Object.fromEntries(headers),
           localAddress,
+          // `localhost` may resolve to ::1 first; connect in the family of the source address.
+          family: isIPv4(localAddress) ? 4 : 6,
         },
         (incoming) => {
           const chunks: Buffer[] = [];
