@@ -1,5 +1,5 @@
 import type { Cookies } from '@sveltejs/kit';
-import { safeRedirectPath } from '#shared/http/redirect';
+import { safeRedirectPath } from '#shared/http/redirect.js';
 import * as client from 'openid-client';
 import { z } from 'zod';
 import type { Locale } from '$lib/paraglide/runtime.js';
