@@ -29,6 +29,7 @@ import { createDispatcher } from '#platform/local/dispatcher.js';
 import { createIssuer } from '#platform/local/identity/issuer.js';
 import { cloudFrontCookieSigner } from '#protocol/cloudfront-cookies.js';
 import { loadOrCreateCloudFrontKeys } from '#platform/local/cloudfront-keys.js';
+import { apiDocs } from './api-docs.js';
 import { localMedia } from './media.js';
 import { mediaEdge } from '#platform/local/media-edge.js';
 import { sandboxCheckoutListener } from '#platform/local/sandbox-checkout-page.js';
@@ -183,6 +184,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   api.route('/api/media', media.service.app);
   api.route('/api/engagement', createEngagementApp(deps('engagement')));
   api.route('/api/notification', createNotificationApp(deps('notification')));
+  api.route('/api', apiDocs({ services: SERVICE_NAMES, request: (path) => api.request(path), logger }));
   if (config.KINEMA_DEV_CLOCK && clock.advance) {
     const advance = clock.advance;
     const AdvanceBody = z.object({

@@ -1,4 +1,5 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
+import type { RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
@@ -43,16 +44,33 @@ function codeOf(status: number): ErrorCode {
  * A service's Hono app with the one error mapping every app shares: typed errors become their
  * status and JSON body, anything else is logged with the request id and answered 500 `internal`.
  * It is an `OpenAPIHono`: routes declared with `createRoute` are validated by their zod schemas
- * (failures become the same 400 `invalid_input` as `parseInput`) and described at `/openapi.json`.
+ * (failures become the same 400 `invalid_input` as `parseInput`) and described at `/openapi.json`;
+ * a JSON body is read by `jsonBody` first, so 415/413/bad JSON answer as `readJson` always did.
  * `describe: false` leaves that route out (for apps that are not a service's API, e.g. the media edge).
  */
-export function serviceApp(options: { logger?: Logger; title?: string; describe?: boolean } = {}) {
+export function serviceApp(
+  options: { logger?: Logger; title?: string; describe?: boolean; maxJsonBytes?: number } = {},
+) {
   const logger = options.logger ?? silentLogger;
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw invalidInputFrom(result.error);
     },
   });
+  // A route whose body is a zod-described JSON body gets `jsonBody` after its own middleware
+  // (so who-may-call is answered first), whoever writes the route.
+  const declare = app.openapi;
+  const json = jsonBody(options.maxJsonBytes);
+  app.openapi = ((route: RouteConfig, ...rest: unknown[]) => {
+    const media = route.request?.body?.content?.['application/json'];
+    const body = media && 'schema' in media ? media.schema : undefined;
+    const parsed = typeof body === 'object' && body !== null && 'safeParse' in body;
+    const middleware = route.middleware === undefined ? [] : [route.middleware].flat();
+    return (declare as (...args: unknown[]) => unknown)(
+      parsed ? { ...route, middleware: [...middleware, json] } : route,
+      ...rest,
+    );
+  }) as typeof app.openapi;
   // Keeps a caller's (or the standalone server's) X-Request-Id, else makes one; echoed on the response.
   app.use(requestId());
   app.onError((error, c) => {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { VideoCreated, VideoDeleted, VideoPublished, VideoUnpublished, VideoUpdated } from '#shared/events/catalog.js';
 import { createRoute } from '@hono/zod-openapi';
-import { jsonBody, serviceApp } from '#shared/http/app.js';
+import { serviceApp } from '#shared/http/app.js';
 import { adminOnly, authenticate } from '#shared/http/auth.js';
 import { bearer, errors, JSON_BODY_ERRORS, jsonRequest, ok } from '#shared/http/openapi.js';
 import { Id, newId } from '#shared/ids.js';
@@ -49,11 +49,13 @@ export function createCatalogApp(deps: CatalogDeps) {
     maxUploadBytes: deps.limits?.maxUploadBytes ?? 50 * 1024 ** 3,
     partUrlTtlSeconds: deps.limits?.partUrlTtlSeconds ?? 6 * 3600,
   });
-  const app = serviceApp({ title: 'Kinema catalog', ...(deps.logger ? { logger: deps.logger } : {}) });
+  const app = serviceApp({
+    title: 'Kinema catalog',
+    maxJsonBytes: maxJson,
+    ...(deps.logger ? { logger: deps.logger } : {}),
+  });
   app.use(authenticate(deps.verifier));
   const isAdmin = (principal: { roles: string[] } | undefined) => principal?.roles.includes('admin') ?? false;
-
-  const json = jsonBody(maxJson);
 
   app.openapi(
     createRoute({
@@ -85,7 +87,7 @@ export function createCatalogApp(deps: CatalogDeps) {
       path: '/videos',
       summary: 'Create a draft video (admin)',
       security: bearer,
-      middleware: [adminOnly, json],
+      middleware: [adminOnly],
       request: { body: jsonRequest(VideoInput) },
       responses: { 201: ok('the new video'), ...errors(...JSON_BODY_ERRORS, 'unauthorized', 'forbidden') },
     }),
@@ -122,7 +124,7 @@ export function createCatalogApp(deps: CatalogDeps) {
       path: '/videos/{id}',
       summary: 'Change a video (admin)',
       security: bearer,
-      middleware: [adminOnly, json],
+      middleware: [adminOnly],
       request: { params: VideoParams, body: jsonRequest(VideoPatch) },
       responses: {
         200: ok('the changed video'),
@@ -210,7 +212,7 @@ export function createCatalogApp(deps: CatalogDeps) {
       summary: 'Start a multipart upload of the source MP4 (admin)',
       description: 'Answers `{uploadId, partSize, parts: [{partNumber, url}]}`: PUT each part to its URL.',
       security: bearer,
-      middleware: [adminOnly, json],
+      middleware: [adminOnly],
       request: { params: VideoParams, body: jsonRequest(StartUpload) },
       responses: {
         201: ok('the upload plan with presigned part URLs'),
@@ -242,7 +244,7 @@ export function createCatalogApp(deps: CatalogDeps) {
       path: '/videos/{id}/upload/complete',
       summary: 'Complete an upload; the media pipeline starts (admin)',
       security: bearer,
-      middleware: [adminOnly, json],
+      middleware: [adminOnly],
       request: { params: VideoParams, body: jsonRequest(CompleteUpload) },
       responses: {
         202: ok('accepted: the source is checked and handed to the media pipeline'),

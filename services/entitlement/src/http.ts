@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError, notFound } from '#shared/errors.js';
 import { createRoute } from '@hono/zod-openapi';
-import { jsonBody, parseInput, rawBody, serviceApp } from '#shared/http/app.js';
+import { parseInput, rawBody, serviceApp } from '#shared/http/app.js';
 import { adminOnly, authenticate, requirePrincipal, signedIn } from '#shared/http/auth.js';
 import { bearer, errors, JSON_BODY_ERRORS, jsonRequest, ok } from '#shared/http/openapi.js';
 import { Id } from '#shared/ids.js';
@@ -70,7 +70,6 @@ export function createEntitlementApp(deps: EntitlementDeps) {
   const siteOrigin = deps.siteOrigin ? new URL(parseInput(z.url(), deps.siteOrigin)).origin : undefined;
   const app = serviceApp({ logger, title: 'Kinema entitlement' });
   app.use(authenticate(deps.verifier));
-  const json = jsonBody();
 
   const requirePayments = () => {
     if (!deps.payments || !siteOrigin) throw new AppError('unavailable', 'payments are not configured on this server');
@@ -127,7 +126,6 @@ export function createEntitlementApp(deps: EntitlementDeps) {
       summary: 'Whether the caller may watch each title, and until when',
       description: 'Anonymous callers are answered too (free previews only).',
       security: bearer,
-      middleware: [json],
       request: { body: jsonRequest(AccessBody) },
       responses: {
         200: ok('`{[videoId]: {canWatch, reason, expiresAt}}`'),
@@ -165,7 +163,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
       path: '/checkout',
       summary: 'Start a checkout for the monthly plan or one rental',
       security: bearer,
-      middleware: [signedIn, json],
+      middleware: [signedIn],
       request: { body: jsonRequest(CheckoutBody) },
       responses: {
         200: ok('`{checkoutUrl}`: send the viewer there'),
