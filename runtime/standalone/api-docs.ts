@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { Scalar } from '@scalar/hono-api-reference';
 import { AppError } from '#shared/errors.js';
-import { OPENAPI_PATH, serviceApp } from '#shared/http/app.js';
+import { BEARER, OPENAPI_PATH, serviceApp } from '#shared/http/app.js';
 import { mergeDocuments } from '#shared/http/openapi.js';
 import type { OpenApiDocument } from '#shared/http/openapi.js';
 import type { Logger } from '#shared/log.js';
@@ -72,6 +72,10 @@ export function apiDocs(options: ApiDocsOptions) {
       withDefaultFonts: false,
       telemetry: false,
       agent: { disabled: true },
+      showDeveloperTools: 'never',
+      authentication: { preferredSecurityScheme: BEARER },
+      // Known to the vendored bundle (1.72), not yet to the integration's types: no "Generate MCP" link.
+      ...({ mcp: { disabled: true } } as object),
     }),
   );
 
