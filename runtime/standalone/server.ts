@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -19,7 +18,7 @@ import { createNotificationApp } from '#services/notification/src/http.js';
 import { notificationSubscriptions } from '#services/notification/src/subscribers.js';
 import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import type { StandaloneConfig } from '#shared/config.js';
-import { readJson, serviceApp } from '#shared/http/app.js';
+import { readJson, requestIdOf, serviceApp } from '#shared/http/app.js';
 import { authenticate, requireRole } from '#shared/http/auth.js';
 import type { Logger } from '#shared/log.js';
 import { systemClock } from '#shared/ports/clock.js';
@@ -265,7 +264,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
 
   ready.handle = (req: IncomingMessage, res: ServerResponse) => {
     const started = performance.now();
-    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    const requestId = requestIdOf(req.headers['x-request-id'] as string | undefined);
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     const path = req.url ?? '/';

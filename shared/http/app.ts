@@ -100,6 +100,17 @@ export function serviceApp(
 export type ServiceApp = ReturnType<typeof serviceApp>;
 
 /**
+ * The id of a request as `hono/request-id` settles it: the caller's `X-Request-Id` when it is at
+ * most 255 characters of `[A-Za-z0-9_=-]`, else a new UUID. Front doors that are not Hono (the
+ * standalone server's request log) use it so that their id and the apps' id are the same.
+ */
+export function requestIdOf(header: string | undefined): string {
+  return header !== undefined && header.length > 0 && header.length <= 255 && !/[^\w\-=]/.test(header)
+    ? header
+    : crypto.randomUUID();
+}
+
+/**
  * Route middleware for a JSON body, run before the route's schema validator so the answers stay
  * the error contract's: a content type other than JSON → 415, a body above `maxBytes` → 413
  * (Hono's body limit, which also counts bytes of bodies sent without a length), bytes that are not
