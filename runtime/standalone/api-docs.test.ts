@@ -1,67 +1,21 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createCatalogApp } from '#services/catalog/src/http.js';
 import { VideoInput } from '#services/catalog/src/domain/video.js';
-import { createEngagementApp } from '#services/engagement/src/http.js';
-import { createEntitlementApp } from '#services/entitlement/src/http.js';
-import { createMediaApp } from '#services/media/src/http.js';
-import { createNotificationApp } from '#services/notification/src/http.js';
-import { serviceApp } from '#shared/http/app.js';
 import type { OpenApiDocument } from '#shared/http/openapi.js';
 import { MULTIPART } from '#shared/ports/object-store.js';
-import { fileStore } from '#platform/local/file-store.js';
-import { sqliteTable } from '#platform/local/sqlite-table.js';
-import type { SqliteTable } from '#platform/local/sqlite-table.js';
-import { testAuth } from '#test/support/auth.js';
 import { expectValidOpenApi31 } from '#test/support/openapi.js';
+import { API_SERVICES, describedApi, ROUTES_END, ROUTES_START, routeTables } from './api-document.js';
 import { apiDocs } from './api-docs.js';
 
 /** The three services whose routes exist today; engagement and notification mount empty apps. */
 const DESCRIBED = ['catalog', 'entitlement', 'media'] as const;
-const SERVICES = [...DESCRIBED, 'engagement', 'notification'] as const;
 
 describe('the API description', () => {
-  let dir: string;
-  const tables: SqliteTable[] = [];
-  let api: ReturnType<typeof serviceApp>;
-  let apps: Record<(typeof SERVICES)[number], ReturnType<typeof serviceApp>>;
-
-  beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kinema-api-docs-'));
-    const { verifier } = await testAuth();
-    const clock = { now: () => Date.parse('2026-01-01T00:00:00Z') };
-    const deps = (name: string) => {
-      const table = sqliteTable({ file: join(dir, `${name}.db`) });
-      tables.push(table);
-      return { table, verifier, clock };
-    };
-    const objects = fileStore({
-      root: join(dir, 'objects'),
-      publicUrl: 'http://kinema.test',
-      secret: 'a-secret-of-enough-length',
-      now: clock.now,
-    });
-    apps = {
-      catalog: createCatalogApp({ ...deps('catalog'), objects }),
-      entitlement: createEntitlementApp(deps('entitlement')),
-      media: createMediaApp(deps('media')),
-      engagement: createEngagementApp(deps('engagement')),
-      notification: createNotificationApp(deps('notification')),
-    };
-    // Composed as runtime/standalone/server.ts composes them.
-    api = serviceApp();
-    for (const name of SERVICES) api.route(`/api/${name}`, apps[name]);
-    api.route('/api', apiDocs({ services: SERVICES, request: (path) => api.request(path) }));
-  });
-
-  afterAll(() => {
-    for (const table of tables) table.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
+  // The five apps composed as runtime/standalone/server.ts composes them, with the docs app at /api.
+  const { api, apps, close } = describedApi();
+  afterAll(close);
 
   const merged = async () => {
     const response = await api.request('/api/openapi.json');
@@ -74,7 +28,7 @@ describe('the API description', () => {
     const document = await merged();
     expectValidOpenApi31(document);
     expect(document.info.title).toBe('Kinema API');
-    expect(document.tags?.map((tag) => tag.name)).toEqual([...SERVICES]);
+    expect(document.tags?.map((tag) => tag.name)).toEqual([...API_SERVICES]);
     expect(document.components?.securitySchemes?.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 
@@ -170,6 +124,17 @@ describe('the API description', () => {
       headers: { 'if-none-match': script.headers.get('etag')! },
     });
     expect(again.status).toBe(304);
+  });
+
+  it('is what docs/api.md lists, route for route', async () => {
+    const page = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8');
+    const listed = page.slice(page.indexOf(ROUTES_START) + ROUTES_START.length, page.indexOf(ROUTES_END));
+    const document = await merged();
+    // Stale? Run `node --import tsx scripts/api-reference.ts` and commit docs/api.md.
+    expect(listed.trim()).toBe(routeTables(document).trim());
+    for (const [path, item] of Object.entries(document.paths ?? {})) {
+      for (const method of Object.keys(item as object)) expect(listed).toContain(`\`${method.toUpperCase()} ${path}\``);
+    }
   });
 
   it('answers 503 when a mounted service does not describe itself', async () => {
