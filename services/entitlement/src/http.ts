@@ -255,7 +255,14 @@ export function createEntitlementApp(deps: EntitlementDeps) {
       path: '/webhooks/stripe',
       summary: "The payment provider's webhook (Stripe-Signature verified)",
       description: 'The signature covers the exact bytes, so the body is read raw, not through a schema.',
-      middleware: [rawBody(MAX_WEBHOOK_BYTES)],
+      // Not configured answers 503 before the body is looked at; then the size, then the signature.
+      middleware: [
+        async (_c, next) => {
+          requirePayments();
+          await next();
+        },
+        rawBody(MAX_WEBHOOK_BYTES),
+      ],
       request: {
         headers: StripeHeaders,
         body: {
@@ -314,6 +321,8 @@ export function createEntitlementApp(deps: EntitlementDeps) {
         'Answers `{manifestUrl, expiresAt}` with `Set-Cookie` CloudFront-Policy, CloudFront-Signature and ' +
         "CloudFront-Key-Pair-Id, scoped to the title's HLS path.",
       security: bearer,
+      // Who asks is answered before what they ask about (401 before a malformed id's 400).
+      middleware: cookies && mediaOrigin ? [signedIn] : [],
       request: { params: PlaybackParams },
       responses: {
         200: ok('`{manifestUrl, expiresAt}` and the three cookies'),
