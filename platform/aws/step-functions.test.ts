@@ -84,12 +84,10 @@ describe('stepFunctionsWorkflow.start', () => {
 
   it('names an unnamed execution itself, and refuses an unknown workflow without calling AWS', async () => {
     const { workflow, sfn, sent } = harness((sfn) =>
-      sfn
-        .on(StartExecutionCommand)
-        .callsFake((request: { name: string }) => ({
-          executionArn: executionArn(MACHINE, request.name),
-          startDate: STARTED,
-        })),
+      sfn.on(StartExecutionCommand).callsFake((request: { name: string }) => ({
+        executionArn: executionArn(MACHINE, request.name),
+        startDate: STARTED,
+      })),
     );
     const { executionId } = await workflow.start('media-pipeline', input);
     const name = String(sent()[0]?.input.name);
