@@ -92,7 +92,9 @@ export function serviceApp(
     description: 'An access token from the identity provider (standalone: `npx kinema token --email E`).',
   });
   if (options.describe !== false) {
-    app.doc31(OPENAPI_PATH, { openapi: '3.1.0', info: { title: options.title ?? 'Kinema service', version: '1' } });
+    // Not `doc31()`: a generator failure should be the contract's 500, not a serialised exception.
+    const info = { title: options.title ?? 'Kinema service', version: '1' };
+    app.get(OPENAPI_PATH, (c) => c.json(app.getOpenAPI31Document({ openapi: '3.1.0', info })));
   }
   return app;
 }
