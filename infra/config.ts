@@ -65,7 +65,23 @@ export const StackConfigSchema = z
      * starts `false`, the secondary is deployed, then it is set `true` (README: bootstrap).
      */
     'kinema:bucketReplication': Flag.optional(),
+    /** The Route 53 public hosted zone holding the domain (default: the domain itself). */
+    'kinema:hostedZone': Hostname.optional(),
+    /**
+     * The secondary's reference to the primary stack (`<org>/kinema/prod-tokyo`): the global pieces
+     * the primary owns (the distribution, the playback key, the plan-sync client) are read there.
+     */
+    'kinema:primaryStack': z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a stack reference <org>/<project>/<stack>')
+      .optional(),
+    /** Where `npm run build:edge` left the site (default dist/edge); the tests point it at a fixture. */
+    'kinema:edgeDir': z.string().min(1).optional(),
     'auth0:domain': Hostname,
+  })
+  .refine((raw) => raw['kinema:role'] === 'primary' || raw['kinema:primaryStack'] !== undefined, {
+    message: 'a secondary stack needs kinema:primaryStack, the primary it reads global pieces from',
+    path: ['kinema:primaryStack'],
   })
   .refine((raw) => raw['aws:region'] !== raw['kinema:peerRegion'], {
     message: 'the peer region must differ from the stack region',
@@ -85,6 +101,9 @@ export const StackConfigSchema = z
     bucketReplication: raw['kinema:role'] === 'primary' && (raw['kinema:bucketReplication'] ?? true),
     /** The site's origin: the only one allowed by CORS on the buckets and the media CDN. */
     siteOrigin: `https://${raw['kinema:domain']}`,
+    hostedZone: raw['kinema:hostedZone'] ?? raw['kinema:domain'],
+    primaryStack: raw['kinema:primaryStack'],
+    edgeDir: raw['kinema:edgeDir'],
     auth0Domain: raw['auth0:domain'],
     /** The issuer Auth0 writes in its tokens: the tenant URL with a trailing slash. */
     authIssuer: `https://${raw['auth0:domain']}/`,

@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
-import { cdnChecks } from './cdn.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import { catalogEvents, entitlementEvents } from '#shared/events/index.js';
@@ -40,9 +39,13 @@ describe('primary stack (Tokyo): tables', () => {
   it('keys every table by pk/sk with gsi1 and gsi2, as the Table port reads them', () => {
     for (const { inputs } of tables()) {
       expect([inputs.hashKey, inputs.rangeKey]).toEqual(['pk', 'sk']);
+      const keys = (index: string) => [
+        { attributeName: `${index}pk`, keyType: 'HASH' },
+        { attributeName: `${index}sk`, keyType: 'RANGE' },
+      ];
       expect(inputs.globalSecondaryIndexes).toEqual([
-        expect.objectContaining({ name: 'gsi1', hashKey: 'gsi1pk', rangeKey: 'gsi1sk' }),
-        expect.objectContaining({ name: 'gsi2', hashKey: 'gsi2pk', rangeKey: 'gsi2sk' }),
+        { name: 'gsi1', keySchemas: keys('gsi1'), projectionType: 'ALL' },
+        { name: 'gsi2', keySchemas: keys('gsi2'), projectionType: 'ALL' },
       ]);
       for (const attribute of inputs.attributes as { type: string }[]) expect(attribute.type).toBe('S');
     }
@@ -51,7 +54,11 @@ describe('primary stack (Tokyo): tables', () => {
   it('puts a replica of every table in the peer region (Singapore)', () => {
     for (const { inputs } of tables()) {
       expect(inputs.replicas).toEqual([
-        expect.objectContaining({ regionName: 'ap-southeast-1', pointInTimeRecovery: true }),
+        expect.objectContaining({
+          regionName: 'ap-southeast-1',
+          pointInTimeRecovery: true,
+          deletionProtectionEnabled: true,
+        }),
       ]);
     }
   });
@@ -395,6 +402,5 @@ describe('Auth0 plan sync (primary)', () => {
 
 const stack = { region: 'ap-northeast-1', peerRegion: 'ap-southeast-1', role: 'primary' } as const;
 bucketChecks(() => program, stack);
-cdnChecks(() => program, stack, publicKeyPem);
 mediaPipelineChecks(() => program, stack);
 entitlementChecks(() => program, stack);

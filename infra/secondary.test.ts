@@ -1,6 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
-import { cdnChecks } from './cdn.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import { asList, leastPrivilegeViolations, mockStack, statementsOf, valueOf } from './test-support.js';
@@ -69,6 +68,5 @@ describe('secondary stack (Singapore)', () => {
 
 const stack = { region: 'ap-southeast-1', peerRegion: 'ap-northeast-1', role: 'secondary' } as const;
 bucketChecks(() => program, stack);
-cdnChecks(() => program, stack, publicKeyPem);
 mediaPipelineChecks(() => program, stack);
 entitlementChecks(() => program, stack);
