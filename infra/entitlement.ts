@@ -13,11 +13,14 @@ import type { ServiceExtras } from './services.js';
  *   aws secretsmanager put-secret-value --secret-id kinema/cloudfront-private-key --secret-string file://private.pem
  *   aws secretsmanager put-secret-value --secret-id kinema/auth0-plan-sync-client-secret --secret-string …
  *
- * The webhook endpoint in the Stripe dashboard is `https://<domain>/api/entitlement/webhooks/stripe`
+ * The webhook endpoint in the Stripe dashboard is `https://<domain>` + STRIPE_WEBHOOK_PATH
  * with the events checkout.session.completed, checkout.session.async_payment_succeeded,
  * customer.subscription.updated/deleted, invoice.paid, invoice.payment_failed and charge.refunded;
  * the plan is the recurring JPY price with lookup key `kinema_monthly`.
  */
+/** Where Stripe sends webhooks, on the site's domain (the Stripe dashboard's endpoint URL). */
+export const STRIPE_WEBHOOK_PATH = '/api/entitlement/webhooks/stripe';
+
 export interface EntitlementSecrets {
   stripeKey: RuntimeSecret;
   webhookSecret: RuntimeSecret;

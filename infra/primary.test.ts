@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
+import { siteChecks } from './site.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import { catalogEvents, entitlementEvents } from '#shared/events/index.js';
 import type { Subscription } from '#shared/ports/bus.js';
@@ -111,13 +112,15 @@ describe('primary stack: IAM is least privilege', () => {
 
   it('roles trust only the service that runs them', () => {
     const runner = (name: string) =>
-      name.endsWith('-outbox-role')
-        ? 'pipes.amazonaws.com'
-        : ({
-            'replication-role': 's3.amazonaws.com',
-            'mediaconvert-role': 'mediaconvert.amazonaws.com',
-            'media-pipeline-role': 'states.amazonaws.com',
-          }[name] ?? 'lambda.amazonaws.com');
+      name === 'site-edge-role'
+        ? ['lambda.amazonaws.com', 'edgelambda.amazonaws.com']
+        : name.endsWith('-outbox-role')
+          ? 'pipes.amazonaws.com'
+          : ({
+              'replication-role': 's3.amazonaws.com',
+              'mediaconvert-role': 'mediaconvert.amazonaws.com',
+              'media-pipeline-role': 'states.amazonaws.com',
+            }[name] ?? 'lambda.amazonaws.com');
     for (const role of program.ofType('aws:iam/role:Role')) {
       const statements = statementsOf(role.inputs.assumeRolePolicy);
       expect(statements, role.name).toHaveLength(1);
@@ -392,10 +395,14 @@ describe('Auth0 plan sync (primary)', () => {
       const { variables } = program.named('aws:lambda/function:Function', name).inputs.environment as {
         variables: Record<string, unknown>;
       };
-      expect(variables).toMatchObject({ AUTH0_DOMAIN: 'kinema.jp.auth0.com' });
-      expect(Object.keys(variables)).toEqual(
-        expect.arrayContaining(['AUTH0_MGMT_CLIENT_ID', 'AUTH0_MGMT_CLIENT_SECRET']),
-      );
+      expect(variables).toMatchObject({
+        AUTH0_DOMAIN: 'kinema.jp.auth0.com',
+        AUTH0_MGMT_CLIENT_ID: 'client-plan-sync',
+        AUTH0_MGMT_CLIENT_SECRET_ARN:
+          'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:kinema/auth0-plan-sync-client-secret-AbCdEf',
+      });
+      // The client's secret is read at run time, never deployed in the configuration.
+      expect(variables).not.toHaveProperty('AUTH0_MGMT_CLIENT_SECRET');
     }
   });
 });
@@ -403,4 +410,18 @@ describe('Auth0 plan sync (primary)', () => {
 const stack = { region: 'ap-northeast-1', peerRegion: 'ap-southeast-1', role: 'primary' } as const;
 bucketChecks(() => program, stack);
 mediaPipelineChecks(() => program, stack);
+siteChecks(() => program, stack, publicKeyPem);
 entitlementChecks(() => program, stack);
+
+describe('primary stack: what the standby reads', () => {
+  it('exports every name the secondary reads by stack reference, with the values its mocks assume', async () => {
+    const { PRIMARY_EXPORTS } = await import('./peer.js');
+    const { PRIMARY_OUTPUTS } = await import('./test-support.js');
+    const exported = index as unknown as Record<string, import('@pulumi/pulumi').Output<string>>;
+    for (const name of PRIMARY_EXPORTS) {
+      expect(exported[name], name).toBeDefined();
+      expect(await valueOf(exported[name]!), name).toBe(PRIMARY_OUTPUTS[name]);
+    }
+    expect(Object.keys(PRIMARY_OUTPUTS).sort()).toEqual([...PRIMARY_EXPORTS].sort());
+  });
+});

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
+import { siteChecks } from './site.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import { asList, leastPrivilegeViolations, mockStack, statementsOf, valueOf } from './test-support.js';
 
@@ -69,4 +70,5 @@ describe('secondary stack (Singapore)', () => {
 const stack = { region: 'ap-southeast-1', peerRegion: 'ap-northeast-1', role: 'secondary' } as const;
 bucketChecks(() => program, stack);
 mediaPipelineChecks(() => program, stack);
+siteChecks(() => program, stack, publicKeyPem);
 entitlementChecks(() => program, stack);
