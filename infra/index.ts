@@ -1,14 +1,15 @@
 import * as pulumi from '@pulumi/pulumi';
+import { alarmSubscription, alarmTopic, api5xxRateAlarm } from './alarms.js';
 import { httpApi } from './api.js';
 import { auth0Tenant, planSyncEnvironment } from './auth0.js';
 import { bucketReplication, catalogUploadExtras, stackBuckets } from './buckets.js';
 import { archive, bus } from './bus.js';
 import { loadStackConfig } from './config.js';
 import { entitlementExtras, entitlementSecrets, mergeExtras } from './entitlement.js';
-import { mediaPipeline, mediaServiceExtras } from './media-pipeline.js';
+import { mediaPipeline, mediaRecovery, mediaServiceExtras } from './media-pipeline.js';
 import { outboxRelay } from './outbox.js';
 import { primaryExports } from './peer.js';
-import { deployServices } from './services.js';
+import { deployServices, serviceEnvironment } from './services.js';
 import { mediaBucketPolicy, siteDistribution } from './site.js';
 import { SERVICE_NAMES, serviceTables } from './tables.js';
 
@@ -42,13 +43,27 @@ const global = {
   planSyncClientId: tenant?.planSync.clientId ?? peer!.planSyncClientId,
 };
 
-deployServices(config, tables, {
+const mediaExtras = mediaServiceExtras(buckets, pipeline);
+const services = deployServices(config, tables, {
   catalog: catalogUploadExtras(buckets, config),
-  media: mediaServiceExtras(buckets, pipeline),
+  media: mediaExtras,
   entitlement: mergeExtras(entitlementExtras(config, secrets, { keyPairId: global.playbackKeyPairId }), {
     environment: planSyncEnvironment(config, global.planSyncClientId),
   }),
 });
+
+mediaRecovery({
+  config,
+  pipeline,
+  service: {
+    role: services.media.role,
+    environment: { ...serviceEnvironment('media', tables.media, config), ...mediaExtras.environment },
+  },
+});
+
+// Every alarm of the region mails the operator; the API's 5xx rate is watched here.
+alarmSubscription(config);
+api5xxRateAlarm('api-5xx-rate', httpApi.id);
 
 export const region = config.region;
 export const role = config.role;
@@ -66,4 +81,5 @@ export const auth0ClientId = tenant?.web.clientId;
 export const siteDistributionArn: pulumi.Output<string> = pulumi.output(global.siteDistributionArn);
 export const playbackKeyPairId: pulumi.Output<string> = pulumi.output(global.playbackKeyPairId);
 export const planSyncClientId: pulumi.Output<string> = pulumi.output(global.planSyncClientId);
+export const alarmTopicArn = alarmTopic.arn;
 export const siteDomainName = site?.distribution.domainName;

@@ -1,4 +1,6 @@
 import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { deadLetterQueue, pipeFailureAlarm } from './alarms.js';
 import { bus } from './bus.js';
 import type { StackConfig } from './config.js';
 import { policyDocument, serviceAssumeRole } from './iam.js';
@@ -49,11 +51,7 @@ export const OUTBOX_TARGET = {
  * in one region only.
  */
 export function outboxRelay(service: DeployedService, table: ServiceTable, config: StackConfig) {
-  const deadLetters = new aws.sqs.Queue(`${service}-outbox-dlq`, {
-    name: `kinema-${service}-outbox-dlq`,
-    messageRetentionSeconds: 14 * 24 * 3600,
-    sqsManagedSseEnabled: true,
-  });
+  const deadLetters = deadLetterQueue(`${service}-outbox-dlq`, `kinema-${service}-outbox-dlq`);
   const role = new aws.iam.Role(`${service}-outbox-role`, {
     name: `kinema-${config.region}-${service}-outbox`,
     assumeRolePolicy: serviceAssumeRole('pipes.amazonaws.com'),
@@ -61,14 +59,16 @@ export function outboxRelay(service: DeployedService, table: ServiceTable, confi
   const policy = new aws.iam.RolePolicy(`${service}-outbox-policy`, {
     role: role.id,
     policy: policyDocument([
-      // The pipe is handed this exact stream, so it needs no dynamodb:ListStreams (which would
-      // require Resource "*").
+      // The four actions the Pipes documentation lists for a DynamoDB source. ListStreams is
+      // authorised on the stream resource type, so it is held to this table's streams (a table
+      // gets a new stream ARN whenever its stream is re-enabled).
       {
         Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
         Resource: [table.streamArn],
       },
+      { Action: ['dynamodb:ListStreams'], Resource: [pulumi.interpolate`${table.arn}/stream/*`] },
       { Action: ['events:PutEvents'], Resource: [bus.arn] },
-      { Action: ['sqs:SendMessage'], Resource: [deadLetters.arn] },
+      { Action: ['sqs:SendMessage'], Resource: [deadLetters.queue.arn] },
     ]),
   });
   const pipe = new aws.pipes.Pipe(
@@ -88,7 +88,7 @@ export function outboxRelay(service: DeployedService, table: ServiceTable, confi
           batchSize: 10,
           maximumRetryAttempts: 100,
           onPartialBatchItemFailure: 'AUTOMATIC_BISECT',
-          deadLetterConfig: { arn: deadLetters.arn },
+          deadLetterConfig: { arn: deadLetters.queue.arn },
         },
         filterCriteria: { filters: [{ pattern: OUTBOX_FILTER }] },
       },
@@ -104,7 +104,8 @@ export function outboxRelay(service: DeployedService, table: ServiceTable, confi
     },
     { dependsOn: [policy] },
   );
-  return { pipe, role, policy, deadLetters };
+  const failures = pipeFailureAlarm(`${service}-outbox-failed`, pipe.name);
+  return { pipe, role, policy, deadLetters, failures };
 }
 
 export type OutboxRelay = ReturnType<typeof outboxRelay>;

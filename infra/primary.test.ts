@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
+import { deliveryChecks } from './delivery.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
 import { siteChecks } from './site.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
@@ -189,7 +190,8 @@ describe('primary stack: bus rules come from the event catalog', () => {
       { name: 'media.start-pipeline', event: catalogEvents.VideoUploaded, handle: async () => {} },
       { name: 'media.forget-refunded', event: entitlementEvents.RentalRefunded, handle: async () => {} },
     ];
-    subscriptionRules(media, fake);
+    const { deadLetterQueue } = await import('./alarms.js');
+    subscriptionRules(media, fake, deadLetterQueue('fake-dlq', 'kinema-fake-dlq'), 'fake');
     await program.settled();
   });
 
@@ -344,9 +346,20 @@ describe('primary stack: the outbox relay', () => {
       expect(resources.sort()).toEqual(
         [
           `arn:aws:dynamodb:ap-northeast-1:123456789012:table/kinema-${service}/stream/2025-01-01T00:00:00.000`,
+          `arn:aws:dynamodb:ap-northeast-1:123456789012:table/kinema-${service}/stream/*`,
           'arn:aws:events:ap-northeast-1:123456789012:event-bus/kinema',
           `arn:aws:sqs:ap-northeast-1:123456789012:kinema-${service}-outbox-dlq`,
         ].sort(),
+      );
+      // The four actions the Pipes documentation lists for a DynamoDB stream source.
+      const actions = statementsOf(policy.inputs.policy).flatMap((statement) => asList(statement.Action));
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ]),
       );
     }
   });
@@ -411,6 +424,7 @@ const stack = { region: 'ap-northeast-1', peerRegion: 'ap-southeast-1', role: 'p
 bucketChecks(() => program, stack);
 mediaPipelineChecks(() => program, stack);
 siteChecks(() => program, stack, publicKeyPem);
+deliveryChecks(() => program, stack);
 entitlementChecks(() => program, stack);
 
 describe('primary stack: what the standby reads', () => {

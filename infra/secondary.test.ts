@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
+import { deliveryChecks } from './delivery.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
 import { siteChecks } from './site.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
@@ -71,4 +72,5 @@ const stack = { region: 'ap-southeast-1', peerRegion: 'ap-northeast-1', role: 's
 bucketChecks(() => program, stack);
 mediaPipelineChecks(() => program, stack);
 siteChecks(() => program, stack, publicKeyPem);
+deliveryChecks(() => program, stack);
 entitlementChecks(() => program, stack);

@@ -111,6 +111,10 @@ function stateFor(type: string, name: string, inputs: Record<string, unknown>, r
       return { certificateArn: inputs.certificateArn };
     case 'aws:route53/record:Record':
       return { fqdn: String(inputs.name).replace(/\.$/, '') };
+    case 'aws:lambda/layerVersion:LayerVersion': {
+      const layerArn = arn('lambda', `layer:${String(inputs.layerName)}`);
+      return { layerArn, arn: `${layerArn}:1`, version: '1' };
+    }
     case 'aws:sns/topic:Topic':
       return { arn: arn('sns', given) };
     case 'pulumi:pulumi:StackReference':
