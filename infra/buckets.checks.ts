@@ -163,15 +163,10 @@ export function bucketChecks(program: () => MockedProgram, stack: StackExpectati
     });
   });
 
-  describe(`buckets (${stack.region}): cross-region replication (R8)`, () => {
-    if (stack.role === 'secondary') {
-      it('replicates nothing from the standby, which only receives', () => {
-        expect(program().ofType('aws:s3/bucketReplicationConfig:BucketReplicationConfig')).toEqual([]);
-        expect(program().resources.filter((resource) => resource.name === 'replication-role')).toEqual([]);
-      });
-      return;
-    }
-
+  // Both ways: whichever region is active, what it writes reaches the other. Delete markers are
+  // replicated on purpose (a deleted title is gone in both regions), and versioning keeps every
+  // overwritten or deleted version 30 days in both, so a mistaken delete is recoverable.
+  describe(`buckets (${stack.region}): cross-region replication, both ways (R8)`, () => {
     it("replicates each bucket to the peer region's bucket of the same kind, with RTC (15 min) and delete markers", () => {
       for (const kind of ['uploads', 'media']) {
         const config = inputsOf('aws:s3/bucketReplicationConfig:BucketReplicationConfig', `${kind}-replication`) as {
@@ -214,11 +209,12 @@ export function bucketChecks(program: () => MockedProgram, stack: StackExpectati
       );
     });
 
-    it('names the destinations exactly as the secondary stack names its own buckets', async () => {
+    it('names the destinations exactly as the peer stack names its own buckets', async () => {
       const { bucketName } = await import('./buckets.js');
       const { parseStackConfig } = await import('./config.js');
       const { readStackFile } = await import('./test-support.js');
-      const peer = parseStackConfig(readStackFile(new URL('../Pulumi.prod-singapore.yaml', import.meta.url).pathname));
+      const peerFile = stack.role === 'primary' ? 'Pulumi.prod-singapore.yaml' : 'Pulumi.prod-tokyo.yaml';
+      const peer = parseStackConfig(readStackFile(new URL(`../${peerFile}`, import.meta.url).pathname));
       expect(peer.region).toBe(stack.peerRegion);
       for (const kind of ['uploads', 'media'] as const) {
         expect(bucketName(peer, kind, peer.region)).toBe(name(kind, stack.peerRegion));

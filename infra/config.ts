@@ -46,8 +46,12 @@ export const StackConfigSchema = z
       .int()
       .refine((days) => (RETENTION_DAYS as readonly number[]).includes(days), 'a CloudWatch retention period')
       .default(30),
-    /** Whether this region's outbox relay publishes; off on the standby until failover. */
-    'kinema:relayActive': Flag.optional(),
+    /**
+     * THE active region: the one whose outbox relays (Pipes RUNNING) and whose schedules run.
+     * Both stack files carry the same value, so the switch is one line, replicated to both
+     * stacks by git; failover and failback change it (docs/disaster-recovery.md).
+     */
+    'kinema:activeRegion': Region,
     /**
      * The public half of the key pair that signs playback cookies (its private half is the secret
      * `kinema/cloudfront-private-key`). Required to deploy the media CDN; see infra/cdn.ts.
@@ -83,6 +87,10 @@ export const StackConfigSchema = z
     message: 'a secondary stack needs kinema:primaryStack, the primary it reads global pieces from',
     path: ['kinema:primaryStack'],
   })
+  .refine((raw) => [raw['aws:region'], raw['kinema:peerRegion']].includes(raw['kinema:activeRegion']), {
+    message: 'the active region must be this region or its peer',
+    path: ['kinema:activeRegion'],
+  })
   .refine((raw) => raw['aws:region'] !== raw['kinema:peerRegion'], {
     message: 'the peer region must differ from the stack region',
     path: ['kinema:peerRegion'],
@@ -94,11 +102,16 @@ export const StackConfigSchema = z
     domain: raw['kinema:domain'],
     alarmEmail: raw['kinema:alarmEmail'],
     logRetentionDays: raw['kinema:logRetentionDays'],
-    relayActive: raw['kinema:relayActive'] ?? raw['kinema:role'] === 'primary',
+    activeRegion: raw['kinema:activeRegion'],
+    /** Whether this region relays the outbox and runs the schedules: only the active one does. */
+    relayActive: raw['kinema:activeRegion'] === raw['aws:region'],
     cloudFrontPublicKey: raw['kinema:cloudFrontPublicKey'],
     maxUploadBytes: raw['kinema:maxUploadBytes'],
-    /** Only the primary writes; a standby replicates nothing until it is promoted. */
-    bucketReplication: raw['kinema:role'] === 'primary' && (raw['kinema:bucketReplication'] ?? true),
+    /**
+     * Both regions replicate to each other (S3 never sends a replica back), so whichever region
+     * is active, its objects reach the other. Off only while bootstrapping (README).
+     */
+    bucketReplication: raw['kinema:bucketReplication'] ?? true,
     /** The site's origin: the only one allowed by CORS on the buckets and the media CDN. */
     siteOrigin: `https://${raw['kinema:domain']}`,
     hostedZone: raw['kinema:hostedZone'] ?? raw['kinema:domain'],

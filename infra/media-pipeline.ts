@@ -346,8 +346,10 @@ export function mediaRecovery(args: {
   const rule = new aws.cloudwatch.EventRule('media-recover-schedule', {
     name: 'kinema-media-recover',
     description: 'Restarts media runs left stuck by a crash or a lost execution',
-    // Schedules run on the default bus.
+    // Schedules run on the default bus, and only in the active region: the standby's table is a
+    // replica, and restarting its runs there would transcode twice.
     scheduleExpression: RECOVER_SCHEDULE,
+    state: config.relayActive ? 'ENABLED' : 'DISABLED',
   });
   const invoke = new aws.lambda.Permission('media-recover-invoke', {
     action: 'lambda:InvokeFunction',

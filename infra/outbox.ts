@@ -46,9 +46,9 @@ export const OUTBOX_TARGET = {
 } as const;
 
 /**
- * One EventBridge Pipe per service table: stream → filter → the bus. It runs in the primary
- * region; the standby's pipe exists but stays STOPPED until failover, so an event is published
- * in one region only.
+ * One EventBridge Pipe per service table: stream → filter → the bus. It runs in the active
+ * region only (`kinema:activeRegion`); the other region's pipe exists but stays STOPPED, so an
+ * event is published in one region, and failover is starting those pipes.
  */
 export function outboxRelay(service: DeployedService, table: ServiceTable, config: StackConfig) {
   const deadLetters = deadLetterQueue(`${service}-outbox-dlq`, `kinema-${service}-outbox-dlq`);
@@ -81,10 +81,10 @@ export function outboxRelay(service: DeployedService, table: ServiceTable, confi
       desiredState: config.relayActive ? 'RUNNING' : 'STOPPED',
       sourceParameters: {
         dynamodbStreamParameters: {
-          // The primary relays every row since the table began; a standby started at failover
-          // starts from now, since older rows were relayed by the primary (the archive replays
-          // the rest).
-          startingPosition: config.role === 'primary' ? 'TRIM_HORIZON' : 'LATEST',
+          // Both regions start from the oldest record the stream keeps (24 h): a standby promoted
+          // at failover relays the rows Tokyo committed but never relayed, and consumers drop the
+          // ones Tokyo did relay (the inbox keeps the producer's id, carried in `resources`).
+          startingPosition: 'TRIM_HORIZON',
           batchSize: 10,
           maximumRetryAttempts: 100,
           onPartialBatchItemFailure: 'AUTOMATIC_BISECT',

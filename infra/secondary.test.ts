@@ -35,14 +35,16 @@ describe('secondary stack (Singapore)', () => {
     expect(await valueOf(index.tableNames.media!)).toBe('kinema-media');
   });
 
-  it('keeps its outbox relays stopped, so an event is published in one region only', () => {
+  it('keeps its outbox relays stopped while Tokyo is active, ready to start from the oldest record', () => {
     const pipes = program.ofType('aws:pipes/pipe:Pipe');
     expect(pipes).toHaveLength(SERVICES.length);
     for (const { inputs } of pipes) {
       expect(inputs.desiredState).toBe('STOPPED');
+      // Promoted, it relays what Tokyo committed but never relayed; consumers drop what Tokyo did.
       const source = inputs.sourceParameters as { dynamodbStreamParameters: { startingPosition: string } };
-      expect(source.dynamodbStreamParameters.startingPosition).toBe('LATEST');
+      expect(source.dynamodbStreamParameters.startingPosition).toBe('TRIM_HORIZON');
     }
+    expect(program.named('aws:cloudwatch/eventRule:EventRule', 'media-recover-schedule').inputs.state).toBe('DISABLED');
   });
 
   it('leaves the Auth0 tenant to the primary', () => {
