@@ -5,6 +5,7 @@ import { auth0Tenant, planSyncEnvironment } from './auth0.js';
 import { bucketReplication, catalogUploadExtras, stackBuckets } from './buckets.js';
 import { archive, bus } from './bus.js';
 import { loadStackConfig } from './config.js';
+import { regionHealth } from './health.js';
 import { entitlementExtras, entitlementSecrets, mergeExtras } from './entitlement.js';
 import { mediaPipeline, mediaRecovery, mediaServiceExtras } from './media-pipeline.js';
 import { outboxRelay } from './outbox.js';
@@ -30,7 +31,6 @@ const site = tenant
   ? siteDistribution({
       config,
       media: buckets.media,
-      apiEndpoint: httpApi.apiEndpoint,
       webClientId: tenant.web.clientId,
       ...(config.edgeDir ? { edgeDir: config.edgeDir } : {}),
     })
@@ -61,6 +61,13 @@ mediaRecovery({
   },
 });
 
+// Route 53 sends the API origin to this region while its /healthz passes (infra/health.ts).
+const health = regionHealth({
+  config,
+  tables: SERVICE_NAMES.map((service) => tables[service]),
+  buckets: [buckets.uploads, buckets.media],
+});
+
 // Every alarm of the region mails the operator; the API's 5xx rate is watched here.
 alarmSubscription(config);
 api5xxRateAlarm('api-5xx-rate', httpApi.id);
@@ -82,4 +89,5 @@ export const siteDistributionArn: pulumi.Output<string> = pulumi.output(global.s
 export const playbackKeyPairId: pulumi.Output<string> = pulumi.output(global.playbackKeyPairId);
 export const planSyncClientId: pulumi.Output<string> = pulumi.output(global.planSyncClientId);
 export const alarmTopicArn = alarmTopic.arn;
+export const healthCheckId = health.check.id;
 export const siteDomainName = site?.distribution.domainName;

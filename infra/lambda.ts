@@ -9,7 +9,7 @@ import type { DeployedService } from './tables.js';
  * `runtime/aws/<name>.ts` to `dist/lambda/<name>/index.mjs` (+ its source map). Without a
  * build, `pulumi up` fails on the missing folder rather than deploying a stale one.
  */
-export const bundlePath = (service: DeployedService) =>
+export const bundlePath = (service: DeployedService | 'health') =>
   fileURLToPath(new URL(`../dist/lambda/${service}`, import.meta.url));
 
 /** Where `npm run build:lambda` puts the ffprobe layer's content (`bin/ffprobe`, /opt/bin/ffprobe at run time). */
@@ -26,7 +26,7 @@ export const HANDLERS = {
 export interface NodeFunctionArgs {
   /** The deployed name, e.g. `kinema-media-events`; its log group is `/aws/lambda/<name>`. */
   functionName: string;
-  service: DeployedService;
+  service: DeployedService | 'health';
   handler: string;
   role: aws.iam.Role;
   logGroup: aws.cloudwatch.LogGroup;

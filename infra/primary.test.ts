@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
 import { deliveryChecks } from './delivery.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
+import { healthChecks } from './health.checks.js';
 import { siteChecks } from './site.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import { catalogEvents, entitlementEvents } from '#shared/events/index.js';
@@ -160,7 +161,10 @@ describe('primary stack: service functions and the HTTP API', () => {
 
   it('routes /api/<service>/{proxy+} to that service only', () => {
     const routes = program.ofType('aws:apigatewayv2/route:Route').map((route) => route.inputs.routeKey);
-    expect(routes.sort()).toEqual(SERVICES.map((service) => `ANY /api/${service}/{proxy+}`).sort());
+    // Plus the region's own health check (infra/health.ts).
+    expect(routes.sort()).toEqual(
+      [...SERVICES.map((service) => `ANY /api/${service}/{proxy+}`), 'GET /healthz'].sort(),
+    );
     for (const service of SERVICES) {
       const permission = program.named('aws:lambda/permission:Permission', `${service}-api-invoke`);
       expect(permission.inputs.function).toBe(`kinema-${service}`);
@@ -425,6 +429,7 @@ bucketChecks(() => program, stack);
 mediaPipelineChecks(() => program, stack);
 siteChecks(() => program, stack, publicKeyPem);
 deliveryChecks(() => program, stack);
+healthChecks(() => program, stack);
 entitlementChecks(() => program, stack);
 
 describe('primary stack: what the standby reads', () => {

@@ -24,9 +24,13 @@ export function siteChecks(program: () => MockedProgram, stack: StackExpectation
 
   if (stack.role === 'secondary') {
     describe(`site (${stack.region}): the standby serves through the primary's distribution`, () => {
-      it('creates no distribution, certificate, edge function or key of its own', () => {
+      it('creates no distribution, site certificate, edge function or key of its own', () => {
         expect(distributions()).toEqual([]);
-        expect(program().ofType('aws:acm/certificate:Certificate')).toEqual([]);
+        const certificates = program().ofType('aws:acm/certificate:Certificate');
+        // Only its API's regional certificate for the failover name (infra/health.ts).
+        expect(certificates.map((found) => [found.inputs.domainName, found.region])).toEqual([
+          ['api-origin.kinema.app', stack.region],
+        ]);
         expect(program().ofType('aws:cloudfront/publicKey:PublicKey')).toEqual([]);
       });
 
@@ -109,19 +113,33 @@ export function siteChecks(program: () => MockedProgram, stack: StackExpectation
         originRequestPolicyId: ALL_VIEWER_EXCEPT_HOST,
       });
       expect(at('/api/*')?.allowedMethods.sort()).toEqual(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT']);
-      expect(at('/media/*')).toMatchObject({ targetOriginId: 'media', trustedKeyGroups: ['playback-key-group-id'] });
+      expect(at('/media/*')).toMatchObject({
+        targetOriginId: 'media-failover',
+        trustedKeyGroups: ['playback-key-group-id'],
+      });
+      expect(at('/media/*')?.allowedMethods.sort()).toEqual(['GET', 'HEAD', 'OPTIONS']);
       expect(at('/media/videos/*/poster.jpg')?.trustedKeyGroups).toBeUndefined();
       for (const behaviour of [...ordered, fallback]) expect(behaviour.viewerProtocolPolicy).toBe('redirect-to-https');
     });
 
-    it('sends /api/* to this region’s HTTP API over HTTPS and reads both buckets through OAC', () => {
+    it('sends /api/* to the failover name over HTTPS and reads media from either region through OAC', () => {
       const origins = site().origins as Record<string, unknown>[];
-      expect(origins.map((origin) => origin.originId).sort()).toEqual(['api', 'media', 'site-assets']);
+      expect(origins.map((origin) => origin.originId).sort()).toEqual(['api', 'media', 'media-standby', 'site-assets']);
       expect(origins.find((origin) => origin.originId === 'api')).toMatchObject({
-        domainName: `abc123.execute-api.${stack.region}.amazonaws.com`,
+        domainName: 'api-origin.kinema.app',
         customOriginConfig: { originProtocolPolicy: 'https-only' },
       });
-      for (const id of ['media', 'site-assets']) {
+      expect(origins.find((origin) => origin.originId === 'media-standby')).toMatchObject({
+        domainName: `kinema-app-media-${stack.peerRegion}.s3.${stack.peerRegion}.amazonaws.com`,
+      });
+      expect(site().originGroups).toEqual([
+        {
+          originId: 'media-failover',
+          failoverCriteria: { statusCodes: [500, 502, 503, 504] },
+          members: [{ originId: 'media' }, { originId: 'media-standby' }],
+        },
+      ]);
+      for (const id of ['media', 'media-standby', 'site-assets']) {
         expect(origins.find((origin) => origin.originId === id)).toMatchObject({
           originAccessControlId: 'site-oac-id',
         });

@@ -3,8 +3,9 @@ import * as pulumi from '@pulumi/pulumi';
 import { readdirSync, statSync } from 'node:fs';
 import { extname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { denyInsecureTransport, OBJECT_PREFIX, type StackBucket } from './buckets.js';
+import { bucketName, denyInsecureTransport, OBJECT_PREFIX, type StackBucket } from './buckets.js';
 import type { StackConfig } from './config.js';
+import { apiOriginHost } from './health.js';
 import { policyDocument } from './iam.js';
 
 /** Where `npm run build:edge` (scripts/build-edge.ts) leaves the function and the static files. */
@@ -90,7 +91,6 @@ function filesUnder(dir: string): string[] {
 export function siteDistribution(args: {
   config: StackConfig;
   media: StackBucket;
-  apiEndpoint: pulumi.Output<string>;
   webClientId: pulumi.Input<string>;
   /** dist/edge; tests pass a fixture. */
   edgeDir?: string;
@@ -253,7 +253,15 @@ export function siteDistribution(args: {
     },
   });
 
-  const ORIGINS = { site: 'site-assets', api: 'api', media: 'media' } as const;
+  const ORIGINS = {
+    site: 'site-assets',
+    api: 'api',
+    media: 'media',
+    mediaStandby: 'media-standby',
+    mediaGroup: 'media-failover',
+  } as const;
+  // The standby region's replica of the media bucket (named by convention, replicated both ways).
+  const standbyMedia = `${bucketName(config, 'media', config.peerRegion)}.s3.${config.peerRegion}.amazonaws.com`;
   const s3Origin = (originId: string, domainName: pulumi.Input<string>) => ({
     originId,
     domainName,
@@ -264,7 +272,8 @@ export function siteDistribution(args: {
   const base = { viewerProtocolPolicy: 'redirect-to-https', compress: true, responseHeadersPolicyId: headers.id };
   const mediaBehaviour = {
     ...base,
-    targetOriginId: ORIGINS.media,
+    // HLS reads fail over to the standby's replica when Tokyo's bucket answers 5xx (GET/HEAD only).
+    targetOriginId: ORIGINS.mediaGroup,
     allowedMethods: READ_METHODS,
     cachedMethods: ['GET', 'HEAD'],
     cachePolicyId: MANAGED.cachingOptimized,
@@ -281,9 +290,11 @@ export function siteDistribution(args: {
       origins: [
         s3Origin(ORIGINS.site, assets.bucketRegionalDomainName),
         s3Origin(ORIGINS.media, media.regionalDomainName),
+        s3Origin(ORIGINS.mediaStandby, standbyMedia),
         {
+          // A Route 53 failover name: Tokyo's API while its /healthz passes, else Singapore's.
           originId: ORIGINS.api,
-          domainName: args.apiEndpoint.apply((endpoint) => new URL(endpoint).host),
+          domainName: apiOriginHost(config),
           customOriginConfig: {
             httpPort: 80,
             httpsPort: 443,
@@ -291,6 +302,13 @@ export function siteDistribution(args: {
             originSslProtocols: ['TLSv1.2'],
             originReadTimeout: 30,
           },
+        },
+      ],
+      originGroups: [
+        {
+          originId: ORIGINS.mediaGroup,
+          failoverCriteria: { statusCodes: [500, 502, 503, 504] },
+          members: [{ originId: ORIGINS.media }, { originId: ORIGINS.mediaStandby }],
         },
       ],
       orderedCacheBehaviors: [

@@ -115,6 +115,15 @@ function stateFor(type: string, name: string, inputs: Record<string, unknown>, r
       const layerArn = arn('lambda', `layer:${String(inputs.layerName)}`);
       return { layerArn, arn: `${layerArn}:1`, version: '1' };
     }
+    case 'aws:apigatewayv2/domainName:DomainName':
+      return {
+        arn: `arn:aws:apigateway:${region}::/domainnames/${String(inputs.domainName)}`,
+        domainNameConfiguration: {
+          ...(inputs.domainNameConfiguration as object),
+          targetDomainName: `d-abcdef1234.execute-api.${region}.amazonaws.com`,
+          hostedZoneId: region === 'ap-northeast-1' ? 'Z1YSHQZHG15GKL' : 'ZL327KTPIQFUL',
+        },
+      };
     case 'aws:sns/topic:Topic':
       return { arn: arn('sns', given) };
     case 'pulumi:pulumi:StackReference':

@@ -21,7 +21,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const servicesDir = `${root}services`;
 const rootsDir = `${root}runtime/aws`;
 
-const available = readdirSync(servicesDir).filter((name) => existsSync(`${rootsDir}/${name}.ts`));
+/** Functions that are no service's: the regional health check (runtime/aws/health.ts). */
+const EXTRA_ROOTS = ['health'];
+const available = [
+  ...readdirSync(servicesDir).filter((name) => existsSync(`${rootsDir}/${name}.ts`)),
+  ...EXTRA_ROOTS.filter((name) => existsSync(`${rootsDir}/${name}.ts`)),
+];
 const requested = process.argv.slice(2);
 const unknown = requested.filter((name) => !available.includes(name));
 if (unknown.length > 0) {
