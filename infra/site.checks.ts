@@ -229,6 +229,21 @@ export function siteChecks(program: () => MockedProgram, stack: StackExpectation
       });
     });
 
+    it('refuses to deploy the site without the playback public key or without the edge build', async () => {
+      const { siteDistribution } = await import('./site.js');
+      const { parseStackConfig } = await import('./config.js');
+      const { readStackFile } = await import('./test-support.js');
+      const config = parseStackConfig(readStackFile(new URL('../Pulumi.prod-tokyo.yaml', import.meta.url).pathname));
+      const media = {} as never;
+      expect(() => siteDistribution({ config, media, webClientId: 'x' })).toThrow(
+        /kinema:cloudFrontPublicKey is not set/,
+      );
+      const withKey = { ...config, cloudFrontPublicKey: publicKeyPem };
+      expect(() => siteDistribution({ config: withKey, media, webClientId: 'x', edgeDir: '/nonexistent' })).toThrow(
+        /run npm run build:edge/,
+      );
+    });
+
     it('lets only this distribution read the assets and media buckets', () => {
       for (const [name, resource] of [
         ['site-assets-policy', `arn:aws:s3:::kinema-app-site-${stack.region}/*`],

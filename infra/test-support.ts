@@ -56,7 +56,10 @@ export function deployableConfig(stackFile: Record<string, string>): Record<stri
   });
   return {
     ...stackFile,
-    'kinema:cloudFrontPublicKey': Buffer.from(publicKey).toString('base64'),
+    // Only the primary makes the key group; the standby reads its id from the primary's outputs.
+    ...(stackFile['kinema:role'] === 'primary'
+      ? { 'kinema:cloudFrontPublicKey': Buffer.from(publicKey).toString('base64') }
+      : {}),
     // What `npm run build:edge` would leave in dist/edge, small and fixed.
     'kinema:edgeDir': new URL('./fixtures/edge', import.meta.url).pathname,
   };
@@ -290,6 +293,7 @@ export const asList = list;
 export function mockStack(stackFile: string, stack: 'prod-tokyo' | 'prod-singapore') {
   const config = deployableConfig(readStackFile(new URL(`../${stackFile}`, import.meta.url).pathname));
   const program: MockedProgram = mockProgram(config, stack);
-  const publicKeyPem = `${Buffer.from(config['kinema:cloudFrontPublicKey']!, 'base64').toString('utf8').trim()}\n`;
+  const key = config['kinema:cloudFrontPublicKey'];
+  const publicKeyPem = key ? `${Buffer.from(key, 'base64').toString('utf8').trim()}\n` : '';
   return { config, program, publicKeyPem };
 }
