@@ -108,8 +108,21 @@ export function deliveryChecks(program: () => MockedProgram, stack: StackExpecta
       expect(queries[0]?.metric?.dimensions).toEqual({ ApiId: 'api-id', Stage: '$default' });
       const subscription = program().named('aws:sns/topicSubscription:TopicSubscription', 'alarms-email').inputs;
       expect(subscription).toMatchObject({ protocol: 'email', endpoint: 'ops@kinema.app' });
+      // Each alarm notifies its own region's topic (CloudFront's metrics, and so its alarm, are in us-east-1).
       for (const alarm of alarms) {
-        expect(alarm.inputs.alarmActions, alarm.name).toEqual([`arn:aws:sns:${stack.region}:${account}:kinema-alarms`]);
+        const topic = alarm.region === 'us-east-1' ? 'kinema-site-alarms' : 'kinema-alarms';
+        expect(alarm.inputs.alarmActions, alarm.name).toEqual([`arn:aws:sns:${alarm.region}:${account}:${topic}`]);
+      }
+      if (stack.role === 'primary') {
+        const site = program().named('aws:cloudwatch/metricAlarm:MetricAlarm', 'site-5xx-rate');
+        expect(site.region).toBe('us-east-1');
+        expect(site.inputs).toMatchObject({
+          namespace: 'AWS/CloudFront',
+          metricName: '5xxErrorRate',
+          dimensions: { DistributionId: 'site-cdn-id', Region: 'Global' },
+        });
+        const mail = program().named('aws:sns/topicSubscription:TopicSubscription', 'site-alarms-email');
+        expect(mail.inputs).toMatchObject({ protocol: 'email', endpoint: 'ops@kinema.app' });
       }
     });
 

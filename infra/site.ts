@@ -367,7 +367,36 @@ export function siteDistribution(args: {
     policy: readByDistribution(assets.arn, '', distribution.arn),
   });
   const mediaPolicy = mediaBucketPolicy(media, distribution.arn);
+
+  // CloudFront's metrics live in us-east-1, and an alarm may only notify a topic of its region.
+  const siteAlarms = new aws.sns.Topic('site-alarms', { name: 'kinema-site-alarms' }, global);
+  new aws.sns.TopicSubscription(
+    'site-alarms-email',
+    { topic: siteAlarms.arn, protocol: 'email', endpoint: config.alarmEmail },
+    global,
+  );
+  const errorRate = new aws.cloudwatch.MetricAlarm(
+    'site-5xx-rate',
+    {
+      name: 'kinema-site-5xx-rate',
+      alarmDescription: 'More than 5 % of the site’s answers are server errors (docs/disaster-recovery.md: detect)',
+      namespace: 'AWS/CloudFront',
+      metricName: '5xxErrorRate',
+      dimensions: { DistributionId: distribution.id, Region: 'Global' },
+      statistic: 'Average',
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: 'GreaterThanThreshold',
+      threshold: 5,
+      treatMissingData: 'notBreaching',
+      alarmActions: [siteAlarms.arn],
+      okActions: [siteAlarms.arn],
+    },
+    global,
+  );
   return {
+    siteAlarms,
+    errorRate,
     distribution,
     certificate,
     validated,
