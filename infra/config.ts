@@ -54,7 +54,7 @@ export const StackConfigSchema = z
     'kinema:activeRegion': Region,
     /**
      * The public half of the key pair that signs playback cookies (its private half is the secret
-     * `kinema/cloudfront-private-key`). Required to deploy the media CDN; see infra/cdn.ts.
+     * `kinema/cloudfront-private-key`). Required by the primary, which makes the key group (infra/site.ts).
      */
     'kinema:cloudFrontPublicKey': PublicKeyPem.optional(),
     /** Largest upload an admin may declare, in bytes (default 50 GiB, the catalog's default). */
@@ -112,7 +112,7 @@ export const StackConfigSchema = z
      * is active, its objects reach the other. Off only while bootstrapping (README).
      */
     bucketReplication: raw['kinema:bucketReplication'] ?? true,
-    /** The site's origin: the only one allowed by CORS on the buckets and the media CDN. */
+    /** The site's origin: the only one allowed by CORS on the buckets. */
     siteOrigin: `https://${raw['kinema:domain']}`,
     hostedZone: raw['kinema:hostedZone'] ?? raw['kinema:domain'],
     primaryStack: raw['kinema:primaryStack'],

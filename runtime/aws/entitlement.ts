@@ -1,12 +1,13 @@
-import { Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
+import { Hono } from 'hono';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { secretsManagerSecrets } from '#platform/aws/secrets.js';
-import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
+import type { AppEnv } from '#shared/http/app.js';
 import { awsServiceDeps } from './service-deps.js';
+import { serviceLambda } from './service-lambda.js';
 import { entitlementAdapters, type EntitlementSecret } from './entitlement-secrets.js';
 import { parseConfig } from '#shared/config.js';
+import { MONTHLY_PLAN } from '#services/entitlement/src/domain/plans.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
 
@@ -21,8 +22,8 @@ const EntitlementEnv = z.object({
   STRIPE_SECRET_KEY_SECRET_ARN: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET_SECRET_ARN: z.string().min(1).optional(),
   STRIPE_PLAN_PRICE_ID: z.string().min(1).optional(),
-  STRIPE_PLAN_LOOKUP_KEY: z.string().min(1).default('kinema_monthly'),
-  PLAN_PRICE_JPY: z.coerce.number().int().positive().default(990),
+  STRIPE_PLAN_LOOKUP_KEY: z.string().min(1).default(MONTHLY_PLAN.stripeLookupKey),
+  PLAN_PRICE_JPY: z.coerce.number().int().positive().default(MONTHLY_PLAN.priceJpy),
   SITE_ORIGIN: z.url().optional(),
   CLOUDFRONT_KEY_PAIR_ID: z.string().min(1).optional(),
   CLOUDFRONT_PRIVATE_KEY_SECRET_ARN: z.string().min(1).optional(),
@@ -61,16 +62,19 @@ const adapters = entitlementAdapters({
 // Cold start: read the secrets once before the first request (top-level await in the ES module).
 await adapters.ready();
 
-/** API Gateway (HTTP API) → `/api/entitlement/*`. */
-export const handler = handle(
-  new Hono()
-    // A stale secret cache is read again before the request, so signing uses the current key.
+/**
+ * API Gateway (HTTP API) → `/api/entitlement/*`, and the EventBridge rules built from
+ * `entitlementSubscriptions()`. A stale secret cache is read again before each request, so
+ * signing uses the current key.
+ */
+export const { handler, onEvent } = serviceLambda('entitlement', deps, {
+  app: new Hono<AppEnv>()
     .use(async (_c, next) => {
       await adapters.ready();
       await next();
     })
     .route(
-      '/api/entitlement',
+      '/',
       createEntitlementApp({
         ...deps,
         payments: adapters.payments,
@@ -81,16 +85,9 @@ export const handler = handle(
         planPriceJpy: env.PLAN_PRICE_JPY,
       }),
     ),
-);
-
-/** EventBridge rules built from `entitlementSubscriptions()` target this export. */
-export const onEvent = eventBridgeHandler({
   subscriptions: entitlementSubscriptions({
     table: deps.table,
     clock: deps.clock,
     directory: adapters.directory,
   }),
-  inbox: deps.table,
-  now: () => deps.clock.now(),
-  logger: deps.logger,
 });

@@ -1,22 +1,23 @@
 import { redirect } from '@sveltejs/kit';
-import { isLang, LANG_COOKIE } from '$lib/i18n';
+import { cookieMaxAge, cookieName, isLocale } from '$lib/paraglide/runtime.js';
 import { webConfig } from '$lib/server/config';
+import { readForm } from '$lib/server/form';
 import { safeReturnTo } from '$lib/server/oidc';
 import type { RequestHandler } from './$types';
 
 /** The header's language switch: a plain form, so it works before (or without) JavaScript. */
 export const POST: RequestHandler = async ({ request, cookies }) => {
-  const form = await request.formData();
+  const form = await readForm(request);
   const lang = form.get('lang');
-  if (isLang(lang)) {
-    cookies.set(LANG_COOKIE, lang, {
+  if (isLocale(lang)) {
+    cookies.set(cookieName, lang, {
       path: '/',
       httpOnly: false,
       sameSite: 'lax',
       secure: webConfig().secureCookies,
-      maxAge: 365 * 24 * 3600,
+      maxAge: cookieMaxAge,
     });
   }
   const returnTo = form.get('returnTo');
-  redirect(303, safeReturnTo(typeof returnTo === 'string' ? returnTo : '/'));
+  redirect(303, safeReturnTo(returnTo));
 };
