@@ -40,9 +40,12 @@ export function bucketChecks(program: () => MockedProgram, stack: StackExpectati
   describe(`buckets (${stack.region}): private, versioned, encrypted, CORS for the site only`, () => {
     it("creates this region's uploads and media buckets, named after the domain and region", () => {
       const buckets = program().ofType('aws:s3/bucket:Bucket');
-      // The primary also keeps the site's static files (infra/site.ts), in a bucket of its own.
-      const site = stack.role === 'primary' ? [name('site', stack.region)] : [];
-      expect(buckets.map((bucket) => bucket.inputs.bucket).sort()).toEqual([media, ...site, uploads]);
+      // Each region also keeps a copy of the site's static files (infra/site.ts), in a bucket of its own.
+      expect(buckets.map((bucket) => bucket.inputs.bucket).sort()).toEqual([
+        media,
+        name('site', stack.region),
+        uploads,
+      ]);
     });
 
     it('versions and encrypts both, blocks all public access and disables ACLs', () => {
@@ -102,10 +105,9 @@ export function bucketChecks(program: () => MockedProgram, stack: StackExpectati
 
     it('no bucket policy allows anyone but a named service; every one refuses plain HTTP', () => {
       const policies = program().ofType('aws:s3/bucketPolicy:BucketPolicy');
-      const site = stack.role === 'primary' ? ['site-assets-bucket-id'] : [];
       expect(policies.map((policy) => policy.inputs.bucket).sort()).toEqual([
         'media-bucket-id',
-        ...site,
+        'site-assets-bucket-id',
         'uploads-bucket-id',
       ]);
       for (const policy of policies) {

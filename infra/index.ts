@@ -11,7 +11,7 @@ import { mediaPipeline, mediaRecovery, mediaServiceExtras } from './media-pipeli
 import { outboxRelay } from './outbox.js';
 import { primaryExports } from './peer.js';
 import { deployServices, serviceEnvironment } from './services.js';
-import { mediaBucketPolicy, siteDistribution } from './site.js';
+import { siteDistribution, standbySite } from './site.js';
 import { SERVICE_NAMES, serviceTables } from './tables.js';
 
 // The composition root of one region's stack: config is read here, once.
@@ -36,7 +36,14 @@ const site = tenant
     })
   : undefined;
 const peer = site ? undefined : primaryExports(config);
-if (peer) mediaBucketPolicy(buckets.media, peer.siteDistributionArn);
+if (peer) {
+  standbySite({
+    config,
+    media: buckets.media,
+    distributionArn: peer.siteDistributionArn,
+    ...(config.edgeDir ? { edgeDir: config.edgeDir } : {}),
+  });
+}
 const global = {
   siteDistributionArn: site?.distribution.arn ?? peer!.siteDistributionArn,
   playbackKeyPairId: site?.publicKey.id ?? peer!.playbackKeyPairId,

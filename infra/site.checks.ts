@@ -40,17 +40,26 @@ export function siteChecks(program: () => MockedProgram, stack: StackExpectation
         expect(reference?.inputs.name).toBe('kinema/kinema/prod-tokyo');
       });
 
-      it("lets the primary's distribution read its media bucket (the failover origin)", () => {
-        const policy = program().named('aws:s3/bucketPolicy:BucketPolicy', 'media-policy');
-        const allows = (statementsOf(policy.inputs.policy) as (Statement & { Condition?: unknown })[]).filter(
-          (statement) => statement.Effect === 'Allow',
-        );
-        expect(allows).toEqual([
-          expect.objectContaining({
-            Resource: `arn:aws:s3:::kinema-app-media-${stack.region}/media/*`,
-            Condition: { StringEquals: { 'AWS:SourceArn': PRIMARY_OUTPUTS.siteDistributionArn } },
-          }),
-        ]);
+      it("keeps its own copy of the static files and lets the primary's distribution read it and its media (the failover origins)", () => {
+        for (const [policyName, resource] of [
+          ['media-policy', `arn:aws:s3:::kinema-app-media-${stack.region}/media/*`],
+          ['site-assets-policy', `arn:aws:s3:::kinema-app-site-${stack.region}/*`],
+        ] as const) {
+          const policy = program().named('aws:s3/bucketPolicy:BucketPolicy', policyName);
+          const allows = (statementsOf(policy.inputs.policy) as (Statement & { Condition?: unknown })[]).filter(
+            (statement) => statement.Effect === 'Allow',
+          );
+          expect(allows).toEqual([
+            expect.objectContaining({
+              Resource: resource,
+              Condition: { StringEquals: { 'AWS:SourceArn': PRIMARY_OUTPUTS.siteDistributionArn } },
+            }),
+          ]);
+        }
+        const keys = program()
+          .ofType('aws:s3/bucketObjectv2:BucketObjectv2')
+          .map((object) => object.inputs.key);
+        expect(keys.sort()).toEqual(['_app/immutable/entry/start.abc123.js', '_app/version.json', 'robots.txt']);
       });
     });
     return;
@@ -106,7 +115,7 @@ export function siteChecks(program: () => MockedProgram, stack: StackExpectation
         ],
       });
       expect(fallback.allowedMethods).toEqual(expect.arrayContaining(['POST', 'PUT', 'DELETE']));
-      expect(at('/_app/*')).toMatchObject({ targetOriginId: 'site-assets', cachePolicyId: CACHING_OPTIMIZED });
+      expect(at('/_app/*')).toMatchObject({ targetOriginId: 'site-assets-failover', cachePolicyId: CACHING_OPTIMIZED });
       expect(at('/api/*')).toMatchObject({
         targetOriginId: 'api',
         cachePolicyId: CACHING_DISABLED,
@@ -124,7 +133,16 @@ export function siteChecks(program: () => MockedProgram, stack: StackExpectation
 
     it('sends /api/* to the failover name over HTTPS and reads media from either region through OAC', () => {
       const origins = site().origins as Record<string, unknown>[];
-      expect(origins.map((origin) => origin.originId).sort()).toEqual(['api', 'media', 'media-standby', 'site-assets']);
+      expect(origins.map((origin) => origin.originId).sort()).toEqual([
+        'api',
+        'media',
+        'media-standby',
+        'site-assets',
+        'site-assets-standby',
+      ]);
+      expect(origins.find((origin) => origin.originId === 'site-assets-standby')).toMatchObject({
+        domainName: `kinema-app-site-${stack.peerRegion}.s3.${stack.peerRegion}.amazonaws.com`,
+      });
       expect(origins.find((origin) => origin.originId === 'api')).toMatchObject({
         domainName: 'api-origin.kinema.app',
         customOriginConfig: { originProtocolPolicy: 'https-only' },
@@ -138,8 +156,13 @@ export function siteChecks(program: () => MockedProgram, stack: StackExpectation
           failoverCriteria: { statusCodes: [500, 502, 503, 504] },
           members: [{ originId: 'media' }, { originId: 'media-standby' }],
         },
+        {
+          originId: 'site-assets-failover',
+          failoverCriteria: { statusCodes: [500, 502, 503, 504] },
+          members: [{ originId: 'site-assets' }, { originId: 'site-assets-standby' }],
+        },
       ]);
-      for (const id of ['media', 'media-standby', 'site-assets']) {
+      for (const id of ['media', 'media-standby', 'site-assets', 'site-assets-standby']) {
         expect(origins.find((origin) => origin.originId === id)).toMatchObject({
           originAccessControlId: 'site-oac-id',
         });

@@ -74,6 +74,76 @@ const CONTENT_TYPES: Record<string, string> = {
 export const cacheControlOf = (key: string) =>
   key.startsWith('_app/immutable/') ? 'public, max-age=31536000, immutable' : 'public, max-age=0, must-revalidate';
 
+/** The files `npm run build:edge` left for S3, or a clear error when it has not run. */
+function edgeFiles(edgeDir: string): string[] {
+  try {
+    return filesUnder(join(edgeDir, 'client'));
+  } catch {
+    throw new Error(`no ${join(edgeDir, 'client')}: run npm run build:edge before pulumi up (README: deploy)`);
+  }
+}
+
+/** A site-assets bucket's name; both stacks derive the peer's the same way. */
+export const siteAssetsBucketName = (config: Pick<StackConfig, 'domain'>, region: string) =>
+  `${config.domain.replace(/\./g, '-')}-site-${region}`;
+
+/**
+ * The site's static files (`/_app/*` and `static/`) in a private bucket of this region, uploaded
+ * from dist/edge/client. Each stack has one, so `/_app/*` fails over to the standby's copy.
+ */
+function siteAssetsBucket(config: StackConfig, edgeDir: string, assetFiles = edgeFiles(edgeDir)) {
+  const bucket = new aws.s3.Bucket('site-assets-bucket', {
+    bucket: siteAssetsBucketName(config, config.region),
+    tags: { 'kinema:role': config.role, purpose: 'site-assets' },
+  });
+  new aws.s3.BucketPublicAccessBlock('site-assets-public-access', {
+    bucket: bucket.id,
+    blockPublicAcls: true,
+    blockPublicPolicy: true,
+    ignorePublicAcls: true,
+    restrictPublicBuckets: true,
+  });
+  new aws.s3.BucketOwnershipControls('site-assets-ownership', {
+    bucket: bucket.id,
+    rule: { objectOwnership: 'BucketOwnerEnforced' },
+  });
+  new aws.s3.BucketServerSideEncryptionConfiguration('site-assets-encryption', {
+    bucket: bucket.id,
+    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
+  });
+  const clientDir = join(edgeDir, 'client');
+  const objects = assetFiles.map((file) => {
+    const key = relative(clientDir, file).split('\\').join('/');
+    return new aws.s3.BucketObjectv2(`site-asset-${key}`, {
+      bucket: bucket.id,
+      key,
+      source: new pulumi.asset.FileAsset(file),
+      contentType: CONTENT_TYPES[extname(key)] ?? 'application/octet-stream',
+      cacheControl: cacheControlOf(key),
+    });
+  });
+  return { bucket, objects };
+}
+
+/**
+ * The standby's share of the site: its own copy of the static files, readable by the primary's
+ * distribution (whose ARN it reads from the primary stack), and its media bucket's policy.
+ */
+export function standbySite(args: {
+  config: StackConfig;
+  media: StackBucket;
+  distributionArn: pulumi.Input<string>;
+  edgeDir?: string;
+}) {
+  const { bucket, objects } = siteAssetsBucket(args.config, args.edgeDir ?? EDGE_DIR);
+  const assetsPolicy = new aws.s3.BucketPolicy('site-assets-policy', {
+    bucket: bucket.id,
+    policy: readByDistribution(bucket.arn, '', args.distributionArn),
+  });
+  const mediaPolicy = mediaBucketPolicy(args.media, args.distributionArn);
+  return { bucket, objects, assetsPolicy, mediaPolicy };
+}
+
 function filesUnder(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -102,12 +172,7 @@ export function siteDistribution(args: {
       'kinema:cloudFrontPublicKey is not set: pulumi config set kinema:cloudFrontPublicKey "$(base64 -w0 public.pem)" (README: deploy)',
     );
   }
-  let assetFiles: string[];
-  try {
-    assetFiles = filesUnder(join(edgeDir, 'client'));
-  } catch {
-    throw new Error(`no ${join(edgeDir, 'client')}: run npm run build:edge before pulumi up (README: deploy)`);
-  }
+  const assetFiles = edgeFiles(edgeDir);
   // CloudFront's certificates, Lambda@Edge functions and their secrets live in us-east-1.
   const usEast1 = new aws.Provider('us-east-1', { region: 'us-east-1' });
   const global = { provider: usEast1 };
@@ -133,37 +198,8 @@ export function siteDistribution(args: {
     global,
   );
 
-  // The static files: a private bucket in this region, read by the distribution only.
-  const assets = new aws.s3.Bucket('site-assets-bucket', {
-    bucket: `${config.domain.replace(/\./g, '-')}-site-${config.region}`,
-    tags: { 'kinema:role': config.role, purpose: 'site-assets' },
-  });
-  new aws.s3.BucketPublicAccessBlock('site-assets-public-access', {
-    bucket: assets.id,
-    blockPublicAcls: true,
-    blockPublicPolicy: true,
-    ignorePublicAcls: true,
-    restrictPublicBuckets: true,
-  });
-  new aws.s3.BucketOwnershipControls('site-assets-ownership', {
-    bucket: assets.id,
-    rule: { objectOwnership: 'BucketOwnerEnforced' },
-  });
-  new aws.s3.BucketServerSideEncryptionConfiguration('site-assets-encryption', {
-    bucket: assets.id,
-    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],
-  });
-  const clientDir = join(edgeDir, 'client');
-  const objects = assetFiles.map((file) => {
-    const key = relative(clientDir, file).split('\\').join('/');
-    return new aws.s3.BucketObjectv2(`site-asset-${key}`, {
-      bucket: assets.id,
-      key,
-      source: new pulumi.asset.FileAsset(file),
-      contentType: CONTENT_TYPES[extname(key)] ?? 'application/octet-stream',
-      cacheControl: cacheControlOf(key),
-    });
-  });
+  // The static files, in this region's bucket and (the standby stack's) the peer's.
+  const { bucket: assets, objects } = siteAssetsBucket(config, edgeDir, assetFiles);
 
   // The SSR function: no environment (Lambda@Edge has none); its config file sits beside the code.
   const webSecret = new aws.secretsmanager.Secret(
@@ -259,7 +295,10 @@ export function siteDistribution(args: {
     media: 'media',
     mediaStandby: 'media-standby',
     mediaGroup: 'media-failover',
+    siteStandby: 'site-assets-standby',
+    siteGroup: 'site-assets-failover',
   } as const;
+  const standbyAssets = `${siteAssetsBucketName(config, config.peerRegion)}.s3.${config.peerRegion}.amazonaws.com`;
   // The standby region's replica of the media bucket (named by convention, replicated both ways).
   const standbyMedia = `${bucketName(config, 'media', config.peerRegion)}.s3.${config.peerRegion}.amazonaws.com`;
   const s3Origin = (originId: string, domainName: pulumi.Input<string>) => ({
@@ -291,6 +330,7 @@ export function siteDistribution(args: {
         s3Origin(ORIGINS.site, assets.bucketRegionalDomainName),
         s3Origin(ORIGINS.media, media.regionalDomainName),
         s3Origin(ORIGINS.mediaStandby, standbyMedia),
+        s3Origin(ORIGINS.siteStandby, standbyAssets),
         {
           // A Route 53 failover name: Tokyo's API while its /healthz passes, else Singapore's.
           originId: ORIGINS.api,
@@ -310,6 +350,11 @@ export function siteDistribution(args: {
           failoverCriteria: { statusCodes: [500, 502, 503, 504] },
           members: [{ originId: ORIGINS.media }, { originId: ORIGINS.mediaStandby }],
         },
+        {
+          originId: ORIGINS.siteGroup,
+          failoverCriteria: { statusCodes: [500, 502, 503, 504] },
+          members: [{ originId: ORIGINS.site }, { originId: ORIGINS.siteStandby }],
+        },
       ],
       orderedCacheBehaviors: [
         { ...mediaBehaviour, pathPattern: SITE_PATHS.poster },
@@ -326,7 +371,8 @@ export function siteDistribution(args: {
         {
           ...base,
           pathPattern: SITE_PATHS.assets,
-          targetOriginId: ORIGINS.site,
+          // The hashed files fail over to the standby's copy (GET/HEAD only, as origin groups allow).
+          targetOriginId: ORIGINS.siteGroup,
           allowedMethods: ['GET', 'HEAD'],
           cachedMethods: ['GET', 'HEAD'],
           cachePolicyId: MANAGED.cachingOptimized,
