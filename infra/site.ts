@@ -235,7 +235,10 @@ export function siteDistribution(args: {
       {
         // Each edge region writes to its own `/aws/lambda/us-east-1.<name>` group, created on first use.
         Action: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents'],
-        Resource: [pulumi.interpolate`arn:aws:logs:*:${account}:log-group:/aws/lambda/us-east-1.${edgeFunctionName}:*`],
+        Resource: [
+          pulumi.interpolate`arn:aws:logs:*:${account}:log-group:/aws/lambda/us-east-1.${edgeFunctionName}`,
+          pulumi.interpolate`arn:aws:logs:*:${account}:log-group:/aws/lambda/us-east-1.${edgeFunctionName}:*`,
+        ],
       },
     ]),
   });
