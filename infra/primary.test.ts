@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
 import { deliveryChecks } from './delivery.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
+import { handlerChecks } from './handlers.checks.js';
 import { healthChecks } from './health.checks.js';
 import { siteChecks } from './site.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
@@ -437,6 +438,7 @@ mediaPipelineChecks(() => program, stack);
 siteChecks(() => program, stack, publicKeyPem);
 deliveryChecks(() => program, stack);
 healthChecks(() => program, stack);
+handlerChecks(() => program, stack);
 entitlementChecks(() => program, stack);
 
 describe('primary stack: what the standby reads', () => {
