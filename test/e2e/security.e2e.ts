@@ -46,6 +46,22 @@ describe('open redirects', () => {
   });
 });
 
+describe('state-changing requests', () => {
+  test('another site cannot post to any form whatever the type; a missing type is 415, never 500', async () => {
+    for (const path of ['/auth/logout', '/lang', '/checkout', '/admin/api/catalog/videos']) {
+      for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }]) {
+        const response = await fetch(`${url}${path}`, { method: 'POST', headers, redirect: 'manual' });
+        expect(response.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
+        expect(response.headers.getSetCookie(), path).toEqual([]);
+      }
+    }
+    for (const path of ['/lang', '/checkout']) {
+      const untyped = await fetch(`${url}${path}`, { method: 'POST', headers: { origin: url }, redirect: 'manual' });
+      expect(untyped.status, path).toBe(415);
+    }
+  });
+});
+
 /** A minimal cookie-carrying client that connects from another address (a stranger's machine). */
 function stranger() {
   const via = fetchFrom('127.0.0.2');

@@ -14,16 +14,27 @@ const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 
 /**
  * Every state-changing request to the web (form posts, the admin's API proxy, whatever its
- * Content-Type or lack of one) is accepted only from pages of this site: the browser's Origin must
- * be the configured public origin. Browsers send Origin on every non-GET request; a request with
- * none is not from a page of ours. SameSite=Lax already keeps the session cookie off cross-site
+ * Content-Type or lack of one) is refused when a browser says it comes from another site: its
+ * `Origin` — or, when a browser left that out, its `Referer` — must be the configured public
+ * origin. Browsers send Origin on every cross-site POST, so a request naming neither is not a
+ * browser acting for someone else (a script with its own credentials) and goes on to the route's
+ * own checks (401 without a session). SameSite=Lax already keeps the session cookie off cross-site
  * posts; this also covers the cookie-less language switch. (Kit's own check compares with the
  * request URL, which behind a proxy is not the public origin, and looks at form types only.)
  */
 function isCrossSitePost(event: RequestEvent): boolean {
   const { method, headers } = event.request;
   if (SAFE_METHODS.includes(method)) return false;
-  return headers.get('origin') !== webConfig().KINEMA_PUBLIC_URL;
+  const expected = webConfig().KINEMA_PUBLIC_URL;
+  const origin = headers.get('origin');
+  if (origin !== null) return origin !== expected;
+  const referer = headers.get('referer');
+  if (referer === null) return false;
+  try {
+    return new URL(referer).origin !== expected;
+  } catch {
+    return true;
+  }
 }
 
 export const handle: Handle = async ({ event, resolve }) => {
