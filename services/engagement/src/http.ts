@@ -1,20 +1,177 @@
-import { serviceApp } from '#shared/http/app.js';
-import { authenticate } from '#shared/http/auth.js';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { z } from 'zod';
+import { AppError, invalidInput, notFound } from '#shared/errors.js';
+import { errorBody, serviceApp } from '#shared/http/app.js';
+import type { AppEnv } from '#shared/http/app.js';
+import { authenticate, requirePrincipal } from '#shared/http/auth.js';
+import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
 import type { Clock } from '#shared/ports/clock.js';
+import type { LiveFeed } from '#shared/ports/realtime.js';
 import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import { LikeState, likesChannel } from './domain/likes.js';
+import type { RateLimitOptions } from './domain/rate-limit.js';
+import { rateLimiter } from './domain/rate-limit.js';
+import { canBeLiked } from './domain/video.js';
+import { likeStore } from './store.js';
 
 export interface EngagementDeps {
   table: Table;
   verifier: TokenVerifier;
   clock: Clock;
   logger?: Logger;
+  /** The counter shard this runtime adds to: the AWS region, or `local` standalone. */
+  region?: string;
+  /** Standalone's SSE hub; on AWS browsers subscribe to AppSync Events and `/live` answers 404. */
+  live?: LiveFeed;
+  /** Likes and unlikes per account; default a burst of 30, then 10 a second. */
+  rateLimit?: RateLimitOptions;
 }
 
-/** The engagement service's routes; they arrive with the issue that needs them. */
+const MAX_BATCH = 100;
+const VideoParams = z.object({ id: Id });
+const BatchBody = z.object({ videoIds: z.array(Id).min(1).max(MAX_BATCH) });
+const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const json = <S extends z.ZodType>(schema: S, description: string) => ({
+  content: { 'application/json': { schema } },
+  description,
+});
+const errors = {
+  400: json(ErrorSchema, 'invalid input'),
+  404: json(ErrorSchema, 'no such published video'),
+};
+const writeResponses = {
+  200: json(LikeState.required(), 'the count and the viewer’s like after the change'),
+  ...errors,
+  401: json(ErrorSchema, 'sign in to like'),
+  429: json(ErrorSchema, 'too many likes from this account; see Retry-After'),
+};
+
+const likeRoute = (method: 'put' | 'delete') =>
+  createRoute({
+    method,
+    path: '/videos/{id}/like',
+    summary: method === 'put' ? 'Like a video (idempotent)' : 'Withdraw a like (idempotent)',
+    request: { params: VideoParams },
+    responses: writeResponses,
+  });
+
+const likesRoute = createRoute({
+  method: 'get',
+  path: '/videos/{id}/likes',
+  summary: 'A video’s like count, and whether the signed-in viewer likes it',
+  request: { params: VideoParams },
+  responses: { 200: json(LikeState, 'the count; `liked` when signed in'), ...errors },
+});
+
+const batchRoute = createRoute({
+  method: 'post',
+  path: '/likes',
+  summary: 'Like counts for a grid of videos (unknown or unpublished ids are left out)',
+  middleware: [bodyLimit({ maxSize: 16 * 1024 })] as const,
+  request: { body: { required: true, content: { 'application/json': { schema: BatchBody } } } },
+  responses: { 200: json(z.record(z.string(), LikeState), 'the state per published video'), 400: errors[400] },
+});
+
+const liveRoute = createRoute({
+  method: 'get',
+  path: '/videos/{id}/live',
+  summary: 'Server-sent events: `likes` with `{count}` whenever the count changes (standalone)',
+  request: {
+    params: VideoParams,
+    headers: z.object({ 'last-event-id': z.string().max(64).optional() }),
+  },
+  responses: {
+    200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'the live stream' },
+    ...errors,
+    503: json(ErrorSchema, 'the hub is full; see Retry-After'),
+  },
+});
+
+/** The engagement service's routes: likes, their counts, and the standalone live stream. */
 export function createEngagementApp(deps: EngagementDeps) {
+  const now = () => deps.clock.now();
+  const store = likeStore(deps.table, { region: deps.region ?? 'local', now });
+  const limiter = rateLimiter(deps.rateLimit ?? { burst: 30, perSecond: 10 });
+
+  const routes = new OpenAPIHono<AppEnv>({
+    // Schema failures answer like every other bad input: 400 `invalid_input` naming the paths.
+    defaultHook: (result) => {
+      if (result.success) return;
+      const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      throw invalidInput(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
+    },
+  });
+
+  const requireLikeable = async (videoId: string) => {
+    if (!canBeLiked(await store.video(videoId))) throw notFound('video');
+  };
+  const state = async (videoId: string, userId?: string) => {
+    const [count, liked] = await Promise.all([
+      store.count(videoId),
+      userId ? store.liked(videoId, userId) : Promise.resolve(undefined),
+    ]);
+    return liked === undefined ? { count } : { count, liked };
+  };
+
+  for (const like of [true, false]) {
+    routes.openapi(likeRoute(like ? 'put' : 'delete'), async (c) => {
+      const principal = requirePrincipal(c.get('principal'));
+      const { id } = c.req.valid('param');
+      const decision = limiter.take(principal.userId, now());
+      if (!decision.allowed) {
+        return c.json(
+          errorBody(
+            'too_many_requests',
+            `too many likes from this account; try again in ${decision.retryAfterSeconds} s`,
+          ),
+          429,
+          { 'Retry-After': String(decision.retryAfterSeconds) },
+        );
+      }
+      const outcome = like ? await store.like(id, principal.userId) : await store.unlike(id, principal.userId);
+      if (outcome === 'unavailable') throw notFound('video');
+      return c.json({ count: await store.count(id), liked: like }, 200);
+    });
+  }
+
+  routes.openapi(likesRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    await requireLikeable(id);
+    return c.json(await state(id, c.get('principal')?.userId), 200);
+  });
+
+  routes.openapi(batchRoute, async (c) => {
+    const { videoIds } = c.req.valid('json');
+    const userId = c.get('principal')?.userId;
+    const unique = [...new Set(videoIds)];
+    const entries = await Promise.all(
+      unique.map(async (videoId) =>
+        canBeLiked(await store.video(videoId)) ? ([videoId, await state(videoId, userId)] as const) : undefined,
+      ),
+    );
+    return c.json(Object.fromEntries(entries.filter((entry) => entry !== undefined)), 200);
+  });
+
+  routes.openapi(liveRoute, async (c) => {
+    const { id } = c.req.valid('param');
+    if (!deps.live) throw new AppError('not_found', 'live updates are served by AppSync Events on this deployment');
+    await requireLikeable(id);
+    const response = await deps.live.open(likesChannel(id), {
+      event: 'likes',
+      lastEventId: c.req.valid('header')['last-event-id'],
+      current: async () => ({ count: await store.count(id) }),
+      signal: c.req.raw.signal,
+    });
+    return response as never;
+  });
+
+  routes.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Kinema engagement', version: '1' } });
+
   const app = serviceApp({ logger: deps.logger });
   app.use(authenticate(deps.verifier));
+  app.route('/', routes);
   return app;
 }
