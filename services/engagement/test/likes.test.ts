@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { sseHub } from '#platform/local/sse-hub.js';
 import { LikeCountChanged } from '#shared/events/engagement.js';
 import { engagementHarness } from './support.js';
 import type { EngagementHarness } from './support.js';
@@ -199,5 +200,36 @@ describe('live fan-out from the event', () => {
     expect(h.published.at(-1)).toEqual({ channel: 'likes/v1', message: { count: 2 } });
     // Leading update plus one trailing update: two events, at most two publishes, the last exact.
     expect(h.published.length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('the live stream (standalone hub)', () => {
+  it('streams the count, then each like that the event fans out', async () => {
+    const hub = sseHub();
+    const live = await engagementHarness({ live: hub, realtime: hub });
+    try {
+      await live.publish('v1');
+      await live.call('PUT', '/videos/v1/like', { as: 'alice' });
+      const response = await live.call('GET', '/videos/v1/live');
+      expect(response.status).toBe(200);
+      const stream = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      const until = async (needle: string) => {
+        while (!text.includes(needle)) text += (await stream.read()).value ?? '';
+      };
+      await until('data: {"count":1}');
+      await live.call('PUT', '/videos/v1/like', { as: 'bob' });
+      await live.drainOutbox();
+      await until('data: {"count":2}');
+      expect(text).toMatch(/event: likes\ndata: \{"count":2\}/);
+      await stream.cancel();
+      expect(hub.connections).toBe(0);
+      const malformed = await live.call('GET', '/videos/v1/live', { headers: { 'last-event-id': 'garbage' } });
+      expect(malformed.status).toBe(400);
+      expect(await malformed.json()).toMatchObject({ error: { code: 'invalid_input' } });
+    } finally {
+      hub.close();
+      live.close();
+    }
   });
 });

@@ -40,13 +40,17 @@ export function recordingRealtime() {
  * The engagement app on a throw-away SQLite file and a settable clock, with its subscribers
  * (catalog projection, live fan-out into a recording Realtime) delivered through the inbox.
  */
-export async function engagementHarness(overrides: Partial<EngagementDeps> & { live?: LiveFeed } = {}) {
+export async function engagementHarness(
+  overrides: Partial<EngagementDeps> & { live?: LiveFeed; realtime?: Realtime } = {},
+) {
   const dir = mkdtempSync(join(tmpdir(), 'kinema-engagement-'));
   const clock = { at: T0, now: () => clock.at };
   const table: SqliteTable = sqliteTable({ file: join(dir, 'engagement.db'), now: clock.now });
   const auth = await testAuth(clock.now);
-  const { realtime, published } = recordingRealtime();
-  const app = createEngagementApp({ table, verifier: auth.verifier, clock, ...overrides });
+  const recording = recordingRealtime();
+  const { realtime = recording.realtime, ...appOverrides } = overrides;
+  const published = recording.published;
+  const app = createEngagementApp({ table, verifier: auth.verifier, clock, ...appOverrides });
   const subscriptions = engagementSubscriptions({ table, realtime });
 
   const deliverEvent = async (envelope: EventEnvelope) => {
