@@ -1,19 +1,55 @@
 import { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
+import { z } from 'zod';
+import { appSyncEvents } from '#platform/aws/appsync-events.js';
 import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
-import { awsServiceDeps } from './service-deps.js';
+import { parseConfig } from '#shared/config.js';
+import type { Realtime } from '#shared/ports/realtime.js';
 import { createEngagementApp } from '#services/engagement/src/http.js';
 import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
+import { awsServiceDeps } from './service-deps.js';
 
-/** AWS composition root of the engagement service: the same Hono app, on DynamoDB and Auth0. */
+/**
+ * What Lambda and infra/realtime.ts put in this function's environment: the region (the counter
+ * shard this stack adds to), the Event API's HTTP domain, and the role's credentials for SigV4.
+ */
+const EngagementEnv = z.object({
+  AWS_REGION: z.string().min(1),
+  APPSYNC_HTTP_DOMAIN: z.string().min(1).optional(),
+  AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
+  AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
+  AWS_SESSION_TOKEN: z.string().min(1).optional(),
+});
+
+/** AWS composition root of the engagement service: the same Hono app, on DynamoDB, Auth0 and AppSync Events. */
 const deps = awsServiceDeps(process.env);
+const env = parseConfig(EngagementEnv, process.env);
 
-/** API Gateway (HTTP API) → `/api/engagement/*`. */
-export const handler = handle(new Hono().route('/api/engagement', createEngagementApp(deps)));
+const realtime: Realtime =
+  env.APPSYNC_HTTP_DOMAIN && env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+    ? appSyncEvents({
+        httpDomain: env.APPSYNC_HTTP_DOMAIN,
+        region: env.AWS_REGION,
+        credentials: {
+          accessKeyId: env.AWS_ACCESS_KEY_ID,
+          secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+          ...(env.AWS_SESSION_TOKEN ? { sessionToken: env.AWS_SESSION_TOKEN } : {}),
+        },
+      })
+    : {
+        async publish() {
+          deps.logger.warn('AppSync Events is not configured: live like counts are not pushed');
+        },
+      };
 
-/** EventBridge rules built from `engagementSubscriptions()` target this export. */
+/** API Gateway (HTTP API) → `/api/engagement/*`. Browsers listen on AppSync, so no `live` feed here. */
+export const handler = handle(
+  new Hono().route('/api/engagement', createEngagementApp({ ...deps, region: env.AWS_REGION })),
+);
+
+/** EventBridge rules built from `engagementSubscriptions()` target this export; fan-out is awaited. */
 export const onEvent = eventBridgeHandler({
-  subscriptions: engagementSubscriptions(),
+  subscriptions: engagementSubscriptions({ table: deps.table, realtime, awaitFanout: true, logger: deps.logger }),
   inbox: deps.table,
   now: () => deps.clock.now(),
   logger: deps.logger,

@@ -37,6 +37,7 @@ import { fileStore } from '#platform/local/file-store.js';
 import { fileStoreListener } from '#platform/local/file-store-http.js';
 import { loadOrCreateSecrets } from '#platform/local/secrets.js';
 import { sqliteTable } from '#platform/local/sqlite-table.js';
+import { sseHub } from '#platform/local/sse-hub.js';
 import type { SqliteTable } from '#platform/local/sqlite-table.js';
 
 const SERVICE_NAMES = ['catalog', 'entitlement', 'media', 'engagement', 'notification'] as const;
@@ -181,7 +182,8 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     path: process.env.PATH,
   });
   api.route('/api/media', media.service.app);
-  api.route('/api/engagement', createEngagementApp(deps('engagement')));
+  const liveHub = sseHub(); // likes pushed to viewers as server-sent events
+  api.route('/api/engagement', createEngagementApp({ ...deps('engagement'), live: liveHub }));
   api.route('/api/notification', createNotificationApp(deps('notification')));
   if (config.KINEMA_DEV_CLOCK && clock.advance) {
     const advance = clock.advance;
@@ -213,7 +215,9 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       inbox: tables.entitlement,
     })),
     ...media.service.subscriptions.map((subscription) => ({ subscription, inbox: tables.media })),
-    ...engagementSubscriptions().map((subscription) => ({ subscription, inbox: tables.engagement })),
+    ...engagementSubscriptions({ table: tables.engagement, realtime: liveHub, awaitFanout: false, logger }).map(
+      (subscription) => ({ subscription, inbox: tables.engagement }),
+    ),
     ...notificationSubscriptions().map((subscription) => ({ subscription, inbox: tables.notification })),
   ];
   const dispatcher = createDispatcher({
@@ -294,6 +298,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     port,
     close() {
       closing ??= (async () => {
+        liveHub.close(); // ends the SSE streams, so the server can close at once
         await new Promise<void>((done) => {
           server.close(() => done());
           server.closeIdleConnections();
