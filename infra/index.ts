@@ -7,6 +7,7 @@ import { loadStackConfig } from './config.js';
 import { entitlementExtras, entitlementSecrets, mergeExtras } from './entitlement.js';
 import { mediaPipeline, mediaServiceExtras } from './media-pipeline.js';
 import { outboxRelay } from './outbox.js';
+import { likesRealtime } from './realtime.js';
 import { deployServices } from './services.js';
 import { SERVICE_NAMES, serviceTables } from './tables.js';
 
@@ -23,11 +24,14 @@ const cookieKey = cookieKeySecret(config);
 const pipeline = mediaPipeline({ config, table: tables.media, buckets });
 const paymentSecrets = entitlementSecrets(config);
 
+const realtime = likesRealtime(config);
+
 const tenant = config.role === 'primary' ? auth0Tenant(config) : undefined;
 
 deployServices(config, tables, {
   catalog: catalogUploadExtras(buckets, config),
   media: mediaServiceExtras(buckets, pipeline),
+  engagement: realtime.publisher,
   entitlement: mergeExtras(
     cookieSignerExtras(cookieKey, cdn),
     entitlementExtras(config, paymentSecrets, cookieKey),
@@ -49,4 +53,7 @@ export const mediaKeyPairId = cdn.publicKey.id;
 export const mediaPipelineArn = pipeline.stateMachine.arn;
 export const replicationRoleArn = replication?.role.arn;
 /** The web's OIDC client id (primary only: the tenant is managed there). */
+/** Where browsers subscribe to live like counts (AppSync Events), and the key they use. */
+export const realtimeEndpoints = { http: realtime.httpDomain, realtime: realtime.realtimeDomain };
+export const realtimeViewerKey = realtime.viewerKey.key;
 export const auth0ClientId = tenant?.web.clientId;
