@@ -1,13 +1,11 @@
-import { Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
 import { appSyncEvents } from '#platform/aws/appsync-events.js';
-import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
 import { parseConfig } from '#shared/config.js';
 import type { Realtime } from '#shared/ports/realtime.js';
+import { awsServiceDeps } from './service-deps.js';
+import { serviceLambda } from './service-lambda.js';
 import { createEngagementApp } from '#services/engagement/src/http.js';
 import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
-import { awsServiceDeps } from './service-deps.js';
 
 /**
  * What Lambda and infra/realtime.ts put in this function's environment: the region (the counter
@@ -42,15 +40,8 @@ const realtime: Realtime =
         },
       };
 
-/** API Gateway (HTTP API) → `/api/engagement/*`. Browsers listen on AppSync, so no `live` feed here. */
-export const handler = handle(
-  new Hono().route('/api/engagement', createEngagementApp({ ...deps, region: env.AWS_REGION })),
-);
-
-/** EventBridge rules built from `engagementSubscriptions()` target this export; fan-out is awaited. */
-export const onEvent = eventBridgeHandler({
+/** Browsers listen on AppSync Events, so the app has no `live` feed here; the fan-out is awaited. */
+export const { handler, onEvent } = serviceLambda('engagement', deps, {
+  app: createEngagementApp({ ...deps, region: env.AWS_REGION }),
   subscriptions: engagementSubscriptions({ table: deps.table, realtime, awaitFanout: true, logger: deps.logger }),
-  inbox: deps.table,
-  now: () => deps.clock.now(),
-  logger: deps.logger,
 });
