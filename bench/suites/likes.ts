@@ -120,14 +120,20 @@ export const likesBench: Benchmark = {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const env = { KINEMA_DATA: data, PORT: String(port), KINEMA_PUBLIC_URL: url, KINEMA_LOG_LEVEL: 'warn' };
-    const server = spawn(process.execPath, ['--import', 'tsx', 'runtime/standalone/main.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    // The server is restarted on the same data (the published video stays) so that each memory
+    // figure is taken on a fresh process, not on a heap grown by the phase before.
+    const start = async () => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'runtime/standalone/main.ts'], {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      await waitFor200(`${url}/healthz`, performance.now(), 180_000);
+      return child;
+    };
+    let server = await start();
     const subscribers: http.ClientRequest[] = [];
     try {
-      await waitFor200(`${url}/healthz`, performance.now(), 180_000);
       // Tokens signed with the server's own issuer key, as `kinema token` does, for 500 accounts.
       const secrets = loadIdentitySecrets(data);
       const urls = identityUrls(url);
@@ -188,7 +194,10 @@ export const likesBench: Benchmark = {
       });
 
       // 2. Memory per idle connection: 1,000 idle keep-alive sockets (baseline), then 1,000 SSE subscribers.
-      const pid = server.pid!;
+      await stop(server);
+      server = await start();
+      await pause(3000); // start-up work done (recovery, sweeps) before the first reading
+      let pid = server.pid!;
       const idleAgent = new http.Agent({ keepAlive: true, maxSockets: SUBSCRIBERS, keepAliveMsecs: 60_000 });
       await pause(1000);
       const idleBefore = rssOf(pid);
@@ -196,7 +205,10 @@ export const likesBench: Benchmark = {
       await pause(1500);
       const idlePer = (rssOf(pid) - idleBefore) / SUBSCRIBERS;
       idleAgent.destroy();
-      await pause(1500);
+      await stop(server);
+      server = await start();
+      await pause(3000);
+      pid = server.pid!;
 
       const arrivals = new Map<number, number[]>();
       const sseBefore = rssOf(pid);
