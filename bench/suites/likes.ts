@@ -154,7 +154,7 @@ export const likesBench: Benchmark = {
         { title: 'Likes bench' },
         { seconds: 2 },
       );
-      const agent = new http.Agent({ keepAlive: true, maxSockets: ACCOUNTS });
+      let agent = new http.Agent({ keepAlive: true, maxSockets: ACCOUNTS });
       const likePath = `/api/engagement/videos/${videoId}/like`;
       // The catalog's VideoPublished reaches engagement through the dispatcher: wait for it.
       while ((await request(agent, port, 'GET', `/api/engagement/videos/${videoId}/likes`)).status !== 200)
@@ -195,7 +195,9 @@ export const likesBench: Benchmark = {
 
       // 2. Memory per idle connection: 1,000 idle keep-alive sockets (baseline), then 1,000 SSE subscribers.
       await stop(server);
+      agent.destroy(); // its kept-alive sockets went with the old process
       server = await start();
+      agent = new http.Agent({ keepAlive: true, maxSockets: ACCOUNTS });
       await pause(3000); // start-up work done (recovery, sweeps) before the first reading
       let pid = server.pid!;
       const idleAgent = new http.Agent({ keepAlive: true, maxSockets: SUBSCRIBERS, keepAliveMsecs: 60_000 });
@@ -206,7 +208,9 @@ export const likesBench: Benchmark = {
       const idlePer = (rssOf(pid) - idleBefore) / SUBSCRIBERS;
       idleAgent.destroy();
       await stop(server);
+      agent.destroy();
       server = await start();
+      agent = new http.Agent({ keepAlive: true, maxSockets: ACCOUNTS });
       await pause(3000);
       pid = server.pid!;
 
