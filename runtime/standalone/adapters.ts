@@ -5,6 +5,7 @@ import { planOf } from '#services/entitlement/src/plan.js';
 import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import type { StandaloneConfig } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
+import type { Bus } from '#shared/ports/bus.js';
 import { systemClock } from '#shared/ports/clock.js';
 import type { Clock } from '#shared/ports/clock.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
@@ -47,6 +48,11 @@ export interface LocalAdapters {
   dev?: DevClock;
   /** The outbox dispatcher relays every table in here. */
   tables: Record<TableName, SqliteTable>;
+  /**
+   * The bus, for an adapter that puts events on it itself (the Scheduler's fired timers). The
+   * dispatcher needs every subscription first, so `server.ts` connects it once it is built.
+   */
+  bus: LateBus;
   secrets: LocalSecrets;
   issuer: Issuer;
   issuerUrl: string;
@@ -60,6 +66,21 @@ export interface LocalAdapters {
   /** Stands in for Stripe Checkout and sends Stripe-shaped, signed webhooks to the real parser. */
   sandbox: SandboxPayments;
   close(): Promise<void>;
+}
+
+export type LateBus = Bus & { connect(target: Bus): void };
+
+export function lateBus(): LateBus {
+  let target: Bus | undefined;
+  return {
+    connect(bus) {
+      target = bus;
+    },
+    publish(events) {
+      if (!target) return Promise.reject(new Error('the bus is not connected yet: the server is still starting'));
+      return target.publish(events);
+    },
+  };
 }
 
 export async function localAdapters(
@@ -119,6 +140,7 @@ export async function localAdapters(
     clock,
     ...(dev ? { dev } : {}),
     tables,
+    bus: lateBus(),
     secrets,
     issuer,
     issuerUrl,
