@@ -11,6 +11,10 @@ import { z } from 'zod';
  *   increments. Each region therefore adds only to its own shard, no item is written by two
  *   regions, replication never has a conflict to resolve, and the count is the sum of the shards.
  *   A shard may go below zero (Singapore withdrawing likes made in Tokyo); the sum cannot.
+ *   What this does not cover: ONE viewer liking in both regions within the replication lag (about
+ *   a second; it takes a failover mid-click). Both conditional puts succeed locally, both shards
+ *   move, and replication keeps one viewer item: the count is one too high until that viewer's
+ *   next unlike. Kinema routes a viewer to one region at a time, so this is left as known.
  * - `video#<id>` / `facts`: what engagement knows of the title from the catalog's events.
  */
 export const videoPartition = (videoId: string) => `video#${videoId}`;
