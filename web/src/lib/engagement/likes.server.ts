@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { api } from '$lib/server/api';
 import type { ApiEvent } from '$lib/server/api';
+import { webConfig } from '$lib/server/config';
+import type { LiveSource } from './live';
 
 /** A video's like count, and whether the signed-in viewer likes it (absent when signed out). */
 export const LikeState = z.object({ count: z.number().int().nonnegative(), liked: z.boolean().optional() });
@@ -39,4 +41,18 @@ export async function likesFor(
 /** One video's state for its page; null when engagement cannot answer (the button then stays hidden). */
 export async function likeState(event: ApiEvent, videoId: string): Promise<LikeState | null> {
   return (await likesFor(event, [videoId]))?.[videoId] ?? null;
+}
+
+/** Where this deployment pushes live counts: AppSync Events when configured (AWS), else the SSE hub. */
+export function liveSource(): LiveSource {
+  const config = webConfig();
+  if (config.KINEMA_REALTIME_HOST && config.KINEMA_REALTIME_HTTP_HOST && config.KINEMA_REALTIME_API_KEY) {
+    return {
+      kind: 'appsync',
+      realtimeHost: config.KINEMA_REALTIME_HOST,
+      httpHost: config.KINEMA_REALTIME_HTTP_HOST,
+      apiKey: config.KINEMA_REALTIME_API_KEY,
+    };
+  }
+  return { kind: 'sse' };
 }

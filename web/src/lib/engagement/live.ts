@@ -1,3 +1,6 @@
+import { connectAppSync } from './appsync-live';
+import type { AppSyncLive } from './appsync-live';
+
 /**
  * The live like count of one video over server-sent events (`GET …/live`, event `likes`, data
  * `{count}`). EventSource reconnects by itself after a dropped connection, resuming with
@@ -50,4 +53,13 @@ export function connectLive(url: string, options: LiveOptions): () => void {
     clearTimeout(timer);
     source?.close();
   };
+}
+
+/** How this deployment pushes counts: the standalone server's SSE hub, or AppSync Events on AWS. */
+export type LiveSource = { kind: 'sse' } | AppSyncLive;
+
+/** Follows one video's like count from whichever source the deployment has. */
+export function connectLikes(videoId: string, source: LiveSource, options: LiveOptions): () => void {
+  if (source.kind === 'appsync') return connectAppSync(videoId, source, options);
+  return connectLive(`/api/engagement/videos/${encodeURIComponent(videoId)}/live`, options);
 }

@@ -1,5 +1,5 @@
 import { error } from '@sveltejs/kit';
-import { likeState } from '$lib/engagement/likes.server';
+import { likeState, liveSource } from '$lib/engagement/likes.server';
 import type { ViewerAccess } from '$lib/watch/access';
 import { availableHeights, findVideo } from '$lib/watch/catalog.server';
 import { accessFor, planPrice } from '$lib/watch/entitlement.server';
@@ -25,6 +25,7 @@ export const load: PageServerLoad = async (event) => {
     access: answers?.[video.videoId] ?? fallbackAccess(event.locals.user, video),
     planPriceJpy,
     likes,
+    live: liveSource(),
   };
 };
 
