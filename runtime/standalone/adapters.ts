@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { planOf } from '#services/entitlement/src/plan.js';
+import { entitlementStore } from '#services/entitlement/src/store.js';
 import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import type { StandaloneConfig } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
@@ -124,6 +125,7 @@ export async function localAdapters(
   const objects = fileStore({ root: join(dataDir, 'objects'), publicUrl, secret: secrets.urlSigningSecret, now });
   const cloudFrontKeys = loadOrCreateCloudFrontKeys(dataDir);
 
+  const titles = entitlementStore(tables.entitlement, { now });
   const paymentsTable = sqliteTable({ file: join(dataDir, 'payments-sandbox.db'), now });
   const sandbox = sandboxPayments({
     table: paymentsTable,
@@ -131,6 +133,11 @@ export async function localAdapters(
     publicUrl,
     apiOrigin: `http://127.0.0.1:${port}`,
     webhookSecret: secrets.sandboxWebhookSecret,
+    // The sandbox voids a session whose price no longer holds, reading what entitlement knows.
+    rentalPriceNow: async (videoId) => {
+      const video = await titles.videoFacts(videoId);
+      return video && video.published && !video.deleted ? video.priceJpy : undefined;
+    },
     logger: logger.child({ part: 'sandbox-payments' }),
   });
 
