@@ -1,9 +1,8 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { AppError, invalidInput, notFound } from '#shared/errors.js';
-import { errorBody, serviceApp } from '#shared/http/app.js';
-import type { AppEnv } from '#shared/http/app.js';
+import { AppError, notFound } from '#shared/errors.js';
+import { serviceApp } from '#shared/http/app.js';
+import { bearer, errors, JSON_BODY_ERRORS, jsonRequest } from '#shared/http/openapi.js';
 import { authenticate, requirePrincipal } from '#shared/http/auth.js';
 import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
@@ -33,46 +32,46 @@ export interface EngagementDeps {
 const MAX_BATCH = 100;
 const VideoParams = z.object({ id: Id });
 const BatchBody = z.object({ videoIds: z.array(Id).min(1).max(MAX_BATCH) });
-const ErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const json = <S extends z.ZodType>(schema: S, description: string) => ({
   content: { 'application/json': { schema } },
   description,
 });
-const errors = {
-  400: json(ErrorSchema, 'invalid input'),
-  404: json(ErrorSchema, 'no such published video'),
-};
-const writeResponses = {
-  200: json(LikeState.required(), 'the count and the viewer’s like after the change'),
-  ...errors,
-  401: json(ErrorSchema, 'sign in to like'),
-  429: json(ErrorSchema, 'too many likes from this account; see Retry-After'),
-};
 
 const likeRoute = (method: 'put' | 'delete') =>
   createRoute({
     method,
     path: '/videos/{id}/like',
     summary: method === 'put' ? 'Like a video (idempotent)' : 'Withdraw a like (idempotent)',
+    security: bearer,
     request: { params: VideoParams },
-    responses: writeResponses,
+    responses: {
+      200: json(LikeState.required(), 'the count and the viewer’s like after the change'),
+      ...errors('invalid_input', 'unauthorized', 'not_found', 'too_many_requests'),
+    },
   });
 
 const likesRoute = createRoute({
   method: 'get',
   path: '/videos/{id}/likes',
   summary: 'A video’s like count, and whether the signed-in viewer likes it',
+  security: bearer,
   request: { params: VideoParams },
-  responses: { 200: json(LikeState, 'the count; `liked` when signed in'), ...errors },
+  responses: {
+    200: json(LikeState, 'the count; `liked` when signed in'),
+    ...errors('invalid_input', 'unauthorized', 'not_found'),
+  },
 });
 
 const batchRoute = createRoute({
   method: 'post',
   path: '/likes',
   summary: 'Like counts for a grid of videos (unknown or unpublished ids are left out)',
-  middleware: [bodyLimit({ maxSize: 16 * 1024 })] as const,
-  request: { body: { required: true, content: { 'application/json': { schema: BatchBody } } } },
-  responses: { 200: json(z.record(z.string(), LikeState), 'the state per published video'), 400: errors[400] },
+  security: bearer,
+  request: { body: jsonRequest(BatchBody) },
+  responses: {
+    200: json(z.record(z.string(), LikeState), 'the state per published video'),
+    ...errors(...JSON_BODY_ERRORS, 'unauthorized'),
+  },
 });
 
 const liveRoute = createRoute({
@@ -85,8 +84,7 @@ const liveRoute = createRoute({
   },
   responses: {
     200: { content: { 'text/event-stream': { schema: z.string() } }, description: 'the live stream' },
-    ...errors,
-    503: json(ErrorSchema, 'the hub is full; see Retry-After'),
+    ...errors('invalid_input', 'not_found', 'unavailable'),
   },
 });
 
@@ -96,14 +94,8 @@ export function createEngagementApp(deps: EngagementDeps) {
   const store = likeStore(deps.table, { region: deps.region ?? 'local', now });
   const limiter = rateLimiter(deps.rateLimit ?? { burst: 30, perSecond: 10 });
 
-  const routes = new OpenAPIHono<AppEnv>({
-    // Schema failures answer like every other bad input: 400 `invalid_input` naming the paths.
-    defaultHook: (result) => {
-      if (result.success) return;
-      const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-      throw invalidInput(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
-    },
-  });
+  const routes = serviceApp({ logger: deps.logger, title: 'Kinema engagement', maxJsonBytes: 16 * 1024 });
+  routes.use(authenticate(deps.verifier));
 
   const requireLikeable = async (videoId: string) => {
     if (!canBeLiked(await store.video(videoId))) throw notFound('video');
@@ -122,13 +114,11 @@ export function createEngagementApp(deps: EngagementDeps) {
       const { id } = c.req.valid('param');
       const decision = limiter.take(principal.userId, now());
       if (!decision.allowed) {
-        return c.json(
-          errorBody(
-            'too_many_requests',
-            `too many likes from this account; try again in ${decision.retryAfterSeconds} s`,
-          ),
-          429,
-          { 'Retry-After': String(decision.retryAfterSeconds) },
+        // The one error mapping answers; the header set here goes out with its response.
+        c.header('Retry-After', String(decision.retryAfterSeconds));
+        throw new AppError(
+          'too_many_requests',
+          `too many likes from this account; try again in ${decision.retryAfterSeconds} s`,
         );
       }
       const outcome = like ? await store.like(id, principal.userId) : await store.unlike(id, principal.userId);
@@ -168,10 +158,5 @@ export function createEngagementApp(deps: EngagementDeps) {
     return response as never;
   });
 
-  routes.doc31('/openapi.json', { openapi: '3.1.0', info: { title: 'Kinema engagement', version: '1' } });
-
-  const app = serviceApp({ logger: deps.logger });
-  app.use(authenticate(deps.verifier));
-  app.route('/', routes);
-  return app;
+  return routes;
 }
