@@ -10,6 +10,7 @@ import { entitlementExtras, entitlementSecrets, mergeExtras } from './entitlemen
 import { mediaPipeline, mediaRecovery, mediaServiceExtras } from './media-pipeline.js';
 import { outboxRelay } from './outbox.js';
 import { primaryExports } from './peer.js';
+import { likesRealtime } from './realtime.js';
 import { deployServices, serviceEnvironment } from './services.js';
 import { siteDistribution, standbySite } from './site.js';
 import { SERVICE_NAMES, serviceTables } from './tables.js';
@@ -24,6 +25,8 @@ const buckets = stackBuckets(config);
 const replication = config.bucketReplication ? bucketReplication(config, buckets) : undefined;
 const pipeline = mediaPipeline({ config, table: tables.media, buckets });
 const secrets = entitlementSecrets(config);
+
+const realtime = likesRealtime(config);
 
 // Global pieces: the primary owns them (tenant, site distribution, playback key); the standby reads them.
 const tenant = config.role === 'primary' ? auth0Tenant(config) : undefined;
@@ -54,6 +57,7 @@ const mediaExtras = mediaServiceExtras(buckets, pipeline);
 const services = deployServices(config, tables, {
   catalog: catalogUploadExtras(buckets, config),
   media: mediaExtras,
+  engagement: realtime.publisher,
   entitlement: mergeExtras(entitlementExtras(config, secrets, { keyPairId: global.playbackKeyPairId }), {
     environment: planSyncEnvironment(config, global.planSyncClientId),
   }),
@@ -89,6 +93,9 @@ export const bucketNames = { uploads: buckets.uploads.name, media: buckets.media
 export const siteUrl = config.siteOrigin;
 export const mediaPipelineArn = pipeline.stateMachine.arn;
 export const replicationRoleArn = replication?.role.arn;
+/** Where browsers subscribe to live like counts (AppSync Events), and the key they use. */
+export const realtimeEndpoints = { http: realtime.httpDomain, realtime: realtime.realtimeDomain };
+export const realtimeViewerKey = realtime.viewerKey.key;
 /** The web's OIDC client id (primary only: the tenant is managed there). */
 export const auth0ClientId = tenant?.web.clientId;
 /** What the standby reads through its stack reference (infra/peer.ts PRIMARY_EXPORTS). */

@@ -15,6 +15,7 @@ import type { Logger } from '#shared/log.js';
 import type { Subscription } from '#shared/ports/bus.js';
 import type { Table } from '#shared/ports/table.js';
 import { mediaEdge } from '#platform/local/media-edge.js';
+import { sseHub } from '#platform/local/sse-hub.js';
 import type { LocalAdapters, TableName } from './adapters.js';
 import { localMedia } from './media.js';
 
@@ -52,6 +53,7 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     workDir: join(a.dataDir, 'media-work'),
     path: process.env.PATH,
   });
+  const liveHub = sseHub(); // live like counts as server-sent events
 
   return [
     {
@@ -105,9 +107,16 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     {
       name: 'engagement',
       mount: '/api/engagement',
-      app: createEngagementApp(deps('engagement')),
-      subscriptions: engagementSubscriptions(),
+      app: createEngagementApp({ ...deps('engagement'), live: liveHub }),
+      // The hub is also the Realtime adapter; the dispatcher does not wait for the coalesced push.
+      subscriptions: engagementSubscriptions({
+        table: a.tables.engagement,
+        realtime: liveHub,
+        awaitFanout: false,
+        logger,
+      }),
       inbox: a.tables.engagement,
+      close: async () => liveHub.close(),
     },
     {
       name: 'notification',

@@ -49,7 +49,10 @@ describe('open redirects', () => {
 describe('state-changing requests', () => {
   test('another site cannot post to any form whatever the type; a missing type is 415, never 500', async () => {
     for (const path of ['/auth/logout', '/lang', '/checkout', '/admin/api/catalog/videos']) {
-      for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }]) {
+      for (const headers of [{ origin: 'https://evil.example' }, { referer: 'https://evil.example/page' }] as Record<
+        string,
+        string
+      >[]) {
         const response = await fetch(`${url}${path}`, { method: 'POST', headers, redirect: 'manual' });
         expect(response.status, `${path} ${JSON.stringify(headers)}`).toBe(403);
         expect(response.headers.getSetCookie(), path).toEqual([]);

@@ -1,4 +1,5 @@
 import { redirect } from '@sveltejs/kit';
+import { likesFor } from '$lib/engagement/likes.server';
 import { ApiError } from '$lib/server/api';
 import type { ViewerAccess } from '$lib/watch/access';
 import { publishedPage } from '$lib/watch/catalog.server';
@@ -21,14 +22,17 @@ export const load: PageServerLoad = async (event) => {
     if (cursor && error instanceof ApiError && error.status === 400) redirect(303, '/');
     console.error(JSON.stringify({ level: 'warn', msg: 'catalog unavailable', err: String(error) }));
   }
-  const [access, planPriceJpy] = await Promise.all([
-    catalog
-      ? accessFor(
-          event,
-          catalog.items.map((video) => video.videoId),
-        )
-      : Promise.resolve(null),
+  const ids = catalog?.items.map((video) => video.videoId) ?? [];
+  const [access, planPriceJpy, likes] = await Promise.all([
+    catalog ? accessFor(event, ids) : Promise.resolve(null),
     planPrice(event),
+    likesFor(event, ids),
   ]);
-  return { catalog, access: access ?? ({} as Record<string, ViewerAccess>), planPriceJpy, cursor: cursor ?? null };
+  return {
+    catalog,
+    access: access ?? ({} as Record<string, ViewerAccess>),
+    likes: likes ?? {},
+    planPriceJpy,
+    cursor: cursor ?? null,
+  };
 };

@@ -18,6 +18,13 @@ const WebConfig = z.object({
   KINEMA_OIDC_CLIENT_AUTH: z.enum(['client_secret_basic', 'client_secret_post']).default('client_secret_post'),
   /** The API's identifier: the `resource` (and Auth0 `audience`) the access token is minted for. */
   KINEMA_OIDC_AUDIENCE: z.string().min(1),
+  /**
+   * AWS only: AppSync Events for live like counts (infra's `realtimeEndpoints` and
+   * `realtimeViewerKey`; the key may subscribe, never publish). Unset standalone: the SSE hub.
+   */
+  KINEMA_REALTIME_HTTP_HOST: z.string().min(1).optional(),
+  KINEMA_REALTIME_HOST: z.string().min(1).optional(),
+  KINEMA_REALTIME_API_KEY: z.string().min(1).optional(),
   /** 32 random bytes, base64url: the key of the encrypted session cookie. */
   KINEMA_SESSION_SECRET: z
     .string()

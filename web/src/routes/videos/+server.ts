@@ -1,4 +1,5 @@
 import { json, redirect } from '@sveltejs/kit';
+import { likesFor } from '$lib/engagement/likes.server';
 import { publishedPage } from '$lib/watch/catalog.server';
 import { accessFor } from '$lib/watch/entitlement.server';
 import type { RequestHandler } from './$types';
@@ -12,10 +13,10 @@ export const GET: RequestHandler = async (event) => {
   if ((event.request.headers.get('accept') ?? '').includes('text/html')) redirect(303, '/');
   const cursor = event.url.searchParams.get('cursor') ?? undefined;
   const page = await publishedPage(event, cursor);
-  const access =
-    (await accessFor(
-      event,
-      page.items.map((video) => video.videoId),
-    )) ?? {};
-  return json({ ...page, access }, { headers: { 'cache-control': 'private, no-store' } });
+  const ids = page.items.map((video) => video.videoId);
+  const [access, likes] = await Promise.all([accessFor(event, ids), likesFor(event, ids)]);
+  return json(
+    { ...page, access: access ?? {}, likes: likes ?? {} },
+    { headers: { 'cache-control': 'private, no-store' } },
+  );
 };

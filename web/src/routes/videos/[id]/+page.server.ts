@@ -1,4 +1,5 @@
 import { error } from '@sveltejs/kit';
+import { likeState, liveSource } from '$lib/engagement/likes.server';
 import type { ViewerAccess } from '$lib/watch/access';
 import { availableHeights, findVideo } from '$lib/watch/catalog.server';
 import { accessFor, planPrice } from '$lib/watch/entitlement.server';
@@ -11,12 +12,21 @@ export const load: PageServerLoad = async (event) => {
   const video = await findVideo(event, event.params.id);
   // Unknown, deleted and (for viewers) unpublished titles look the same: not found.
   if (!video) error(404, { message: 'video not found', code: 'not_found' });
-  const [heights, answers, planPriceJpy] = await Promise.all([
+  const [heights, answers, planPriceJpy, likes] = await Promise.all([
     availableHeights(event, video.videoId),
     accessFor(event, [video.videoId]),
     planPrice(event),
+    // Unpublished titles (an admin's preview) cannot be liked: no button there.
+    video.published ? likeState(event, video.videoId) : Promise.resolve(null),
   ]);
-  return { video, heights, access: answers?.[video.videoId] ?? fallbackAccess(event.locals.user, video), planPriceJpy };
+  return {
+    video,
+    heights,
+    access: answers?.[video.videoId] ?? fallbackAccess(event.locals.user, video),
+    planPriceJpy,
+    likes,
+    live: liveSource(),
+  };
 };
 
 /** When entitlement cannot answer: what is certain without it (admins, free titles); no purchase offers. */
