@@ -31,30 +31,42 @@ describe('localMailer', () => {
     expect(head).toMatch(/^Subject: =\?UTF-8\?[BQ]\?/m);
     expect(head).not.toMatch(/千/); // headers are 7-bit
     expect(head).toMatch(/^Content-Type: multipart\/alternative; boundary=/m);
-    expect(head).toMatch(/^List-Unsubscribe: <https:\/\/kinema\.test\/api\/notification\/unsubscribe\?token=abc\.def>$/m);
+    expect(head).toMatch(
+      /^List-Unsubscribe: <https:\/\/kinema\.test\/api\/notification\/unsubscribe\?token=abc\.def>$/m,
+    );
     expect(head).toMatch(/^List-Unsubscribe-Post: List-Unsubscribe=One-Click$/m);
     expect(head).toMatch(/^Message-ID: <rental-reminder-r1@kinema\.test>$/m);
     expect(head).toMatch(/^Date: Tue, 01 Jan 2030 00:00:00 \+0000$/m);
     expect(eml).toMatch(/Content-Type: text\/plain; charset=utf-8/);
     expect(eml).toMatch(/Content-Type: text\/html; charset=utf-8/);
-    const textPart = /Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(eml);
+    const textPart =
+      /Content-Type: text\/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n([A-Za-z0-9+/=\r\n]+)/.exec(
+        eml,
+      );
     expect(Buffer.from(textPart![1]!.replace(/\r\n/g, ''), 'base64').toString('utf8')).toBe(email.text);
     // The subject decodes back to the Japanese original.
     const encoded = /^Subject: (.+)$/m.exec(head)![1]!;
-    const decoded = encoded
-      .split(' ')
-      .map((word) => {
-        const [, charset, kind, data] = /=\?([^?]+)\?([BQ])\?([^?]*)\?=/i.exec(word.trim())!;
-        expect(charset!.toUpperCase()).toBe('UTF-8');
-        return kind === 'B'
-          ? Buffer.from(data!, 'base64')
-          : Buffer.from(data!.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))), 'latin1');
-      });
+    const decoded = encoded.split(' ').map((word) => {
+      const [, charset, kind, data] = /=\?([^?]+)\?([BQ])\?([^?]*)\?=/i.exec(word.trim())!;
+      expect(charset!.toUpperCase()).toBe('UTF-8');
+      return kind === 'B'
+        ? Buffer.from(data!, 'base64')
+        : Buffer.from(
+            data!
+              .replace(/_/g, ' ')
+              .replace(/=([0-9A-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+            'latin1',
+          );
+    });
     expect(Buffer.concat(decoded).toString('utf8')).toBe(email.subject);
   });
 
   it('keeps a suppression list, case- and width-insensitive', async () => {
-    const mailer = localMailer({ dir: mkdtempSync(join(tmpdir(), 'kinema-mail-')), from: 'k@kinema.test', now: Date.now });
+    const mailer = localMailer({
+      dir: mkdtempSync(join(tmpdir(), 'kinema-mail-')),
+      from: 'k@kinema.test',
+      now: Date.now,
+    });
     expect(await mailer.suppressed('Viewer@Example.jp')).toBe(false);
     mailer.suppress('ｖiewer@example.jp');
     expect(await mailer.suppressed('VIEWER@example.jp')).toBe(true);

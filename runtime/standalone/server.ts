@@ -15,8 +15,6 @@ import { engagementSubscriptions } from '#services/engagement/src/subscribers.js
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { planOf } from '#services/entitlement/src/plan.js';
 import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
-import { createNotificationApp } from '#services/notification/src/http.js';
-import { notificationSubscriptions } from '#services/notification/src/subscribers.js';
 import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import type { StandaloneConfig } from '#shared/config.js';
 import { readJson, serviceApp } from '#shared/http/app.js';
@@ -30,6 +28,8 @@ import { createIssuer } from '#platform/local/identity/issuer.js';
 import { cloudFrontCookieSigner } from '#protocol/cloudfront-cookies.js';
 import { loadOrCreateCloudFrontKeys } from '#platform/local/cloudfront-keys.js';
 import { localMedia } from './media.js';
+import { standaloneNotification } from './notification.js';
+import { accountClosureRoutes } from '#platform/local/identity/account-closure.js';
 import { mediaEdge } from '#platform/local/media-edge.js';
 import { sandboxCheckoutListener } from '#platform/local/sandbox-checkout-page.js';
 import { SANDBOX_PATH, sandboxPayments } from '#platform/local/sandbox-payments.js';
@@ -182,7 +182,26 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   });
   api.route('/api/media', media.service.app);
   api.route('/api/engagement', createEngagementApp(deps('engagement')));
-  api.route('/api/notification', createNotificationApp(deps('notification')));
+  // Reminders: SQLite timers, the outbox/SMTP mailer; identity emits AccountClosed for them.
+  const notification = standaloneNotification({
+    dataDir,
+    table: tables.notification,
+    clock,
+    publicUrl,
+    secret: secrets.urlSigningSecret,
+    smtpUrl: config.KINEMA_SMTP_URL,
+    logger,
+  });
+  api.route('/api/notification', notification.app(verifier));
+  api.use('/api/identity/*', authenticate(verifier));
+  api.route(
+    '/api/identity',
+    accountClosureRoutes({
+      accounts: issuer.accounts,
+      bus: { publish: (events) => dispatcher.publish(events) },
+      clock,
+    }),
+  );
   if (config.KINEMA_DEV_CLOCK && clock.advance) {
     const advance = clock.advance;
     const AdvanceBody = z.object({
@@ -214,7 +233,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     })),
     ...media.service.subscriptions.map((subscription) => ({ subscription, inbox: tables.media })),
     ...engagementSubscriptions().map((subscription) => ({ subscription, inbox: tables.engagement })),
-    ...notificationSubscriptions().map((subscription) => ({ subscription, inbox: tables.notification })),
+    ...notification.subscriptions.map((subscription) => ({ subscription, inbox: tables.notification })),
   ];
   const dispatcher = createDispatcher({
     file: join(dataDir, 'bus.db'),
@@ -224,6 +243,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     logger: logger.child({ part: 'dispatcher' }),
   });
   dispatcher.start();
+  notification.start(dispatcher);
 
   // Housekeeping: abandoned multipart uploads (S3's lifecycle rule does this on AWS) and expired items.
   const sweep = () => {
@@ -303,6 +323,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
         clearInterval(sweeper);
         clearInterval(ticker);
         clearInterval(recovery);
+        await notification.close();
         await dispatcher.stop();
         await media.close();
         await issuer.close();

@@ -21,3 +21,9 @@ export const EmailSent = defineEvent(
   'EmailSent',
   z.object({ messageId: z.string(), to: z.email(), template: z.string() }),
 );
+/**
+ * Asks the notification service to rebuild pending reminder schedules from the rentals it knows
+ * (after a regional failover the lost region's schedules are gone). A recurring schedule sends it
+ * on AWS; standalone runs the same rebuild hourly and on start.
+ */
+export const RemindersReconcileDue = defineEvent('notification', 'RemindersReconcileDue', z.object({}));

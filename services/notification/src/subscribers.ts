@@ -8,7 +8,7 @@ import {
   SubscriptionStarted,
 } from '#shared/events/entitlement.js';
 import { AccountClosed } from '#shared/events/identity.js';
-import { RentalReminderDue } from '#shared/events/notification.js';
+import { RemindersReconcileDue, RentalReminderDue } from '#shared/events/notification.js';
 import { subscribe } from '#shared/events/subscribe.js';
 import type { Logger } from '#shared/log.js';
 import { silentLogger } from '#shared/log.js';
@@ -67,6 +67,10 @@ export function notificationSubscriptions(reminders?: RentalReminders, logger: L
     subscribe('notification.title-created', VideoCreated, title),
     subscribe('notification.title-updated', VideoUpdated, title),
     subscribe('notification.title-published', VideoPublished, title),
+    subscribe('notification.reconcile-reminders', RemindersReconcileDue, async () => {
+      const counts = await wired().reconcile();
+      logger.info('reminders reconciled', counts);
+    }),
     {
       // Written by hand (not `subscribe`): a malformed firing can never succeed on retry, so it is
       // logged and dropped instead of thrown back to the bus to retry into a dead letter.
