@@ -46,7 +46,13 @@ export function notificationSubscriptions(reminders?: RentalReminders, logger: L
     subscribe('notification.account-closed', AccountClosed, async ({ userId }, envelope) => {
       const { store, planTitle } = wired();
       await store.updateContact(userId, { closedAt: envelope.time });
-      for (const videoId of await store.rentedTitles(userId)) await planTitle(userId, videoId);
+      for (const videoId of await store.rentedTitles(userId)) {
+        await planTitle(userId, videoId);
+        // Nothing is owed to a closed account: reconciliation need not look at its rentals again.
+        for (const rental of await store.titleRentals(userId, videoId)) {
+          await store.settleRental(userId, videoId, rental.rentalId);
+        }
+      }
     }),
     ...[SubscriptionStarted, SubscriptionRenewed, SubscriptionCancelled].map((event) =>
       subscribe(`notification.plan-${event.type}`, event, async (detail, envelope) => {
