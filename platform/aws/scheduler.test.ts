@@ -62,15 +62,13 @@ describe('eventBridgeScheduler', () => {
   });
 
   it('replaces a schedule of the same name (idempotent by name)', async () => {
-    sdk
-      .on(CreateScheduleCommand)
-      .rejects(
-        new ConflictException({
-          Message: 'Schedule rental-reminder-abc already exists.',
-          message: 'Schedule rental-reminder-abc already exists.',
-          $metadata: {},
-        }),
-      );
+    sdk.on(CreateScheduleCommand).rejects(
+      new ConflictException({
+        Message: 'Schedule rental-reminder-abc already exists.',
+        message: 'Schedule rental-reminder-abc already exists.',
+        $metadata: {},
+      }),
+    );
     sdk.on(UpdateScheduleCommand).callsFake((input: { Name: string }) => ({ ScheduleArn: scheduleArn(input.Name) }));
     await scheduler().at('rental-reminder-abc', NOW + 3600_000, event);
     const update = sdk.commandCalls(UpdateScheduleCommand)[0]!.args[0].input;

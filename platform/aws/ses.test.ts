@@ -1,9 +1,4 @@
-import {
-  GetSuppressedDestinationCommand,
-  NotFoundException,
-  SendEmailCommand,
-  SESv2Client,
-} from '@aws-sdk/client-sesv2';
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { sesMailer } from './ses.js';
@@ -69,26 +64,5 @@ describe('sesMailer', () => {
   it('a refusal (throttling, rejected message) reaches the caller, which retries', async () => {
     sdk.on(SendEmailCommand).rejects(new Error('MessageRejected: Email address is not verified.'));
     await expect(mailer().send(email)).rejects.toThrow('MessageRejected');
-  });
-
-  it('reads the account suppression list: listed → true, NotFound → false', async () => {
-    sdk
-      .on(GetSuppressedDestinationCommand, { EmailAddress: 'bounced@example.jp' })
-      .resolves({
-        SuppressedDestination: {
-          EmailAddress: 'bounced@example.jp',
-          Reason: 'BOUNCE',
-          LastUpdateTime: new Date('2030-01-01T00:00:00Z'),
-        },
-      })
-      .on(GetSuppressedDestinationCommand, { EmailAddress: 'fine@example.jp' })
-      .rejects(
-        new NotFoundException({
-          message: 'Email address fine@example.jp does not exist on your suppression list.',
-          $metadata: {},
-        }),
-      );
-    expect(await mailer().suppressed('bounced@example.jp')).toBe(true);
-    expect(await mailer().suppressed('fine@example.jp')).toBe(false);
   });
 });

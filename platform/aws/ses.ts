@@ -1,4 +1,4 @@
-import { GetSuppressedDestinationCommand, NotFoundException, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand } from '@aws-sdk/client-sesv2';
 import type { EmailContent, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Mailer } from '#shared/ports/mailer.js';
 
@@ -7,8 +7,8 @@ export interface SesMailerOptions {
   /** A verified identity's address (infra/notification.ts), e.g. `Kinema <no-reply@kinema.app>`. */
   from: string;
   /**
-   * The configuration set whose suppression options add hard bounces and complaints to the
-   * account's suppression list (which `suppressed` reads).
+   * The configuration set: SES's own suppression of bounced and complaining addresses, and the
+   * bounce/complaint events that feed the notification service's suppression list.
    */
   configurationSetName: string;
 }
@@ -49,15 +49,6 @@ export function sesMailer(options: SesMailerOptions): Mailer {
       );
       if (!response.MessageId) throw new Error('SES answered without a MessageId');
       return { messageId: response.MessageId };
-    },
-    async suppressed(address) {
-      try {
-        const found = await client.send(new GetSuppressedDestinationCommand({ EmailAddress: address }));
-        return found.SuppressedDestination !== undefined;
-      } catch (error) {
-        if (error instanceof NotFoundException) return false;
-        throw error;
-      }
     },
   };
 }

@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
@@ -19,8 +19,6 @@ export interface OutboxEntry {
 export type LocalMailer = Mailer & {
   /** The emails written to the outbox, newest first. */
   list(limit: number): Promise<OutboxEntry[]>;
-  /** Adds an address to the local suppression list (what SES does on a bounce or complaint). */
-  suppress(address: string): void;
 };
 
 export interface LocalMailerOptions {
@@ -45,8 +43,6 @@ const Entry = z.object({
   file: z.string(),
 });
 
-const normalise = (address: string) => address.normalize('NFKC').trim().toLowerCase();
-
 /**
  * The standalone Mailer. nodemailer's MIME composer builds every message (text and HTML
  * alternatives, RFC 2047-encoded Japanese subjects, the caller's List-Unsubscribe headers, a
@@ -56,7 +52,6 @@ const normalise = (address: string) => address.normalize('NFKC').trim().toLowerC
 export function localMailer(options: LocalMailerOptions): LocalMailer {
   const { dir, from, now } = options;
   mkdirSync(dir, { recursive: true });
-  const suppressedFile = join(dir, 'suppressed.txt');
   const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'kinema.local';
   const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   const timeout = options.smtpTimeoutMs ?? 10_000;
@@ -68,9 +63,6 @@ export function localMailer(options: LocalMailerOptions): LocalMailer {
         socketTimeout: timeout,
       } as SMTPTransport.Options)
     : undefined;
-
-  const suppressedSet = () =>
-    new Set(existsSync(suppressedFile) ? readFileSync(suppressedFile, 'utf8').split('\n').filter(Boolean) : []);
 
   return {
     async send(email: Email) {
@@ -103,12 +95,6 @@ export function localMailer(options: LocalMailerOptions): LocalMailer {
       };
       writeFileSync(join(dir, `${id}.json`), JSON.stringify(entry));
       return { messageId };
-    },
-    async suppressed(address) {
-      return suppressedSet().has(normalise(address));
-    },
-    suppress(address) {
-      if (!suppressedSet().has(normalise(address))) appendFileSync(suppressedFile, `${normalise(address)}\n`);
     },
     async list(limit) {
       const files = readdirSync(dir)

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
 import { eventBridgeScheduler } from '#platform/aws/scheduler.js';
 import { sesMailer } from '#platform/aws/ses.js';
+import { isSesEvent, suppressionsFromSes } from '#platform/aws/ses-feedback.js';
 import { createNotificationApp } from '#services/notification/src/http.js';
 import { rentalReminders } from '#services/notification/src/reminders.js';
 import { notificationSubscriptions } from '#services/notification/src/subscribers.js';
@@ -59,10 +60,19 @@ export const handler = handle(
   ),
 );
 
-/** EventBridge rules built from `notificationSubscriptions()` target this export. */
-export const onEvent = eventBridgeHandler({
+const onBusEvent = eventBridgeHandler({
   subscriptions: notificationSubscriptions(reminders, deps.logger),
   inbox: deps.table,
   now: () => deps.clock.now(),
   logger: deps.logger,
 });
+
+/**
+ * EventBridge rules built from `notificationSubscriptions()` target this export, and so does the
+ * default-bus rule for SES's bounces and complaints (infra/notification.ts), which feed the
+ * service's suppression list.
+ */
+export const onEvent = async (event: unknown) => {
+  if (!isSesEvent(event)) return onBusEvent(event);
+  for (const { address, reason } of suppressionsFromSes(event)) await reminders.suppress(address, reason);
+};

@@ -19,9 +19,4 @@ export interface Email {
 export interface Mailer {
   /** Sends or throws (refused, timed out): the caller decides about retries. */
   send(email: Email): Promise<{ messageId: string }>;
-  /**
-   * True when the address bounced or complained and must not be mailed (SES's suppression list
-   * on AWS; a local list standalone).
-   */
-  suppressed(address: string): Promise<boolean>;
 }

@@ -9,6 +9,7 @@ import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
 import { Contact, LANGUAGES, TimeZone } from './domain/reminder.js';
 import type { RentalReminders } from './reminders.js';
+import { SUPPRESSION_REASONS } from './store.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 
 /** One email of the standalone outbox (the `.eml` files); AWS has none. */
@@ -105,6 +106,24 @@ const routes = {
     summary: 'Send a dead-lettered reminder again, now (admin)',
     request: { params: z.object({ rentalId: Id }) },
     responses: { 200: json(Outcome), ...errors(401, 403, 404) },
+  }),
+  suppress: createRoute({
+    method: 'post',
+    path: '/suppressions',
+    summary: 'Never mail this address again (admin; SES bounces and complaints arrive here on AWS)',
+    request: {
+      body: {
+        required: true,
+        content: {
+          'application/json': {
+            schema: z
+              .object({ email: z.email().max(254), reason: z.enum(SUPPRESSION_REASONS).default('manual') })
+              .strict(),
+          },
+        },
+      },
+    },
+    responses: { 200: json(z.object({ suppressed: z.literal(true) })), ...errors(400, 401, 403) },
   }),
   reconcile: createRoute({
     method: 'post',
@@ -220,6 +239,13 @@ export function createNotificationApp(deps: NotificationDeps) {
     const outcome = await reminders.retryDead(c.req.valid('param').rentalId);
     if (!outcome) throw notFound('a dead-lettered reminder of that rental');
     return c.json(outcome, 200);
+  });
+
+  api.openapi(routes.suppress, async (c) => {
+    requireRole(c.get('principal'), 'admin');
+    const { email, reason } = c.req.valid('json');
+    await reminders.suppress(email, reason);
+    return c.json({ suppressed: true as const }, 200);
   });
 
   api.openapi(routes.reconcile, async (c) => {

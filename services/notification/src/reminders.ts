@@ -18,6 +18,7 @@ import {
 } from './domain/reminder.js';
 import type { RentalFacts, SkipReason } from './domain/reminder.js';
 import { notificationStore } from './store.js';
+import type { SUPPRESSION_REASONS } from './store.js';
 import type { Delivery } from './store.js';
 
 export interface ReminderDeps {
@@ -192,7 +193,7 @@ export function rentalReminders(deps: ReminderDeps) {
     });
     const reason: SkipReason | undefined = !decision.send
       ? decision.reason
-      : (await deps.mailer.suppressed(decision.email))
+      : (await store.isSuppressed(decision.email))
         ? 'suppressed'
         : undefined;
     if (reason !== undefined || !decision.send || !rental) {
@@ -248,7 +249,11 @@ export function rentalReminders(deps: ReminderDeps) {
     return counts;
   }
 
-  return { store, tokens, planTitle, remind, retryDead, reconcile };
+  /** Never mail this address again (an SES bounce or complaint, or an admin's word). */
+  const suppress = (address: string, reason: (typeof SUPPRESSION_REASONS)[number]) =>
+    store.suppress(address, reason, now());
+
+  return { store, tokens, planTitle, remind, retryDead, reconcile, suppress };
 }
 
 export type RentalReminders = ReturnType<typeof rentalReminders>;

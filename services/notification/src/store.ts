@@ -12,6 +12,7 @@ import type { SkipReason } from './domain/reminder.js';
  *   user#<userId>      / sub#<subscriptionId>         a plan's period (the unlimited check)
  *   video#<videoId>    / title                        the title's name, newest event wins
  *   reminder#<rentalId>/ delivery                     what happened to that rental's reminder
+ *   suppressed#<email> / address                      never mail it (hard bounce, complaint)
  * Rentals whose reminder is still to come carry gsi1pk `reminders-pending` / gsi1sk
  * `<expiresAt>#<userId>#<videoId>`, so the failover reconciliation is one index query; dead
  * letters carry gsi1pk `reminders-dead`.
@@ -28,6 +29,11 @@ const rentalKey = (userId: string, videoId: string, rentalId: string): Key => ({
 });
 const titleKey = (videoId: string): Key => ({ pk: `video#${videoId}`, sk: 'title' });
 const deliveryKey = (rentalId: string): Key => ({ pk: `reminder#${rentalId}`, sk: 'delivery' });
+/** NFKC then lower case, as accounts normalise addresses. */
+export const normaliseAddress = (address: string) => address.normalize('NFKC').trim().toLowerCase();
+const suppressionKey = (address: string): Key => ({ pk: `suppressed#${normaliseAddress(address)}`, sk: 'address' });
+
+export const SUPPRESSION_REASONS = ['bounce', 'complaint', 'manual'] as const;
 
 export const Delivery = z.object({
   rentalId: z.string(),
@@ -252,6 +258,19 @@ export function notificationStore(table: Table) {
     );
   }
 
+  /** Adds an address to the suppression list; the first reason is kept. */
+  async function suppress(address: string, reason: (typeof SUPPRESSION_REASONS)[number], at: number) {
+    try {
+      await table.put({ ...suppressionKey(address), reason, at: iso(at) }, [{ kind: 'notExists' }]);
+    } catch (error) {
+      if (!(error instanceof ConditionFailedError)) throw error;
+    }
+  }
+
+  async function isSuppressed(address: string): Promise<boolean> {
+    return (await table.get(suppressionKey(address))) !== undefined;
+  }
+
   async function deadLetters(): Promise<Delivery[]> {
     const page = await table.query({ partition: DEAD, index: 'gsi1', descending: true, limit: 100 });
     return page.items.map((item) => Delivery.parse(strip(item)));
@@ -285,6 +304,8 @@ export function notificationStore(table: Table) {
     claim,
     record,
     skip,
+    suppress,
+    isSuppressed,
     deadLetters,
     pendingRentals,
   };

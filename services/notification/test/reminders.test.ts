@@ -261,7 +261,18 @@ describe('rental reminders', () => {
 
     it('a suppressed address (bounced or complained) is not mailed', async () => {
       await signIn(h);
-      h.outbox.suppress('U1@kinema.test');
+      const admin = await h.auth.bearer('admin', ['admin']);
+      const bad = await h.json('/suppressions', { method: 'POST', headers: admin, body: { email: 'nope' } });
+      expect(bad.status).toBe(400);
+      const viewer = await h.auth.bearer(VIEWER);
+      const denied = await h.json('/suppressions', { method: 'POST', headers: viewer, body: { email: 'x@y.jp' } });
+      expect(denied.status).toBe(403);
+      const added = await h.json('/suppressions', {
+        method: 'POST',
+        headers: admin,
+        body: { email: 'U1@Kinema.test', reason: 'bounce' },
+      });
+      expect(added.status).toBe(200);
       await h.purchase(VIEWER, TITLE);
       await h.advanceTo(T0 + 43 * HOUR);
       expect(h.mail.attempts).toEqual([]);

@@ -34,7 +34,6 @@ export async function notificationHarness() {
       if (mail.refuse) throw new Error(mail.refuse);
       return outbox.send(email);
     },
-    suppressed: (address) => outbox.suppressed(address),
   };
   const errors: unknown[] = [];
   const logger = {
