@@ -124,7 +124,7 @@ export function cdnChecks(program: () => MockedProgram, stack: StackExpectations
         const lookups = program().calls.filter((call) => call.token === 'aws:secretsmanager/getSecret:getSecret');
         const names = lookups
           .map((call) => String(call.inputs.name))
-          .filter((name) => !name.startsWith('kinema/stripe-'));
+          .filter((name) => !name.startsWith('kinema/stripe-') && name !== 'kinema/unsubscribe-key');
         expect(names).toEqual(['kinema/cloudfront-private-key']);
       });
     }

@@ -6,6 +6,7 @@ import { cookieKeySecret, cookieSignerExtras, mediaCdn } from './cdn.js';
 import { loadStackConfig } from './config.js';
 import { entitlementExtras, entitlementSecrets, mergeExtras } from './entitlement.js';
 import { mediaPipeline, mediaServiceExtras } from './media-pipeline.js';
+import { notificationExtras, notificationInfra } from './notification.js';
 import { outboxRelay } from './outbox.js';
 import { deployServices } from './services.js';
 import { SERVICE_NAMES, serviceTables } from './tables.js';
@@ -28,6 +29,7 @@ const tenant = config.role === 'primary' ? auth0Tenant(config) : undefined;
 deployServices(config, tables, {
   catalog: catalogUploadExtras(buckets, config),
   media: mediaServiceExtras(buckets, pipeline),
+  notification: notificationExtras(config, notificationInfra(config)),
   entitlement: mergeExtras(
     cookieSignerExtras(cookieKey, cdn),
     entitlementExtras(config, paymentSecrets, cookieKey),
