@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { REMINDER_TEMPLATES } from '#services/notification/src/domain/reminder-email.js';
+import { REMINDER_TEMPLATES } from '#services/notification/src/subscribers.js';
 import { parseStackConfig } from './config.js';
 import type { ServiceExtras } from './services.js';
 import { leastPrivilegeViolations, mockStack, statementsOf, valueOf } from './test-support.js';

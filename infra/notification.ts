@@ -1,6 +1,6 @@
 import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
-import { REMINDER_TEMPLATES } from '#services/notification/src/domain/reminder-email.js';
+import { REMINDER_TEMPLATES } from '#services/notification/src/subscribers.js';
 import { RemindersReconcileDue } from '#shared/events/notification.js';
 import { bus } from './bus.js';
 import type { StackConfig } from './config.js';

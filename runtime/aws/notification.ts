@@ -1,9 +1,6 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
-import { Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
-import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
 import { eventBridgeScheduler } from '#platform/aws/scheduler.js';
 import { sesMailer } from '#platform/aws/ses.js';
 import { isSesEvent, suppressionsFromSes } from '#platform/aws/ses-feedback.js';
@@ -12,6 +9,7 @@ import { rentalReminders } from '#services/notification/src/reminders.js';
 import { notificationSubscriptions } from '#services/notification/src/subscribers.js';
 import { parseConfig } from '#shared/config.js';
 import { awsServiceDeps } from './service-deps.js';
+import { serviceLambda } from './service-lambda.js';
 
 /**
  * What infra/notification.ts adds to this Lambda's environment. The unsubscribe-link key is read
@@ -52,27 +50,18 @@ const reminders = rentalReminders({
   logger: deps.logger,
 });
 
-/** API Gateway (HTTP API) → `/api/notification/*`. */
-export const handler = handle(
-  new Hono().route(
-    '/api/notification',
-    createNotificationApp({ reminders, verifier: deps.verifier, logger: deps.logger }),
-  ),
-);
-
-const onBusEvent = eventBridgeHandler({
+const lambda = serviceLambda('notification', deps, {
+  app: createNotificationApp({ reminders, verifier: deps.verifier, logger: deps.logger }),
   subscriptions: notificationSubscriptions(reminders, deps.logger),
-  inbox: deps.table,
-  now: () => deps.clock.now(),
-  logger: deps.logger,
 });
 
+export const handler = lambda.handler;
+
 /**
- * EventBridge rules built from `notificationSubscriptions()` target this export, and so does the
- * default-bus rule for SES's bounces and complaints (infra/notification.ts), which feed the
- * service's suppression list.
+ * The bus rules target this, and so does the default-bus rule for SES's bounces and complaints
+ * (infra/notification.ts), which feed the service's suppression list.
  */
 export const onEvent = async (event: unknown) => {
-  if (!isSesEvent(event)) return onBusEvent(event);
+  if (!isSesEvent(event)) return lambda.onEvent(event);
   for (const { address, reason } of suppressionsFromSes(event)) await reminders.suppress(address, reason);
 };

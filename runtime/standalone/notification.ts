@@ -32,14 +32,18 @@ const RECONCILE_EVERY_MS = 3600_000;
 export function standaloneNotification(options: StandaloneNotificationOptions) {
   const { dataDir, clock, logger } = options;
   const now = () => clock.now();
-  let bus: Bus | undefined;
+  let connected: Bus | undefined;
+  /** The dispatcher, once the server has made it (it needs every service's subscriptions first). */
+  const bus: Bus = {
+    publish: async (events) => {
+      if (!connected) throw new Error('the notification wiring was used before the bus was connected');
+      await connected.publish(events);
+    },
+  };
   const timers = sqliteTimers({
     file: join(dataDir, 'timers.db'),
     now,
-    fire: async (events) => {
-      if (!bus) throw new Error('the timers fired before the bus was connected');
-      await bus.publish(events);
-    },
+    fire: (events) => bus.publish(events),
     logger: logger.child({ part: 'timers' }),
   });
   const mailer = localMailer({
@@ -68,12 +72,13 @@ export function standaloneNotification(options: StandaloneNotificationOptions) {
     reminders,
     mailer,
     timers,
+    bus,
     subscriptions: notificationSubscriptions(reminders, logger.child({ service: 'notification' })),
     app: (verifier: TokenVerifier) =>
       createNotificationApp({ reminders, verifier, outbox: mailer, logger: logger.child({ service: 'notification' }) }),
     /** Starts firing into the bus, follows the dev clock, and reconciles now and hourly. */
     start(connect: Bus) {
-      bus = connect;
+      connected = connect;
       timers.start();
       stopAdvance = clock.onAdvance?.(() => timers.wake());
       void reconcile();

@@ -15,6 +15,9 @@ import { silentLogger } from '#shared/log.js';
 import type { Subscription } from '#shared/ports/bus.js';
 import type { RentalReminders } from './reminders.js';
 
+/** What infra builds from this service besides its rules: the SES templates, from the same strings. */
+export { REMINDER_TEMPLATES } from './domain/reminder-email.js';
+
 const version = (envelope: { time: string; id: string }) => `${envelope.time}#${envelope.id}`;
 
 /**
