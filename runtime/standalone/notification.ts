@@ -19,6 +19,8 @@ export interface StandaloneNotificationOptions {
   /** A server secret; the unsubscribe-link key is derived from it. */
   secret: string;
   smtpUrl?: string | undefined;
+  /** Where fired timers and AccountClosed go (the server's late-connected dispatcher). */
+  bus: Bus;
   logger: Logger;
 }
 
@@ -32,14 +34,7 @@ const RECONCILE_EVERY_MS = 3600_000;
 export function standaloneNotification(options: StandaloneNotificationOptions) {
   const { dataDir, clock, logger } = options;
   const now = () => clock.now();
-  let connected: Bus | undefined;
-  /** The dispatcher, once the server has made it (it needs every service's subscriptions first). */
-  const bus: Bus = {
-    publish: async (events) => {
-      if (!connected) throw new Error('the notification wiring was used before the bus was connected');
-      await connected.publish(events);
-    },
-  };
+  const { bus } = options;
   const timers = sqliteTimers({
     file: join(dataDir, 'timers.db'),
     now,
@@ -72,13 +67,11 @@ export function standaloneNotification(options: StandaloneNotificationOptions) {
     reminders,
     mailer,
     timers,
-    bus,
     subscriptions: notificationSubscriptions(reminders, logger.child({ service: 'notification' })),
     app: (verifier: TokenVerifier) =>
       createNotificationApp({ reminders, verifier, outbox: mailer, logger: logger.child({ service: 'notification' }) }),
-    /** Starts firing into the bus, follows the dev clock, and reconciles now and hourly. */
-    start(connect: Bus) {
-      connected = connect;
+    /** Starts firing into the bus (once connected), follows the dev clock, reconciles now and hourly. */
+    start() {
       timers.start();
       stopAdvance = clock.onAdvance?.(() => timers.wake());
       void reconcile();

@@ -10,7 +10,7 @@ import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
 import type { StandaloneConfig } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
-import type { Bus, Subscription } from '#shared/ports/bus.js';
+import type { Subscription } from '#shared/ports/bus.js';
 import type { Table } from '#shared/ports/table.js';
 import { mediaEdge } from '#platform/local/media-edge.js';
 import type { LocalAdapters, TableName } from './adapters.js';
@@ -29,8 +29,8 @@ export interface WiredService {
   inbox?: Table;
   /** Resumes work a crash or restart cut short; housekeeping calls it at start and every few minutes. */
   recover?(): Promise<unknown>;
-  /** Starts background work that publishes to the bus (the reminder timers), once the bus exists. */
-  start?(bus: Bus): void;
+  /** Starts background work that publishes to the bus (the reminder timers), once it is connected. */
+  start?(): void;
   close?(): Promise<void>;
 }
 
@@ -62,6 +62,7 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     publicUrl,
     secret: a.secrets.urlSigningSecret,
     smtpUrl: config.KINEMA_SMTP_URL,
+    bus: a.bus,
     logger,
   });
 
@@ -128,7 +129,7 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
       app: notification.app(a.verifier),
       subscriptions: notification.subscriptions,
       inbox: a.tables.notification,
-      start: (bus) => notification.start(bus),
+      start: () => notification.start(),
       close: () => notification.close(),
     },
     {
@@ -137,7 +138,7 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
       mount: '/api/identity',
       app: accountClosureApp({
         accounts: a.issuer.accounts,
-        bus: notification.bus,
+        bus: a.bus,
         clock: a.clock,
         verifier: a.verifier,
       }),
