@@ -1,10 +1,9 @@
-import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
-import type { Hook } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import { z } from 'zod';
 import { notFound } from '#shared/errors.js';
 import { errorBody, serviceApp } from '#shared/http/app.js';
-import type { AppEnv } from '#shared/http/app.js';
 import { authenticate, requirePrincipal, requireRole } from '#shared/http/auth.js';
+import { bearer, errors, JSON_BODY_ERRORS, jsonRequest } from '#shared/http/openapi.js';
 import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
 import { Contact, LANGUAGES, TimeZone } from './domain/reminder.js';
@@ -32,11 +31,6 @@ export interface NotificationDeps {
   outbox?: { list(limit: number): Promise<OutboxEntry[]> };
 }
 
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
-const errors = (...codes: number[]) =>
-  Object.fromEntries(
-    codes.map((code) => [code, { description: 'error', content: { 'application/json': { schema: ErrorBody } } }]),
-  );
 const json = <S extends z.ZodType>(schema: S, description = 'ok') => ({
   description,
   content: { 'application/json': { schema } },
@@ -64,84 +58,82 @@ const routes = {
     method: 'get',
     path: '/me',
     summary: 'How reminders reach me (records the address of the signed-in viewer)',
-    responses: { 200: json(ContactView), ...errors(401) },
+    security: bearer,
+    responses: { 200: json(ContactView), ...errors('unauthorized') },
   }),
   updateMe: createRoute({
     method: 'put',
     path: '/me',
     summary: 'Set my email language, time zone and whether rental reminders are sent',
-    request: { body: { required: true, content: { 'application/json': { schema: ContactChanges } } } },
-    responses: { 200: json(ContactView), ...errors(400, 401) },
+    security: bearer,
+    request: { body: jsonRequest(ContactChanges) },
+    responses: { 200: json(ContactView), ...errors('unauthorized', ...JSON_BODY_ERRORS) },
   }),
   unsubscribePage: createRoute({
     method: 'get',
     path: '/unsubscribe',
     summary: 'The page the unsubscribe link opens (a button; a GET never unsubscribes)',
     request: { query: UnsubscribeQuery },
-    responses: { 200: { description: 'html page' }, ...errors(400) },
+    responses: { 200: { description: 'html page' }, ...errors('invalid_input') },
   }),
   unsubscribe: createRoute({
     method: 'post',
     path: '/unsubscribe',
     summary: 'One-click unsubscribe from rental reminders (RFC 8058)',
     request: { query: UnsubscribeQuery },
-    responses: { 200: { description: 'unsubscribed' }, ...errors(400) },
+    responses: { 200: { description: 'unsubscribed' }, ...errors('invalid_input') },
   }),
   outbox: createRoute({
     method: 'get',
     path: '/outbox',
     summary: 'The emails sent, newest first (admin, standalone)',
+    security: bearer,
     request: { query: z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) }) },
-    responses: { 200: json(z.object({ items: z.array(OutboxEntry) })), ...errors(401, 403, 404) },
+    responses: {
+      200: json(z.object({ items: z.array(OutboxEntry) })),
+      ...errors('invalid_input', 'unauthorized', 'forbidden', 'not_found'),
+    },
   }),
   deadLetters: createRoute({
     method: 'get',
     path: '/dead-letters',
     summary: 'Reminders whose sending failed every attempt (admin)',
-    responses: { 200: json(z.object({ items: z.array(DeliveryView) })), ...errors(401, 403) },
+    security: bearer,
+    responses: { 200: json(z.object({ items: z.array(DeliveryView) })), ...errors('unauthorized', 'forbidden') },
   }),
   retry: createRoute({
     method: 'post',
     path: '/dead-letters/{rentalId}/retry',
     summary: 'Send a dead-lettered reminder again, now (admin)',
+    security: bearer,
     request: { params: z.object({ rentalId: Id }) },
-    responses: { 200: json(Outcome), ...errors(401, 403, 404) },
+    responses: { 200: json(Outcome), ...errors('invalid_input', 'unauthorized', 'forbidden', 'not_found') },
   }),
   suppress: createRoute({
     method: 'post',
     path: '/suppressions',
     summary: 'Never mail this address again (admin; SES bounces and complaints arrive here on AWS)',
+    security: bearer,
     request: {
-      body: {
-        required: true,
-        content: {
-          'application/json': {
-            schema: z
-              .object({ email: z.email().max(254), reason: z.enum(SUPPRESSION_REASONS).default('manual') })
-              .strict(),
-          },
-        },
-      },
+      body: jsonRequest(
+        z.object({ email: z.email().max(254), reason: z.enum(SUPPRESSION_REASONS).default('manual') }).strict(),
+      ),
     },
-    responses: { 200: json(z.object({ suppressed: z.literal(true) })), ...errors(400, 401, 403) },
+    responses: {
+      200: json(z.object({ suppressed: z.literal(true) })),
+      ...errors('unauthorized', 'forbidden', ...JSON_BODY_ERRORS),
+    },
   }),
   reconcile: createRoute({
     method: 'post',
     path: '/reminders/reconcile',
     summary: 'Rebuild every pending reminder schedule from the rentals (after a regional failover; admin)',
+    security: bearer,
     responses: {
       200: json(z.object({ titles: z.number(), scheduled: z.number(), sentNow: z.number(), cancelled: z.number() })),
-      ...errors(401, 403),
+      ...errors('unauthorized', 'forbidden'),
     },
   }),
-};
-
-/** Validation failures answer the one error shape every app uses. */
-const defaultHook: Hook<unknown, AppEnv, string, unknown> = (result, c) => {
-  if (result.success) return;
-  const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
-  return c.json({ error: { code: 'invalid_input', message: summary, details: issues } }, 400);
 };
 
 const page = (lang: string, title: string, body: string) =>
@@ -152,9 +144,8 @@ const page = (lang: string, title: string, body: string) =>
 export function createNotificationApp(deps: NotificationDeps) {
   const { reminders } = deps;
   const { store, tokens } = reminders;
-  const app = serviceApp({ logger: deps.logger });
+  const app = serviceApp({ title: 'Kinema notification', ...(deps.logger ? { logger: deps.logger } : {}) });
   app.use(authenticate(deps.verifier));
-  const api = new OpenAPIHono<AppEnv>({ defaultHook });
 
   const view = (contact: Contact) => ({
     email: contact.email,
@@ -163,7 +154,7 @@ export function createNotificationApp(deps: NotificationDeps) {
     remindersOff: contact.remindersOff,
   });
 
-  api.openapi(routes.me, async (c) => {
+  app.openapi(routes.me, async (c) => {
     const principal = requirePrincipal(c.get('principal'));
     const current = await store.contact(principal.userId);
     if (principal.email && current?.email !== principal.email) {
@@ -172,7 +163,7 @@ export function createNotificationApp(deps: NotificationDeps) {
     return c.json(view(current ?? Contact.parse({})), 200);
   });
 
-  api.openapi(routes.updateMe, async (c) => {
+  app.openapi(routes.updateMe, async (c) => {
     const principal = requirePrincipal(c.get('principal'));
     const changes = c.req.valid('json');
     const contact = await store.updateContact(principal.userId, {
@@ -184,7 +175,7 @@ export function createNotificationApp(deps: NotificationDeps) {
 
   const badToken = () => errorBody('invalid_input', 'this unsubscribe link is not valid');
 
-  api.openapi(routes.unsubscribePage, async (c) => {
+  app.openapi(routes.unsubscribePage, async (c) => {
     const { token } = c.req.valid('query');
     if (!tokens.verify(token)) return c.json(badToken(), 400);
     const action = `?token=${encodeURIComponent(token)}`;
@@ -200,7 +191,7 @@ export function createNotificationApp(deps: NotificationDeps) {
     );
   });
 
-  api.openapi(routes.unsubscribe, async (c) => {
+  app.openapi(routes.unsubscribe, async (c) => {
     const { token } = c.req.valid('query');
     const userId = tokens.verify(token);
     if (!userId) return c.json(badToken(), 400);
@@ -212,13 +203,13 @@ export function createNotificationApp(deps: NotificationDeps) {
     return c.json({ unsubscribed: true }, 200);
   });
 
-  api.openapi(routes.outbox, async (c) => {
+  app.openapi(routes.outbox, async (c) => {
     requireRole(c.get('principal'), 'admin');
     if (!deps.outbox) throw notFound('an outbox (this runtime sends through SES and keeps none)');
     return c.json({ items: await deps.outbox.list(c.req.valid('query').limit) }, 200);
   });
 
-  api.openapi(routes.deadLetters, async (c) => {
+  app.openapi(routes.deadLetters, async (c) => {
     requireRole(c.get('principal'), 'admin');
     const items = (await store.deadLetters()).map(
       ({ rentalId, userId, videoId, state, attempts, lastError, updatedAt }) => ({
@@ -234,25 +225,24 @@ export function createNotificationApp(deps: NotificationDeps) {
     return c.json({ items }, 200);
   });
 
-  api.openapi(routes.retry, async (c) => {
+  app.openapi(routes.retry, async (c) => {
     requireRole(c.get('principal'), 'admin');
     const outcome = await reminders.retryDead(c.req.valid('param').rentalId);
     if (!outcome) throw notFound('a dead-lettered reminder of that rental');
     return c.json(outcome, 200);
   });
 
-  api.openapi(routes.suppress, async (c) => {
+  app.openapi(routes.suppress, async (c) => {
     requireRole(c.get('principal'), 'admin');
     const { email, reason } = c.req.valid('json');
     await reminders.suppress(email, reason);
     return c.json({ suppressed: true as const }, 200);
   });
 
-  api.openapi(routes.reconcile, async (c) => {
+  app.openapi(routes.reconcile, async (c) => {
     requireRole(c.get('principal'), 'admin');
     return c.json(await reminders.reconcile(), 200);
   });
 
-  app.route('/', api);
   return app;
 }
