@@ -26,7 +26,7 @@ const resolved = (value: pulumi.Input<string>) =>
   pulumi.Output.isInstance(value) ? valueOf(value as pulumi.Output<string>) : Promise.resolve(value as string);
 
 describe('notification infra (Tokyo, primary)', () => {
-  it('keeps one-time reminders in their own schedule group, with an encrypted dead-letter queue', () => {
+  it('keeps one-time reminders in their own schedule group, with an encrypted, alarmed dead-letter queue', () => {
     expect(program.named('aws:scheduler/scheduleGroup:ScheduleGroup', 'reminders').inputs.name).toBe(
       'kinema-reminders',
     );
@@ -34,6 +34,10 @@ describe('notification infra (Tokyo, primary)', () => {
       name: 'kinema-reminders-dlq',
       sqsManagedSseEnabled: true,
       messageRetentionSeconds: 1209600,
+    });
+    expect(program.named('aws:cloudwatch/metricAlarm:MetricAlarm', 'reminders-dlq-depth').inputs).toMatchObject({
+      metricName: 'ApproximateNumberOfMessagesVisible',
+      threshold: 0,
     });
   });
 
@@ -90,9 +94,17 @@ describe('notification infra (Tokyo, primary)', () => {
       source: ['aws.ses'],
       'detail-type': ['Email Bounced', 'Email Complaint Received'],
     });
-    expect(program.named('aws:cloudwatch/eventTarget:EventTarget', 'mail-feedback-target').inputs.arn).toBe(
-      `arn:aws:lambda:${region}:${ACCOUNT}:function:kinema-notification-events`,
-    );
+    expect(program.named('aws:cloudwatch/eventTarget:EventTarget', 'mail-feedback-target').inputs).toMatchObject({
+      arn: `arn:aws:lambda:${region}:${ACCOUNT}:function:kinema-notification-events`,
+      deadLetterConfig: { arn: DLQ_ARN },
+    });
+    const dlqPolicy = statementsOf(
+      program.named('aws:sqs/queuePolicy:QueuePolicy', 'mail-feedback-dlq-policy').inputs.policy,
+    )[0] as { Principal?: unknown; Condition?: unknown };
+    expect(dlqPolicy.Principal).toEqual({ Service: 'events.amazonaws.com' });
+    expect(dlqPolicy.Condition).toEqual({
+      ArnEquals: { 'aws:SourceArn': [`arn:aws:events:${region}:${ACCOUNT}:rule/kinema-mail-feedback`] },
+    });
     expect(program.named('aws:lambda/permission:Permission', 'mail-feedback-invoke').inputs).toMatchObject({
       function: 'kinema-notification-events',
       principal: 'events.amazonaws.com',
@@ -116,12 +128,13 @@ describe('notification infra (Tokyo, primary)', () => {
     });
   });
 
-  it('creates the unsubscribe key secret, replicated, with no value in Pulumi', () => {
+  it('creates the unsubscribe key secret empty, replicated, and never reads its value at deploy', () => {
     expect(program.named('aws:secretsmanager/secret:Secret', 'unsubscribe-key').inputs).toMatchObject({
       name: 'kinema/unsubscribe-key',
       replicas: [{ region: config.peerRegion }],
     });
     expect(program.ofType('aws:secretsmanager/secretVersion:SecretVersion')).toEqual([]);
+    expect(program.calls.filter((call) => call.token.includes('getSecretVersion'))).toEqual([]);
   });
 
   it('gives the Lambda exactly what runtime/aws/notification.ts reads', async () => {
@@ -134,7 +147,7 @@ describe('notification infra (Tokyo, primary)', () => {
         'SCHEDULE_GROUP_NAME',
         'SES_CONFIGURATION_SET',
         'SITE_ORIGIN',
-        'UNSUBSCRIBE_SECRET',
+        'UNSUBSCRIBE_SECRET_ARN',
       ].sort(),
     );
     expect(await resolved(extras.environment!.SCHEDULER_ROLE_ARN!)).toBe(ROLE_ARN);
@@ -156,6 +169,11 @@ describe('notification infra (Tokyo, primary)', () => {
         Resource: [`arn:aws:scheduler:${region}:${ACCOUNT}:schedule/kinema-reminders/*`],
       },
       { Effect: 'Allow', Action: ['iam:PassRole'], Resource: [ROLE_ARN] },
+      {
+        Effect: 'Allow',
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: [`arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:kinema/unsubscribe-key-AbCdEf`],
+      },
       {
         Effect: 'Allow',
         Action: ['ses:SendEmail'],

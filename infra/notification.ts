@@ -2,14 +2,16 @@ import * as aws from '@pulumi/aws';
 import * as pulumi from '@pulumi/pulumi';
 import { REMINDER_TEMPLATES } from '#services/notification/src/subscribers.js';
 import { RemindersReconcileDue } from '#shared/events/notification.js';
+import { deadLetterQueue, eventBridgeMayDeadLetter } from './alarms.js';
 import { bus } from './bus.js';
 import type { StackConfig } from './config.js';
 import { policyDocument } from './iam.js';
+import { runtimeSecret } from './secrets.js';
 import type { ServiceExtras } from './services.js';
 
 /** The notification service's events Lambda (infra/services.ts names it so). */
 const EVENTS_FUNCTION = 'kinema-notification-events';
-/** Set out of band once, in the primary: `aws secretsmanager put-secret-value --secret-id kinema/unsubscribe-key --secret-string "$(openssl rand -base64 32)"`. */
+/** Filled once, in the primary: `aws secretsmanager put-secret-value --secret-id kinema/unsubscribe-key --secret-string "$(openssl rand -base64 32)"`. */
 export const UNSUBSCRIBE_KEY_SECRET = 'kinema/unsubscribe-key';
 /** What EventBridge Scheduler does when PutEvents fails: retry for up to a day, then the DLQ. */
 const SCHEDULE_RETRY = { maximumEventAgeInSeconds: 24 * 3600, maximumRetryAttempts: 185 };
@@ -24,11 +26,9 @@ const SCHEDULE_RETRY = { maximumEventAgeInSeconds: 24 * 3600, maximumRetryAttemp
  */
 export function notificationInfra(config: StackConfig) {
   const account = aws.getCallerIdentityOutput().accountId;
-  const deadLetters = new aws.sqs.Queue('reminders-dlq', {
-    name: 'kinema-reminders-dlq',
-    messageRetentionSeconds: 14 * 24 * 3600,
-    sqsManagedSseEnabled: true,
-  });
+  // Firings the scheduler could not put on the bus, and SES feedback the rule could not deliver.
+  const dlq = deadLetterQueue('reminders-dlq', 'kinema-reminders-dlq');
+  const deadLetters = dlq.queue;
   const group = new aws.scheduler.ScheduleGroup('reminders', { name: 'kinema-reminders' });
   const schedulerRole = new aws.iam.Role('reminders-scheduler-role', {
     name: `kinema-${config.region}-reminders-scheduler`,
@@ -98,9 +98,15 @@ export function notificationInfra(config: StackConfig) {
     principal: 'events.amazonaws.com',
     sourceArn: feedbackRule.arn,
   });
+  eventBridgeMayDeadLetter('mail-feedback-dlq-policy', dlq, [feedbackRule.arn]);
   new aws.cloudwatch.EventTarget(
     'mail-feedback-target',
-    { rule: feedbackRule.name, arn: eventsFunctionArn, retryPolicy: SCHEDULE_RETRY },
+    {
+      rule: feedbackRule.name,
+      arn: eventsFunctionArn,
+      retryPolicy: SCHEDULE_RETRY,
+      deadLetterConfig: { arn: deadLetters.arn },
+    },
     { dependsOn: [feedbackInvoke] },
   );
 
@@ -120,15 +126,12 @@ export function notificationInfra(config: StackConfig) {
     },
   });
 
-  const unsubscribeKey =
-    config.role === 'secondary'
-      ? aws.secretsmanager.getSecretOutput({ name: UNSUBSCRIBE_KEY_SECRET }).arn
-      : new aws.secretsmanager.Secret('unsubscribe-key', {
-          name: UNSUBSCRIBE_KEY_SECRET,
-          description: 'HMAC key of one-click unsubscribe links; its value is set out of band (infra/notification.ts)',
-          replicas: [{ region: config.peerRegion }],
-          recoveryWindowInDays: 30,
-        }).arn;
+  const unsubscribeKey = runtimeSecret(
+    config,
+    'unsubscribe-key',
+    UNSUBSCRIBE_KEY_SECRET,
+    'HMAC key of one-click unsubscribe links (any 32 random bytes)',
+  );
 
   return {
     account,
@@ -162,9 +165,8 @@ export function notificationExtras(config: StackConfig, infra: NotificationInfra
       MAIL_FROM: `Kinema <no-reply@${config.domain}>`,
       SES_CONFIGURATION_SET: infra.configurationSet.configurationSetName,
       SITE_ORIGIN: config.siteOrigin,
-      UNSUBSCRIBE_SECRET: aws.secretsmanager
-        .getSecretVersionOutput({ secretId: infra.unsubscribeKey })
-        .secretString.apply((value) => value ?? ''),
+      // The ARN only: the function reads the value at cold start (no secret in its configuration).
+      UNSUBSCRIBE_SECRET_ARN: infra.unsubscribeKey.arn,
     },
     grants: [
       {
@@ -172,6 +174,7 @@ export function notificationExtras(config: StackConfig, infra: NotificationInfra
         Resource: [pulumi.interpolate`${arn('scheduler', pulumi.interpolate`schedule/${infra.group.name}`)}/*`],
       },
       { Action: ['iam:PassRole'], Resource: [infra.schedulerRole.arn] },
+      { Action: ['secretsmanager:GetSecretValue'], Resource: [infra.unsubscribeKey.arn] },
       {
         Action: ['ses:SendEmail'],
         Resource: [

@@ -1,7 +1,9 @@
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { z } from 'zod';
 import { eventBridgeScheduler } from '#platform/aws/scheduler.js';
+import { secretsManagerSecrets } from '#platform/aws/secrets.js';
 import { sesMailer } from '#platform/aws/ses.js';
 import { isSesEvent, suppressionsFromSes } from '#platform/aws/ses-feedback.js';
 import { createNotificationApp } from '#services/notification/src/http.js';
@@ -12,8 +14,9 @@ import { awsServiceDeps } from './service-deps.js';
 import { serviceLambda } from './service-lambda.js';
 
 /**
- * What infra/notification.ts adds to this Lambda's environment. The unsubscribe-link key is read
- * from Secrets Manager by Pulumi at deploy time and injected as a Pulumi-secret variable.
+ * What infra/notification.ts adds to this Lambda's environment: names and ARNs, never a secret
+ * value. The unsubscribe-link key is read from Secrets Manager at run time (cached; while the
+ * secret is still empty, sends fail and retry and unsubscribe answers 503).
  */
 export const NotificationEnv = z.object({
   SCHEDULE_GROUP_NAME: z.string().min(1),
@@ -23,12 +26,16 @@ export const NotificationEnv = z.object({
   MAIL_FROM: z.string().min(3),
   SES_CONFIGURATION_SET: z.string().min(1),
   SITE_ORIGIN: z.url(),
-  UNSUBSCRIBE_SECRET: z.string().min(16),
+  UNSUBSCRIBE_SECRET_ARN: z.string().startsWith('arn:aws:secretsmanager:'),
 });
 
 /** AWS composition root of the notification service: DynamoDB, EventBridge Scheduler and SES v2. */
 const deps = awsServiceDeps(process.env);
 const env = parseConfig(NotificationEnv, process.env);
+const secrets = secretsManagerSecrets<'unsubscribeKey'>({
+  client: new SecretsManagerClient({}),
+  ids: { unsubscribeKey: env.UNSUBSCRIBE_SECRET_ARN },
+});
 
 const reminders = rentalReminders({
   table: deps.table,
@@ -46,7 +53,7 @@ const reminders = rentalReminders({
   }),
   clock: deps.clock,
   siteOrigin: env.SITE_ORIGIN,
-  unsubscribeSecret: env.UNSUBSCRIBE_SECRET,
+  unsubscribeSecret: async () => (await secrets.get()).unsubscribeKey,
   logger: deps.logger,
 });
 

@@ -177,7 +177,7 @@ export function createNotificationApp(deps: NotificationDeps) {
 
   app.openapi(routes.unsubscribePage, async (c) => {
     const { token } = c.req.valid('query');
-    if (!tokens.verify(token)) return c.json(badToken(), 400);
+    if (!(await tokens.verify(token))) return c.json(badToken(), 400);
     const action = `?token=${encodeURIComponent(token)}`;
     return c.html(
       page(
@@ -193,7 +193,7 @@ export function createNotificationApp(deps: NotificationDeps) {
 
   app.openapi(routes.unsubscribe, async (c) => {
     const { token } = c.req.valid('query');
-    const userId = tokens.verify(token);
+    const userId = await tokens.verify(token);
     if (!userId) return c.json(badToken(), 400);
     await store.updateContact(userId, { remindersOff: true });
     const wantsHtml = (c.req.header('accept') ?? '').includes('text/html');

@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { AppError } from '#shared/errors.js';
 import { RentalReminderDue } from '#shared/events/notification.js';
 import type { EventDetail } from '#shared/events/define.js';
 import type { Logger } from '#shared/log.js';
@@ -30,8 +31,11 @@ export interface ReminderDeps {
   siteOrigin: string;
   /** Where the unsubscribe link points (an API origin; the site's by default). */
   apiOrigin?: string;
-  /** Signs one-click unsubscribe links (HMAC-SHA256). */
-  unsubscribeSecret: string;
+  /**
+   * Signs one-click unsubscribe links (HMAC-SHA256): the key, or how to read it (AWS reads a
+   * Secrets Manager value that may still be empty: then sends fail and retry, unsubscribes 503).
+   */
+  unsubscribeSecret: string | (() => Promise<string | undefined>);
   logger?: Logger;
   /** How long a sender may hold a reminder before another firing may take over (default 2 min). */
   leaseMs?: number;
@@ -48,17 +52,25 @@ export type ReminderOutcome =
 type Due = EventDetail<typeof RentalReminderDue>;
 
 /** A one-click unsubscribe token: the viewer's id and its HMAC; nothing to store, nothing to guess. */
-export function unsubscribeTokens(secret: string) {
-  const mac = (userId: string) =>
-    createHmac('sha256', secret).update(`unsubscribe\n${userId}`).digest('base64url').slice(0, 32);
+export function unsubscribeTokens(secret: ReminderDeps['unsubscribeSecret']) {
+  const key = async () => {
+    const value = typeof secret === 'string' ? secret : await secret();
+    if (!value) throw new AppError('unavailable', 'unsubscribe links are not configured yet (an empty secret)');
+    return value;
+  };
+  const mac = async (userId: string) =>
+    createHmac('sha256', await key())
+      .update(`unsubscribe\n${userId}`)
+      .digest('base64url')
+      .slice(0, 32);
   return {
-    sign: (userId: string) => `${Buffer.from(userId).toString('base64url')}.${mac(userId)}`,
+    sign: async (userId: string) => `${Buffer.from(userId).toString('base64url')}.${await mac(userId)}`,
     /** The viewer the token was made for, or undefined when it is not one of ours. */
-    verify(token: string): string | undefined {
+    async verify(token: string): Promise<string | undefined> {
       const [encoded, signature] = token.split('.');
       if (!encoded || !signature) return undefined;
       const userId = Buffer.from(encoded, 'base64url').toString('utf8');
-      const expected = Buffer.from(mac(userId));
+      const expected = Buffer.from(await mac(userId));
       const given = Buffer.from(signature);
       return expected.length === given.length && timingSafeEqual(expected, given) ? userId : undefined;
     },
@@ -119,15 +131,15 @@ export function rentalReminders(deps: ReminderDeps) {
   async function send(due: Due, rental: RentalFacts, email: string, claimed: Delivery): Promise<ReminderOutcome> {
     const contact = (await store.contact(due.userId))!;
     const title = (await store.title(due.videoId)) ?? due.videoId;
-    const rendered = renderReminder(contact.language, {
-      title,
-      expiresAt: formatExpiry(Date.parse(rental.expiresAt!), contact.language, contact.timeZone),
-      watchUrl: `${site}/videos/${encodeURIComponent(due.videoId)}`,
-      unsubscribeUrl: `${api}/api/notification/unsubscribe?token=${tokens.sign(due.userId)}`,
-    });
     const attempts = claimed.attempts + 1;
     const at = now();
     try {
+      const rendered = renderReminder(contact.language, {
+        title,
+        expiresAt: formatExpiry(Date.parse(rental.expiresAt!), contact.language, contact.timeZone),
+        watchUrl: `${site}/videos/${encodeURIComponent(due.videoId)}`,
+        unsubscribeUrl: `${api}/api/notification/unsubscribe?token=${await tokens.sign(due.userId)}`,
+      });
       const { messageId } = await deps.mailer.send({
         id: `rental-reminder-${due.rentalId}`,
         to: email,
