@@ -9,12 +9,21 @@ import { uploadBench } from './suites/upload.js';
 import { mediaBench } from './suites/media.js';
 import { entitlementBench } from './suites/entitlement.js';
 import { likesBench } from './suites/likes.js';
+import { timersBench } from './suites/timers.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
  * a Markdown table of ratios and writes bench/results.json. Loopback traffic only, bounded in time.
  */
-const benchmarks: Benchmark[] = [signedInApi, coldStartBench, entitlementBench, uploadBench, mediaBench, likesBench];
+const benchmarks: Benchmark[] = [
+  signedInApi,
+  coldStartBench,
+  entitlementBench,
+  uploadBench,
+  mediaBench,
+  likesBench,
+  timersBench,
+];
 
 const filter = process.argv[2]?.toLowerCase();
 const rows: Row[] = [];

@@ -8,6 +8,7 @@ import { loadStackConfig } from './config.js';
 import { regionHealth } from './health.js';
 import { entitlementExtras, entitlementSecrets, mergeExtras } from './entitlement.js';
 import { mediaPipeline, mediaRecovery, mediaServiceExtras } from './media-pipeline.js';
+import { notificationExtras, notificationInfra } from './notification.js';
 import { outboxRelay } from './outbox.js';
 import { primaryExports } from './peer.js';
 import { likesRealtime } from './realtime.js';
@@ -58,6 +59,7 @@ const services = deployServices(config, tables, {
   catalog: catalogUploadExtras(buckets, config),
   media: mediaExtras,
   engagement: realtime.publisher,
+  notification: notificationExtras(config, notificationInfra(config)),
   entitlement: mergeExtras(entitlementExtras(config, secrets, { keyPairId: global.playbackKeyPairId }), {
     environment: planSyncEnvironment(config, global.planSyncClientId),
   }),

@@ -123,6 +123,7 @@ describe('primary stack: IAM is least privilege', () => {
               'replication-role': 's3.amazonaws.com',
               'mediaconvert-role': 'mediaconvert.amazonaws.com',
               'media-pipeline-role': 'states.amazonaws.com',
+              'reminders-scheduler-role': 'scheduler.amazonaws.com',
             }[name] ?? 'lambda.amazonaws.com');
     for (const role of program.ofType('aws:iam/role:Role')) {
       const statements = statementsOf(role.inputs.assumeRolePolicy);

@@ -5,6 +5,7 @@ import { createEngagementApp } from '#services/engagement/src/http.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { createMediaApp } from '#services/media/src/http.js';
 import { createNotificationApp } from '#services/notification/src/http.js';
+import { rentalReminders } from '#services/notification/src/reminders.js';
 import { unauthorized } from '#shared/errors.js';
 import { serviceApp } from '#shared/http/app.js';
 import type { OpenApiDocument } from '#shared/http/openapi.js';
@@ -27,6 +28,7 @@ export function describedApi() {
     verify: () => Promise.reject(unauthorized('this instance only describes the API')),
   };
   const clock = { now: () => Date.now() };
+  const describingOnly = () => Promise.reject(new Error('this instance only describes the API'));
   const deps = () => {
     const table = sqliteTable({ file: ':memory:' });
     tables.push(table);
@@ -44,7 +46,17 @@ export function describedApi() {
     entitlement: createEntitlementApp(deps()),
     media: createMediaApp(deps()),
     engagement: createEngagementApp(deps()),
-    notification: createNotificationApp(deps()),
+    notification: createNotificationApp({
+      verifier,
+      // Describing never schedules nor mails.
+      reminders: rentalReminders({
+        ...deps(),
+        scheduler: { at: describingOnly, cancel: describingOnly },
+        mailer: { send: describingOnly },
+        siteOrigin: 'http://localhost:3000',
+        unsubscribeSecret: 'describing-only-never-signing',
+      }),
+    }),
   } satisfies Record<ApiService, ReturnType<typeof serviceApp>>;
   const api = serviceApp();
   for (const name of API_SERVICES) api.route(`/api/${name}`, apps[name]);

@@ -11,6 +11,11 @@ import type { AccountStore } from '#platform/local/identity/accounts.js';
 import { loadIdentitySecrets } from '#platform/local/identity/keys.js';
 import { identityUrls } from '#platform/local/identity/urls.js';
 import { devClock } from '#platform/local/dev-clock.js';
+import { loadOrCreateSecrets } from '#platform/local/secrets.js';
+import { sqliteTable } from '#platform/local/sqlite-table.js';
+import { silentLogger } from '#shared/log.js';
+import { systemClock } from '#shared/ports/clock.js';
+import { standaloneNotification } from './notification.js';
 
 export interface CliIo {
   out: (text: string) => void;
@@ -23,6 +28,7 @@ Usage:
   kinema users add --email E --password P [--role admin|viewer]...
   kinema users list
   kinema token --email E [--ttl SECONDS]
+  kinema reminders reconcile
   kinema --help
 
 Commands:
@@ -30,13 +36,16 @@ Commands:
   users list   list accounts: id, email, roles, created
   token        print an access token for the account, for scripts:
                Authorization: Bearer <token> (default lifetime 3600 s, at most 86400 s)
+  reminders reconcile
+               rebuild every pending rental reminder from the rentals (after restoring a backup or
+               losing timers.db); idempotent. A running server picks new timers up within 30 s.
 
 Environment:
   KINEMA_DATA        data folder (default ./.data)
   KINEMA_PUBLIC_URL  the server's public origin (default http://localhost:$PORT, PORT default 3000)
 `;
 
-const CliEnv = StandaloneConfig.pick({ PORT: true, KINEMA_DATA: true, KINEMA_PUBLIC_URL: true });
+const CliEnv = StandaloneConfig.pick({ PORT: true, KINEMA_DATA: true, KINEMA_PUBLIC_URL: true, KINEMA_SMTP_URL: true });
 
 const UsersAdd = z.object({
   email: z.string({ error: '--email is required' }),
@@ -83,6 +92,33 @@ function table(rows: string[][]): string {
         .trimEnd(),
     )
     .join('\n');
+}
+
+/** The same wiring as the server's (its clock, secret and files), run once without firing timers. */
+async function reconcileReminders(dataDir: string, publicUrl: string, smtpUrl: string | undefined) {
+  mkdirSync(dataDir, { recursive: true });
+  const clockFile = join(dataDir, 'dev-clock.json');
+  const clock = existsSync(clockFile) ? devClock({ file: clockFile }) : systemClock;
+  const table = sqliteTable({ file: join(dataDir, 'notification.db'), now: () => clock.now() });
+  const notification = standaloneNotification({
+    dataDir,
+    table,
+    clock,
+    publicUrl: publicUrl.replace(/\/$/, ''),
+    secret: loadOrCreateSecrets(join(dataDir, 'secrets.json')).urlSigningSecret,
+    smtpUrl,
+    // Reconciling fires no timer; one that came due is sent in this process, never put on a bus.
+    bus: {
+      publish: () => Promise.reject(new Error('the kinema command has no bus: the server fires timers')),
+    },
+    logger: silentLogger,
+  });
+  try {
+    return await notification.reminders.reconcile();
+  } finally {
+    await notification.close();
+    table.close();
+  }
 }
 
 /**
@@ -156,6 +192,18 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
           : Date.now,
       });
       io.out(`${token}\n`);
+      return 0;
+    }
+    if (command === 'reminders' && sub === 'reconcile') {
+      flags(rest, {}, z.object({}));
+      const counts = await reconcileReminders(
+        dataDir,
+        config.KINEMA_PUBLIC_URL ?? `http://localhost:${config.PORT}`,
+        config.KINEMA_SMTP_URL,
+      );
+      io.out(
+        `reminders reconciled: ${counts.titles} titles, ${counts.scheduled} scheduled, ${counts.sentNow} sent now, ${counts.cancelled} cancelled\n`,
+      );
       return 0;
     }
     throw new UsageError(`unknown command "${argv.slice(0, 2).join(' ')}"`);

@@ -80,6 +80,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   });
   adapters.bus.connect(dispatcher);
   dispatcher.start();
+  for (const service of services) service.start?.();
   const timers = await startTimers(
     housekeepingTimers(adapters, services, logger),
     logger.child({ part: 'housekeeping' }),

@@ -8,8 +8,6 @@ import { engagementSubscriptions } from '#services/engagement/src/subscribers.js
 import { MONTHLY_PLAN } from '#services/entitlement/src/domain/plans.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
-import { createNotificationApp } from '#services/notification/src/http.js';
-import { notificationSubscriptions } from '#services/notification/src/subscribers.js';
 import type { StandaloneConfig } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
 import type { Subscription } from '#shared/ports/bus.js';
@@ -18,6 +16,8 @@ import { mediaEdge } from '#platform/local/media-edge.js';
 import { sseHub } from '#platform/local/sse-hub.js';
 import type { LocalAdapters, TableName } from './adapters.js';
 import { localMedia } from './media.js';
+import { standaloneNotification } from './notification.js';
+import { accountClosureApp } from '#platform/local/identity/account-closure.js';
 
 /** One service (or edge) as the standalone server mounts it. */
 export interface WiredService {
@@ -30,6 +30,8 @@ export interface WiredService {
   inbox?: Table;
   /** Resumes work a crash or restart cut short; housekeeping calls it at start and every few minutes. */
   recover?(): Promise<unknown>;
+  /** Starts background work that publishes to the bus (the reminder timers), once it is connected. */
+  start?(): void;
   close?(): Promise<void>;
 }
 
@@ -54,6 +56,17 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     path: process.env.PATH,
   });
   const liveHub = sseHub(); // live like counts as server-sent events
+
+  const notification = standaloneNotification({
+    dataDir: a.dataDir,
+    table: a.tables.notification,
+    clock: a.dev ?? a.clock,
+    publicUrl,
+    secret: a.secrets.urlSigningSecret,
+    smtpUrl: config.KINEMA_SMTP_URL,
+    bus: a.bus,
+    logger,
+  });
 
   return [
     {
@@ -119,11 +132,25 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
       close: async () => liveHub.close(),
     },
     {
+      // Rental reminders: SQLite timers and the outbox/SMTP mailer (runtime/standalone/notification.ts).
       name: 'notification',
       mount: '/api/notification',
-      app: createNotificationApp(deps('notification')),
-      subscriptions: notificationSubscriptions(),
+      app: notification.app(a.verifier),
+      subscriptions: notification.subscriptions,
       inbox: a.tables.notification,
+      start: () => notification.start(),
+      close: () => notification.close(),
+    },
+    {
+      // Account closure of the built-in identity provider: emits identity.AccountClosed.
+      name: 'identity',
+      mount: '/api/identity',
+      app: accountClosureApp({
+        accounts: a.issuer.accounts,
+        bus: a.bus,
+        clock: a.clock,
+        verifier: a.verifier,
+      }),
     },
   ];
 }

@@ -29,4 +29,3 @@ export const RentalRefunded = defineEvent(
   'RentalRefunded',
   z.object({ userId: z.string(), rentalId: z.string(), videoId: z.string() }),
 );
-export const AccountClosed = defineEvent('entitlement', 'AccountClosed', z.object({ userId: z.string() }));

@@ -7,3 +7,8 @@ export const AccountCreated = defineEvent(
   'AccountCreated',
   z.object({ userId: z.string(), email: z.email(), roles: z.array(z.enum(['admin', 'viewer'])) }),
 );
+/**
+ * The viewer closed their account (a button on the account page; the identity provider owns
+ * accounts, so it emits this). Consumers forget what they scheduled for the viewer.
+ */
+export const AccountClosed = defineEvent('identity', 'AccountClosed', z.object({ userId: z.string() }));

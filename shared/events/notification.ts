@@ -1,7 +1,11 @@
 import { z } from 'zod';
 import { defineEvent } from './define.js';
 
-/** Fired by the Scheduler at purchase + 43 h; the notification service mails the viewer. */
+/**
+ * Put on the bus by the Scheduler when a reminder comes due (purchase + 43 h, or a retry of a
+ * failed send). It names the rental the schedule was made for; the notification service re-reads
+ * every fact before it mails.
+ */
 export const RentalReminderDue = defineEvent(
   'notification',
   'RentalReminderDue',
@@ -17,3 +21,9 @@ export const EmailSent = defineEvent(
   'EmailSent',
   z.object({ messageId: z.string(), to: z.email(), template: z.string() }),
 );
+/**
+ * Asks the notification service to rebuild pending reminder schedules from the rentals it knows
+ * (after a regional failover the lost region's schedules are gone). A recurring schedule sends it
+ * on AWS; standalone runs the same rebuild hourly and on start.
+ */
+export const RemindersReconcileDue = defineEvent('notification', 'RemindersReconcileDue', z.object({}));

@@ -84,6 +84,18 @@ describe('account store', () => {
     expect(() => store.setRoles(account.id, [])).toThrow(/at least one role/);
   });
 
+  it('removes a closed account: it no longer signs in, and its address is free again', async () => {
+    const account = await store.create({ email: 'gone@example.com', password: 'password1' });
+    expect(store.remove(account.id)).toBe(true);
+    expect(store.remove(account.id)).toBe(false);
+    expect(store.findById(account.id)).toBeUndefined();
+    expect(await store.verifyPassword('gone@example.com', 'password1')).toEqual({
+      ok: false,
+      reason: 'wrong_credentials',
+    });
+    await expect(store.create({ email: 'gone@example.com', password: 'password2' })).resolves.toBeDefined();
+  });
+
   it('verifies passwords and says nothing about unknown emails', async () => {
     const account = await store.create({ email: 'v@example.com', password: 'password1' });
     expect(await store.verifyPassword('V@example.com', 'password1')).toEqual({ ok: true, account });

@@ -28,6 +28,8 @@ export interface AccountStore {
   findByEmail(email: string): Account | undefined;
   findById(id: string): Account | undefined;
   setRoles(id: string, roles: Role[]): Account;
+  /** Deletes the account (closure); false when it did not exist. Sign-in and refresh then fail. */
+  remove(id: string): boolean;
   verifyPassword(email: string, password: string): Promise<PasswordCheck>;
   close(): void;
 }
@@ -107,6 +109,8 @@ export function accountStore(options: { file: string; now?: () => number }): Acc
     'INSERT INTO accounts (id, email, password_hash, roles, created_at) VALUES (@id, @email, @hash, @roles, @createdAt)',
   );
   const updateRoles = db.prepare('UPDATE accounts SET roles = ? WHERE id = ?');
+  const deleteAccount = db.prepare('DELETE FROM accounts WHERE id = ?');
+
   const toAccount = (row: AccountRow): Account => ({
     id: row.id,
     email: row.email,
@@ -151,6 +155,8 @@ export function accountStore(options: { file: string; now?: () => number }): Acc
       if (changed.changes === 0) throw notFound('account');
       return toAccount(byId.get(id)!);
     },
+
+    remove: (id) => deleteAccount.run(id).changes > 0,
 
     async verifyPassword(email, password) {
       const row = byEmail.get(normaliseEmail(email));

@@ -1,6 +1,10 @@
 import { fail, redirect } from '@sveltejs/kit';
 import { ApiError } from '$lib/server/api';
 import { findVideo } from '$lib/watch/catalog.server';
+import { closeAccount, reminderSettings, updateReminderSettings } from '$lib/server/notification';
+import type { ReminderSettings } from '$lib/server/notification';
+import { signOutUrl } from '$lib/server/oidc';
+import { clearSession } from '$lib/server/session';
 import { cancelPlan, myAccount, planPrice } from '$lib/watch/entitlement.server';
 import type { Account } from '$lib/watch/entitlement.server';
 import type { Actions, PageServerLoad } from './$types';
@@ -21,7 +25,7 @@ export const load: PageServerLoad = async (event) => {
     console.error(JSON.stringify({ level: 'warn', msg: 'entitlement unavailable', err: String(error) }));
   }
   const rentals = entitlement?.rentals ?? [];
-  const [titles, planPriceJpy] = await Promise.all([
+  const [titles, planPriceJpy, reminders] = await Promise.all([
     Promise.all(
       rentals.slice(0, TITLED_RENTALS).map(async (rental) => {
         const video = await findVideo(event, rental.videoId).catch(() => null);
@@ -29,11 +33,50 @@ export const load: PageServerLoad = async (event) => {
       }),
     ),
     planPrice(event),
+    reminderSettings(event).catch((): ReminderSettings | null => null),
   ]);
-  return { entitlement, titles: Object.fromEntries(titles) as Record<string, string | null>, planPriceJpy };
+  return {
+    entitlement,
+    titles: Object.fromEntries(titles) as Record<string, string | null>,
+    planPriceJpy,
+    reminders,
+  };
 };
 
 export const actions: Actions = {
+  /** How rental reminders reach me: language, time zone (the browser's), on or off. */
+  reminders: async (event) => {
+    if (!event.locals.session) redirect(303, '/auth/login?returnTo=/account');
+    const form = await event.request.formData();
+    const language = form.get('language');
+    const timeZone = form.get('timeZone');
+    try {
+      await updateReminderSettings(event, {
+        ...(language === 'ja' || language === 'en' ? { language } : {}),
+        ...(typeof timeZone === 'string' && timeZone ? { timeZone } : {}),
+        remindersOff: form.get('reminders') !== 'on',
+      });
+      return { remindersSaved: true };
+    } catch (error) {
+      const status = error instanceof ApiError && error.status < 500 ? error.status : 502;
+      return fail(status, { remindersFailed: true });
+    }
+  },
+  /** Closes the account for good: the identity provider deletes it and pending reminders go. */
+  close: async (event) => {
+    if (!event.locals.session) redirect(303, '/auth/login?returnTo=/account');
+    const form = await event.request.formData();
+    if (form.get('confirm') !== 'close') return fail(400, { closeFailed: true });
+    try {
+      await closeAccount(event);
+    } catch (error) {
+      const status = error instanceof ApiError && error.status < 500 ? error.status : 502;
+      return fail(status, { closeFailed: true });
+    }
+    const idToken = event.locals.session.idToken;
+    clearSession(event.cookies);
+    redirect(303, await signOutUrl(idToken));
+  },
   /** Cancel at period end: access stays until the paid period is over. */
   cancel: async (event) => {
     if (!event.locals.session) redirect(303, '/auth/login?returnTo=/account');

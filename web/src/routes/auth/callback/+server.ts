@@ -1,5 +1,6 @@
 import { error, redirect } from '@sveltejs/kit';
 import { finishSignIn, SignInError } from '$lib/server/oidc';
+import { rememberContact } from '$lib/server/notification';
 import { writeSession } from '$lib/server/session';
 import type { RequestHandler } from './$types';
 
@@ -14,5 +15,7 @@ export const GET: RequestHandler = async ({ url, cookies }) => {
     throw cause;
   }
   await writeSession(cookies, next.session);
+  // Rental reminders need the address and the language the viewer reads the site in.
+  await rememberContact(next.session.accessToken, cookies.get('lang'));
   redirect(303, next.returnTo);
 };

@@ -1,0 +1,108 @@
+import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import nodemailer from 'nodemailer';
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
+import { z } from 'zod';
+import type { Email, Mailer } from '#shared/ports/mailer.js';
+
+export interface OutboxEntry {
+  id: string;
+  messageId: string;
+  to: string;
+  subject: string;
+  date: string;
+  text: string;
+  /** The `.eml` file, relative to the outbox folder. */
+  file: string;
+}
+
+export type LocalMailer = Mailer & {
+  /** The emails written to the outbox, newest first. */
+  list(limit: number): Promise<OutboxEntry[]>;
+};
+
+export interface LocalMailerOptions {
+  /** The outbox folder: one `.eml` per email plus a `.json` line of what the list shows. */
+  dir: string;
+  /** `Kinema <no-reply@kinema.local>`. */
+  from: string;
+  now: () => number;
+  /** smtp(s)://user:pass@host:port; without it nothing leaves the machine. */
+  smtpUrl?: string;
+  /** Connection, greeting and socket timeouts of the SMTP client (default 10 s). */
+  smtpTimeoutMs?: number;
+}
+
+const Entry = z.object({
+  id: z.string(),
+  messageId: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  date: z.string(),
+  text: z.string(),
+  file: z.string(),
+});
+
+/**
+ * The standalone Mailer. nodemailer's MIME composer builds every message (text and HTML
+ * alternatives, RFC 2047-encoded Japanese subjects, the caller's List-Unsubscribe headers, a
+ * Message-ID made from the email's own id so a resend is recognisable); the message is written to
+ * the outbox as an `.eml` file and, when `smtpUrl` is set, also sent through that server.
+ */
+export function localMailer(options: LocalMailerOptions): LocalMailer {
+  const { dir, from, now } = options;
+  mkdirSync(dir, { recursive: true });
+  const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'kinema.local';
+  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
+  const timeout = options.smtpTimeoutMs ?? 10_000;
+  const smtp = options.smtpUrl
+    ? nodemailer.createTransport({
+        url: options.smtpUrl,
+        connectionTimeout: timeout,
+        greetingTimeout: timeout,
+        socketTimeout: timeout,
+      } as SMTPTransport.Options)
+    : undefined;
+
+  return {
+    async send(email: Email) {
+      const date = new Date(now());
+      const messageId = `<${email.id}@${domain}>`;
+      const built = await composer.sendMail({
+        from,
+        to: email.to,
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        date,
+        messageId,
+        headers: email.headers ?? {},
+        textEncoding: 'base64',
+      });
+      const message = built.message as Buffer;
+      if (smtp) await smtp.sendMail({ envelope: { from, to: [email.to] }, raw: message });
+      const id = `${date.toISOString().replace(/[:.]/g, '-')}-${email.id}`;
+      writeFileSync(join(dir, `${id}.eml.tmp`), message);
+      renameSync(join(dir, `${id}.eml.tmp`), join(dir, `${id}.eml`));
+      const entry: OutboxEntry = {
+        id,
+        messageId,
+        to: email.to,
+        subject: email.subject,
+        date: date.toISOString(),
+        text: email.text,
+        file: `${id}.eml`,
+      };
+      writeFileSync(join(dir, `${id}.json`), JSON.stringify(entry));
+      return { messageId };
+    },
+    async list(limit) {
+      const files = readdirSync(dir)
+        .filter((name) => name.endsWith('.json'))
+        .sort()
+        .reverse()
+        .slice(0, limit);
+      return files.map((name) => Entry.parse(JSON.parse(readFileSync(join(dir, name), 'utf8'))));
+    },
+  };
+}
