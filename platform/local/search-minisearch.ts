@@ -1,0 +1,238 @@
+import MiniSearch from 'minisearch';
+import type { SearchResult as MiniResult } from 'minisearch';
+import { FACETS, HIGHLIGHT } from '#shared/ports/search-index.js';
+import type {
+  Facet,
+  Highlight,
+  SearchDocument,
+  SearchHit,
+  SearchIndex,
+  SearchQuery,
+} from '#shared/ports/search-index.js';
+import { innerParts, isCjk, nameWords, segmentsOf, words } from './search-tokenizer.js';
+
+/** Field boosts in Algolia's searchable-attribute order: title > cast > description. */
+export const BOOSTS = { title: 8, cast: 4, description: 1, inner: 0.5 } as const;
+/** At most this many query words are used (the rest of a pasted essay is ignored). */
+const MAX_QUERY_WORDS = 32;
+
+type Field = keyof typeof BOOSTS;
+
+/** Typos allowed in a Latin word, as Algolia's minWordSizefor1Typo (4) / for2Typos (8). */
+export function typosFor(word: string): number {
+  if (isCjk(word) || /\d/.test(word)) return 0;
+  return word.length >= 8 ? 2 : word.length >= 4 ? 1 : 0;
+}
+
+function editDistanceAtMost(a: string, b: string, max: number): boolean {
+  if (Math.abs(a.length - b.length) > max) return false;
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    let best = i;
+    for (let j = 1; j <= b.length; j += 1) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const value = Math.min(
+        (previous[j] as number) + 1,
+        (current[j - 1] as number) + 1,
+        (previous[j - 1] as number) + cost,
+      );
+      current.push(value);
+      best = Math.min(best, value);
+    }
+    if (best > max) return false;
+    previous = current;
+  }
+  return (previous[b.length] as number) <= max;
+}
+
+/** Whether a document word answers a query word (exact, typed prefix, inner part, or a typo). */
+function answers(queryWord: string, documentWord: string): boolean {
+  return (
+    documentWord.startsWith(queryWord) ||
+    (isCjk(queryWord) && documentWord.includes(queryWord)) ||
+    editDistanceAtMost(queryWord, documentWord, typosFor(queryWord))
+  );
+}
+
+/**
+ * Marks the words of `text` that are among the matched document words; the markers go around the
+ * original characters (a full-width `ＴＯＫＹＯ` is marked as written, not as `tokyo`).
+ */
+export function highlight(text: string, matchedTerms: string[], queryWords: string[]): Highlight {
+  if (matchedTerms.length === 0 || text.length === 0) return { value: text, matchLevel: 'none', matchedWords: [] };
+  const hitTerms = new Set<string>();
+  let value = '';
+  for (const segment of segmentsOf(text)) {
+    const term = segment.isWord
+      ? matchedTerms.find(
+          (candidate) =>
+            candidate === segment.folded ||
+            (isCjk(candidate) && candidate.length >= 2 && segment.folded.includes(candidate)),
+        )
+      : undefined;
+    if (!term) {
+      value += segment.text;
+      continue;
+    }
+    hitTerms.add(term);
+    const at = segment.folded.indexOf(term);
+    // Where folding kept the length, mark only the matched run; otherwise the whole word.
+    if (term !== segment.folded && at >= 0 && segment.folded.length === segment.text.length) {
+      value += `${segment.text.slice(0, at)}${HIGHLIGHT.pre}${segment.text.slice(at, at + term.length)}${HIGHLIGHT.post}${segment.text.slice(at + term.length)}`;
+    } else {
+      value += `${HIGHLIGHT.pre}${segment.text}${HIGHLIGHT.post}`;
+    }
+  }
+  const matchedWords = queryWords.filter((word) => [...hitTerms].some((term) => answers(word, term)));
+  const matchLevel =
+    matchedWords.length === 0 ? 'none' : matchedWords.length === queryWords.length ? 'full' : 'partial';
+  return { value, matchLevel: hitTerms.size > 0 && matchLevel === 'none' ? 'partial' : matchLevel, matchedWords };
+}
+
+/** Cast names are marked whole when the name matched as one word (`tomhanks`). */
+function highlightName(name: string, matchedTerms: string[], queryWords: string[]): Highlight {
+  const joined = nameWords(name).at(-1);
+  if (joined && matchedTerms.includes(joined) && nameWords(name).length > 1) {
+    const matchedWords = queryWords.filter((word) => answers(word, joined));
+    return {
+      value: `${HIGHLIGHT.pre}${name}${HIGHLIGHT.post}`,
+      matchLevel: matchedWords.length === queryWords.length ? 'full' : 'partial',
+      matchedWords,
+    };
+  }
+  return highlight(name, matchedTerms, queryWords);
+}
+
+function matchesFilters(document: SearchDocument, filters: SearchQuery['filters']): boolean {
+  return FACETS.every((facet) => {
+    const wanted = filters[facet];
+    return !wanted || wanted.length === 0 || wanted.some((value) => document[facet].includes(value));
+  });
+}
+
+function toIndexed(document: SearchDocument) {
+  const titleWords = words(document.title);
+  const descriptionWords = words(document.description);
+  const castWords = document.cast.flatMap(nameWords);
+  return {
+    id: document.objectID,
+    title: titleWords.join(' '),
+    cast: castWords.join(' '),
+    description: descriptionWords.join(' '),
+    inner: innerParts([...titleWords, ...castWords, ...descriptionWords]).join(' '),
+  };
+}
+
+export interface MiniSearchIndexOptions {
+  /** Milliseconds for `processingTimeMs` (default performance.now). */
+  now?: () => number;
+}
+
+/**
+ * The SearchIndex standalone: MiniSearch over words cut by `Intl.Segmenter('ja')` with NFKC and
+ * lower-case folding; all query words must match (AND), the last one (the word being typed) and
+ * every Japanese word as a prefix, Latin words with Algolia's typo allowance; BM25 ranking with
+ * title > cast > description boosts. Records live in memory, rebuilt from the catalog at start.
+ */
+export function miniSearchIndex(options: MiniSearchIndexOptions = {}): SearchIndex & { size(): number } {
+  const now = options.now ?? (() => performance.now());
+  const documents = new Map<string, SearchDocument>();
+  let newest: SearchDocument[] | undefined;
+  const create = () =>
+    new MiniSearch<ReturnType<typeof toIndexed>>({
+      fields: Object.keys(BOOSTS) as Field[],
+      storeFields: [],
+      // Fields arrive already folded and cut into words: split on the spaces put between them.
+      tokenize: (text) => (text ? text.split(' ') : []),
+      processTerm: (term) => term || null,
+    });
+  let engine = create();
+
+  const put = (document: SearchDocument) => {
+    if (documents.has(document.objectID)) engine.discard(document.objectID);
+    documents.set(document.objectID, document);
+    engine.add(toIndexed(document));
+  };
+
+  const facetCounts = (hits: SearchDocument[]) => {
+    const facets = Object.fromEntries(FACETS.map((facet) => [facet, {}])) as Record<Facet, Record<string, number>>;
+    for (const hit of hits) {
+      for (const facet of FACETS) {
+        const counts = facets[facet];
+        for (const value of new Set(hit[facet])) counts[value] = (counts[value] ?? 0) + 1;
+      }
+    }
+    return facets;
+  };
+
+  return {
+    async upsert(batch) {
+      for (const document of batch) put(document);
+      newest = undefined;
+    },
+
+    async delete(ids) {
+      for (const id of ids) {
+        if (!documents.delete(id)) continue;
+        engine.discard(id);
+      }
+      newest = undefined;
+    },
+
+    async replaceAll(batch) {
+      documents.clear();
+      engine = create();
+      for (const document of batch) documents.set(document.objectID, document);
+      engine.addAll([...documents.values()].map(toIndexed));
+      newest = undefined;
+    },
+
+    async search(query) {
+      const started = now();
+      const queryWords = [...new Set(words(query.q))].slice(0, MAX_QUERY_WORDS);
+      let ranked: { document: SearchDocument; result?: MiniResult }[];
+      if (queryWords.length === 0) {
+        newest ??= [...documents.values()].sort(
+          (a, b) => b.publishedAtTs - a.publishedAtTs || a.objectID.localeCompare(b.objectID),
+        );
+        ranked = newest.filter((document) => matchesFilters(document, query.filters)).map((document) => ({ document }));
+      } else {
+        const results = engine.search(queryWords.join(' '), {
+          boost: BOOSTS,
+          combineWith: 'AND',
+          prefix: (term, index, terms) => index === terms.length - 1 || isCjk(term),
+          fuzzy: (term) => typosFor(term) || false,
+          filter: (result) => {
+            const document = documents.get(result.id as string);
+            return document !== undefined && matchesFilters(document, query.filters);
+          },
+        });
+        ranked = results.map((result) => ({ document: documents.get(result.id as string) as SearchDocument, result }));
+      }
+      const nbHits = ranked.length;
+      const start = query.page * query.hitsPerPage;
+      const hits: SearchHit[] = ranked.slice(start, start + query.hitsPerPage).map(({ document, result }) => {
+        const terms = result?.terms ?? [];
+        return {
+          ...document,
+          _highlightResult: {
+            title: highlight(document.title, terms, queryWords),
+            description: highlight(document.description, terms, queryWords),
+            cast: document.cast.map((name) => highlightName(name, terms, queryWords)),
+          },
+        };
+      });
+      return {
+        hits,
+        nbHits,
+        page: query.page,
+        nbPages: Math.ceil(nbHits / query.hitsPerPage),
+        facets: facetCounts(ranked.map(({ document }) => document)),
+        processingTimeMs: Math.round(now() - started),
+      };
+    },
+
+    size: () => documents.size,
+  };
+}
