@@ -30,6 +30,7 @@ import { createIssuer } from '#platform/local/identity/issuer.js';
 import { cloudFrontCookieSigner } from '#protocol/cloudfront-cookies.js';
 import { loadOrCreateCloudFrontKeys } from '#platform/local/cloudfront-keys.js';
 import { localMedia } from './media.js';
+import { localSearch } from './search.js';
 import { mediaEdge } from '#platform/local/media-edge.js';
 import { sandboxCheckoutListener } from '#platform/local/sandbox-checkout-page.js';
 import { SANDBOX_PATH, sandboxPayments } from '#platform/local/sandbox-payments.js';
@@ -122,11 +123,13 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   });
   const api = serviceApp({ logger });
   api.get('/healthz', (c) => c.json({ status: 'ok' }));
+  const search = localSearch({ table: tables.catalog, clock, logger: logger.child({ part: 'search' }) });
   api.route(
     '/api/catalog',
     createCatalogApp({
       ...deps('catalog'),
       objects,
+      search: { index: search.index },
       limits: { maxUploadBytes: config.KINEMA_MAX_UPLOAD_BYTES, maxJsonBytes: config.KINEMA_MAX_JSON_BYTES },
     }),
   );
@@ -208,6 +211,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       subscription,
       inbox: tables.catalog,
     })),
+    ...search.subscriptions.map((subscription) => ({ subscription, inbox: tables.catalog })),
     ...entitlementSubscriptions({ table: tables.entitlement }).map((subscription) => ({
       subscription,
       inbox: tables.entitlement,
@@ -223,6 +227,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     now,
     logger: logger.child({ part: 'dispatcher' }),
   });
+  await search.rebuild(); // before the dispatcher, so events after the rebuild apply on top of it
   dispatcher.start();
 
   // Housekeeping: abandoned multipart uploads (S3's lifecycle rule does this on AWS) and expired items.
@@ -305,6 +310,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
         clearInterval(recovery);
         await dispatcher.stop();
         await media.close();
+        await search.close();
         await issuer.close();
         for (const table of Object.values(tables)) table.close();
         paymentsTable.close();

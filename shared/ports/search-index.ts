@@ -73,3 +73,16 @@ export interface SearchIndex {
   replaceAll(documents: SearchDocument[]): Promise<void>;
   search(query: SearchQuery): Promise<SearchResult>;
 }
+
+/** A short-lived key that may only search the published videos' index (the browser's, on AWS). */
+export interface SearchKey {
+  appId: string;
+  indexName: string;
+  apiKey: string;
+  /** Seconds since the epoch. */
+  validUntil: number;
+}
+
+export interface SearchKeys {
+  issue(): Promise<SearchKey>;
+}
