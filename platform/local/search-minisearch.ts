@@ -9,7 +9,7 @@ import type {
   SearchIndex,
   SearchQuery,
 } from '#shared/ports/search-index.js';
-import { innerParts, isCjk, nameWords, segmentsOf, words } from './search-tokenizer.js';
+import { fold, innerParts, isCjk, nameWords, segmentsOf, words } from './search-tokenizer.js';
 
 /** Field boosts in Algolia's searchable-attribute order: title > cast > description. */
 export const BOOSTS = { title: 8, cast: 4, description: 1, inner: 0.5 } as const;
@@ -55,39 +55,72 @@ function answers(queryWord: string, documentWord: string): boolean {
   );
 }
 
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/** Where each matched term occurs in the folded text, as [start, end) ranges, merged and ordered. */
+function termRanges(folded: string, terms: string[]): { ranges: [number, number][]; found: Set<string> } {
+  const ranges: [number, number][] = [];
+  const found = new Set<string>();
+  for (const term of terms) {
+    const cjk = isCjk(term);
+    if (cjk && term.length < 2 && !folded.includes(term)) continue;
+    for (let at = folded.indexOf(term); at >= 0; at = folded.indexOf(term, at + term.length)) {
+      let end = at + term.length;
+      // A Latin word matches whole words only; a Japanese one anywhere (no spaces to bound it).
+      if (!cjk && (WORD_CHAR.test(folded[at - 1] ?? '') || WORD_CHAR.test(folded[end] ?? ''))) continue;
+      if (folded[end] === 'ー' && cjk) end += 1; // the loanword's long vowel dropped from the term
+      ranges.push([at, end]);
+      found.add(term);
+    }
+  }
+  ranges.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const merged: [number, number][] = [];
+  for (const range of ranges) {
+    const last = merged.at(-1);
+    if (last && range[0] <= last[1]) last[1] = Math.max(last[1], range[1]);
+    else merged.push([...range]);
+  }
+  return { ranges: merged, found };
+}
+
 /**
- * Marks the words of `text` that are among the matched document words; the markers go around the
- * original characters (a full-width `ＴＯＫＹＯ` is marked as written, not as `tokyo`).
+ * Marks the matched words of `text` in place: the markers go around the original characters (a
+ * full-width `ＴＯＫＹＯ` is marked as written, not as `tokyo`). Where folding changed the text's
+ * length (rare: e.g. half-width kana with sound marks), whole segmented words are marked instead.
  */
 export function highlight(text: string, matchedTerms: string[], queryWords: string[]): Highlight {
   if (matchedTerms.length === 0 || text.length === 0) return { value: text, matchLevel: 'none', matchedWords: [] };
-  const hitTerms = new Set<string>();
+  const folded = fold(text);
   let value = '';
-  for (const segment of segmentsOf(text)) {
-    const term = segment.isWord
-      ? matchedTerms.find(
-          (candidate) =>
-            candidate === segment.folded ||
-            (isCjk(candidate) && candidate.length >= 2 && segment.folded.includes(candidate)),
-        )
-      : undefined;
-    if (!term) {
-      value += segment.text;
-      continue;
+  let found: Set<string>;
+  if (folded.length === text.length) {
+    const marked = termRanges(folded, matchedTerms);
+    found = marked.found;
+    let cursor = 0;
+    for (const [start, end] of marked.ranges) {
+      value += `${text.slice(cursor, start)}${HIGHLIGHT.pre}${text.slice(start, end)}${HIGHLIGHT.post}`;
+      cursor = end;
     }
-    hitTerms.add(term);
-    const at = segment.folded.indexOf(term);
-    // Where folding kept the length, mark only the matched run; otherwise the whole word.
-    if (term !== segment.folded && at >= 0 && segment.folded.length === segment.text.length) {
-      value += `${segment.text.slice(0, at)}${HIGHLIGHT.pre}${segment.text.slice(at, at + term.length)}${HIGHLIGHT.post}${segment.text.slice(at + term.length)}`;
-    } else {
-      value += `${HIGHLIGHT.pre}${segment.text}${HIGHLIGHT.post}`;
+    value += text.slice(cursor);
+  } else {
+    found = new Set();
+    for (const segment of segmentsOf(text)) {
+      const term = segment.isWord
+        ? matchedTerms.find(
+            (candidate) => candidate === segment.folded || (isCjk(candidate) && segment.folded.includes(candidate)),
+          )
+        : undefined;
+      if (term) found.add(term);
+      value += term ? `${HIGHLIGHT.pre}${segment.text}${HIGHLIGHT.post}` : segment.text;
     }
   }
-  const matchedWords = queryWords.filter((word) => [...hitTerms].some((term) => answers(word, term)));
-  const matchLevel =
-    matchedWords.length === 0 ? 'none' : matchedWords.length === queryWords.length ? 'full' : 'partial';
-  return { value, matchLevel: hitTerms.size > 0 && matchLevel === 'none' ? 'partial' : matchLevel, matchedWords };
+  if (found.size === 0) return { value: text, matchLevel: 'none', matchedWords: [] };
+  const matchedWords = queryWords.filter((word) => [...found].some((term) => answers(word, term)));
+  return {
+    value,
+    matchLevel: matchedWords.length === queryWords.length ? 'full' : 'partial',
+    matchedWords,
+  };
 }
 
 /** Cast names are marked whole when the name matched as one word (`tomhanks`). */
@@ -203,10 +236,11 @@ export function miniSearchIndex(options: MiniSearchIndexOptions = {}): SearchInd
           combineWith: 'AND',
           prefix: (term, index, terms) => index === terms.length - 1 || isCjk(term),
           fuzzy: (term) => typosFor(term) || false,
-          filter: (result) => {
-            const document = documents.get(result.id as string);
-            return document !== undefined && matchesFilters(document, query.filters);
-          },
+          ...(FACETS.some((facet) => query.filters[facet]?.length)
+            ? {
+                filter: (result) => matchesFilters(documents.get(result.id as string) as SearchDocument, query.filters),
+              }
+            : {}),
         });
         ranked = results.map((result) => ({ document: documents.get(result.id as string) as SearchDocument, result }));
       }
