@@ -7,6 +7,7 @@ import { loadStackConfig } from './config.js';
 import { entitlementExtras, entitlementSecrets, mergeExtras } from './entitlement.js';
 import { mediaPipeline, mediaServiceExtras } from './media-pipeline.js';
 import { outboxRelay } from './outbox.js';
+import { loadAlgoliaConfig, search } from './search.js';
 import { deployServices } from './services.js';
 import { SERVICE_NAMES, serviceTables } from './tables.js';
 
@@ -22,11 +23,12 @@ const cdn = mediaCdn(config, buckets.media);
 const cookieKey = cookieKeySecret(config);
 const pipeline = mediaPipeline({ config, table: tables.media, buckets });
 const paymentSecrets = entitlementSecrets(config);
+const searchStack = search({ config, table: tables.catalog, algolia: loadAlgoliaConfig() });
 
 const tenant = config.role === 'primary' ? auth0Tenant(config) : undefined;
 
 deployServices(config, tables, {
-  catalog: catalogUploadExtras(buckets, config),
+  catalog: mergeExtras(catalogUploadExtras(buckets, config), searchStack.catalogExtras),
   media: mediaServiceExtras(buckets, pipeline),
   entitlement: mergeExtras(
     cookieSignerExtras(cookieKey, cdn),
@@ -47,6 +49,7 @@ export const bucketNames = { uploads: buckets.uploads.name, media: buckets.media
 export const mediaDomain = cdn.distribution.domainName;
 export const mediaKeyPairId = cdn.publicKey.id;
 export const mediaPipelineArn = pipeline.stateMachine.arn;
+export const searchSyncArn = searchStack.stateMachine.arn;
 export const replicationRoleArn = replication?.role.arn;
 /** The web's OIDC client id (primary only: the tenant is managed there). */
 export const auth0ClientId = tenant?.web.clientId;

@@ -23,7 +23,7 @@ function recordedClient(answer: (sent: Sent) => unknown) {
         const entry = {
           method: request.method,
           url: new URL(request.url),
-          body: request.data ? (JSON.parse(request.data) as unknown) : undefined,
+          body: request.data ? (JSON.parse(Buffer.from(request.data).toString('utf8')) as unknown) : undefined,
         };
         sent.push(entry);
         return { status: 200, isTimedOut: false, content: JSON.stringify(answer(entry)) };

@@ -1,4 +1,4 @@
-import type { algoliasearch } from 'algoliasearch';
+import { algoliasearch } from 'algoliasearch';
 import { FACETS, HIGHLIGHT } from '#shared/ports/search-index.js';
 import type {
   Facet,
@@ -10,6 +10,9 @@ import type {
 } from '#shared/ports/search-index.js';
 
 export type AlgoliaClient = ReturnType<typeof algoliasearch>;
+
+/** An Algolia client for one application and key (the composition roots call it). */
+export const algoliaClient = (appId: string, apiKey: string): AlgoliaClient => algoliasearch(appId, apiKey);
 
 interface AlgoliaHighlight {
   value?: string;
