@@ -1,13 +1,11 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
 import { parseConfig } from '#shared/config.js';
-import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
 import { s3Store } from '#platform/aws/s3-store.js';
 import { algoliaClient, algoliaSearchIndex, algoliaSearchKeys } from '#platform/aws/algolia-search.js';
 import { searchSync } from '#services/catalog/src/search-sync.js';
 import { awsServiceDeps } from './service-deps.js';
+import { serviceLambda } from './service-lambda.js';
 import { createCatalogApp } from '#services/catalog/src/http.js';
 import { catalogSubscriptions } from '#services/catalog/src/subscribers.js';
 
@@ -48,25 +46,14 @@ const search = searchIndex && {
   }),
 };
 
-/** API Gateway (HTTP API) → `/api/catalog/*`. */
-export const handler = handle(
-  new Hono().route(
-    '/api/catalog',
-    createCatalogApp({
-      ...deps,
-      objects,
-      limits: { maxUploadBytes: env.MAX_UPLOAD_BYTES },
-      ...(search ? { search } : {}),
-    }),
-  ),
-);
-
-/** EventBridge rules built from `catalogSubscriptions()` target this export. */
-export const onEvent = eventBridgeHandler({
+export const { handler, onEvent } = serviceLambda('catalog', deps, {
+  app: createCatalogApp({
+    ...deps,
+    objects,
+    limits: { maxUploadBytes: env.MAX_UPLOAD_BYTES },
+    ...(search ? { search } : {}),
+  }),
   subscriptions: catalogSubscriptions({ table: deps.table, clock: deps.clock }),
-  inbox: deps.table,
-  now: () => deps.clock.now(),
-  logger: deps.logger,
 });
 
 /**

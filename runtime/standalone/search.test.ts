@@ -132,7 +132,7 @@ describe('standalone search', () => {
     await post(`/videos/${published}/publish`);
     const fresh = localSearch({ table, clock });
     try {
-      expect(await fresh.rebuild()).toMatchObject({ videos: 1 });
+      expect(await fresh.rebuilt).toMatchObject({ videos: 1 });
       const result = await fresh.index.search({ q: 'whisper', filters: {}, page: 0, hitsPerPage: 10 });
       expect(result.hits.map((hit) => hit.objectID)).toEqual([published]);
     } finally {
@@ -196,14 +196,14 @@ describe('standalone search', () => {
   });
 
   it('dead-letters an event whose sync failed', async () => {
-    await search.sync.tasks.DeadLetter({
+    await search.tasks.DeadLetter({
       QueueUrl: 'local',
       MessageBody: {
         event: { id: 'evt-1', 'detail-type': 'VideoUpdated', detail: { videoId: 'v1' } },
         error: { Error: 'Boom' },
       },
     });
-    expect(await search.sync.deadLetters()).toEqual([
+    expect(await search.deadLetters()).toEqual([
       { event: { id: 'evt-1', 'detail-type': 'VideoUpdated', detail: { videoId: 'v1' } }, error: { Error: 'Boom' } },
     ]);
   });
