@@ -167,6 +167,11 @@ export interface MiniSearchIndexOptions {
  * lower-case folding; all query words must match (AND), the last one (the word being typed) and
  * every Japanese word as a prefix, Latin words with Algolia's typo allowance; BM25 ranking with
  * title > cast > description boosts. Records live in memory, rebuilt from the catalog at start.
+ *
+ * Chosen over Orama 3.1.18, measured on the search bench's 10,000 videos with this same tokenizer
+ * and queries: MiniSearch built in 1.4 s vs 2.3 s, held 14.6 vs 33.4 MiB, answered p50 1.3 vs
+ * 5.9 ms (p99 13 vs 207 ms, on a loaded machine), and put the expected video first in 26/26 vs
+ * 19/26 relevance cases (Orama's typo tolerance is one number for every word of the query).
  */
 export function miniSearchIndex(options: MiniSearchIndexOptions = {}): SearchIndex & { size(): number } {
   const now = options.now ?? (() => performance.now());
