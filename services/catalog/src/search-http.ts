@@ -1,7 +1,9 @@
 import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import { z } from 'zod';
-import { invalidInput, notFound } from '#shared/errors.js';
+import { notFound } from '#shared/errors.js';
+import { invalidInputFrom } from '#shared/http/app.js';
 import type { AppEnv } from '#shared/http/app.js';
+import { errors } from '#shared/http/openapi.js';
 import type { SearchIndex, SearchKeys } from '#shared/ports/search-index.js';
 import { searchQuery, SearchParams, searchResponse } from './domain/search.js';
 
@@ -40,7 +42,6 @@ const SearchKey = z.object({
   validUntil: z.number(),
 });
 
-const ErrorBody = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const json = <S extends z.ZodType>(schema: S, description: string) => ({
   content: { 'application/json': { schema } },
   description,
@@ -53,7 +54,7 @@ const searchRoute = createRoute({
   request: { query: SearchParams },
   responses: {
     200: json(SearchAnswer, 'ranked hits with highlights and facet counts'),
-    400: json(ErrorBody, 'bad parameters'),
+    ...errors('invalid_input'),
   },
 });
 
@@ -61,7 +62,7 @@ const keyRoute = createRoute({
   method: 'get',
   path: '/search/key',
   summary: 'A short-lived, search-only key for querying the search engine from the browser (AWS)',
-  responses: { 200: json(SearchKey, 'the secured key'), 404: json(ErrorBody, 'search is served by this API only') },
+  responses: { 200: json(SearchKey, 'the secured key'), ...errors('not_found') },
 });
 
 export interface SearchHttpDeps {
@@ -77,9 +78,7 @@ export interface SearchHttpDeps {
 export function createSearchApp(deps: SearchHttpDeps) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (result.success) return;
-      const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-      throw invalidInput(issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '), issues);
+      if (!result.success) throw invalidInputFrom(result.error);
     },
   });
 
