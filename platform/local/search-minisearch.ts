@@ -124,9 +124,20 @@ export function highlight(text: string, matchedTerms: string[], queryWords: stri
 }
 
 /** Cast names are marked whole when the name matched as one word (`tomhanks`). */
+/** A name's one-word form (`kenwatanabe`), or undefined for a one-word name; names repeat, so kept. */
+const joinedNames = new Map<string, string | undefined>();
+function joinedName(name: string): string | undefined {
+  if (joinedNames.has(name)) return joinedNames.get(name);
+  const parts = nameWords(name);
+  const joined = parts.length > 1 ? parts.at(-1) : undefined;
+  if (joinedNames.size >= 100_000) joinedNames.clear();
+  joinedNames.set(name, joined);
+  return joined;
+}
+
 function highlightName(name: string, matchedTerms: string[], queryWords: string[]): Highlight {
-  const joined = nameWords(name).at(-1);
-  if (joined && matchedTerms.includes(joined) && nameWords(name).length > 1) {
+  const joined = joinedName(name);
+  if (joined && matchedTerms.includes(joined)) {
     const matchedWords = queryWords.filter((word) => answers(word, joined));
     return {
       value: `${HIGHLIGHT.pre}${name}${HIGHLIGHT.post}`,
@@ -190,18 +201,31 @@ export function miniSearchIndex(options: MiniSearchIndexOptions = {}): SearchInd
   const put = (document: SearchDocument) => {
     if (documents.has(document.objectID)) engine.discard(document.objectID);
     documents.set(document.objectID, document);
+    keepFacets(document);
     engine.add(toIndexed(document));
   };
 
-  const facetCounts = (hits: SearchDocument[]) => {
-    const facets = Object.fromEntries(FACETS.map((facet) => [facet, {}])) as Record<Facet, Record<string, number>>;
-    for (const hit of hits) {
-      for (const facet of FACETS) {
-        const counts = facets[facet];
-        for (const value of new Set(hit[facet])) counts[value] = (counts[value] ?? 0) + 1;
-      }
+  /** Each video's facet values without repeats, kept beside it so counting is one pass. */
+  const facetValues = new Map<string, Record<Facet, string[]>>();
+  const keepFacets = (document: SearchDocument) =>
+    facetValues.set(
+      document.objectID,
+      Object.fromEntries(FACETS.map((facet) => [facet, [...new Set(document[facet])]])) as Record<Facet, string[]>,
+    );
+
+  const facetCounts = (ids: string[]) => {
+    const counts = FACETS.map(() => new Map<string, number>());
+    for (const id of ids) {
+      const values = facetValues.get(id);
+      if (!values) continue;
+      FACETS.forEach((facet, index) => {
+        const count = counts[index] as Map<string, number>;
+        for (const value of values[facet]) count.set(value, (count.get(value) ?? 0) + 1);
+      });
     }
-    return facets;
+    return Object.fromEntries(
+      FACETS.map((facet, index) => [facet, Object.fromEntries(counts[index] as Map<string, number>)]),
+    ) as Record<Facet, Record<string, number>>;
   };
 
   return {
@@ -213,6 +237,7 @@ export function miniSearchIndex(options: MiniSearchIndexOptions = {}): SearchInd
     async delete(ids) {
       for (const id of ids) {
         if (!documents.delete(id)) continue;
+        facetValues.delete(id);
         engine.discard(id);
       }
       newest = undefined;
@@ -220,8 +245,10 @@ export function miniSearchIndex(options: MiniSearchIndexOptions = {}): SearchInd
 
     async replaceAll(batch) {
       documents.clear();
+      facetValues.clear();
       engine = create();
       for (const document of batch) documents.set(document.objectID, document);
+      for (const document of documents.values()) keepFacets(document);
       engine.addAll([...documents.values()].map(toIndexed));
       newest = undefined;
     },
@@ -229,12 +256,14 @@ export function miniSearchIndex(options: MiniSearchIndexOptions = {}): SearchInd
     async search(query) {
       const started = now();
       const queryWords = [...new Set(words(query.q))].slice(0, MAX_QUERY_WORDS);
-      let ranked: { document: SearchDocument; result?: MiniResult }[];
+      // Only the page's hits are looked up and highlighted; the rest are counted by id.
+      let ids: string[];
+      let resultOf: (index: number) => MiniResult | undefined = () => undefined;
       if (queryWords.length === 0) {
         newest ??= [...documents.values()].sort(
           (a, b) => b.publishedAtTs - a.publishedAtTs || a.objectID.localeCompare(b.objectID),
         );
-        ranked = newest.filter((document) => matchesFilters(document, query.filters)).map((document) => ({ document }));
+        ids = newest.filter((document) => matchesFilters(document, query.filters)).map((document) => document.objectID);
       } else {
         const results = engine.search(queryWords.join(' '), {
           boost: BOOSTS,
@@ -247,27 +276,30 @@ export function miniSearchIndex(options: MiniSearchIndexOptions = {}): SearchInd
               }
             : {}),
         });
-        ranked = results.map((result) => ({ document: documents.get(result.id as string) as SearchDocument, result }));
+        ids = results.map((result) => result.id as string);
+        resultOf = (index) => results[index];
       }
-      const nbHits = ranked.length;
+      const nbHits = ids.length;
       const start = query.page * query.hitsPerPage;
-      const hits: SearchHit[] = ranked.slice(start, start + query.hitsPerPage).map(({ document, result }) => {
-        const terms = result?.terms ?? [];
-        return {
+      const hits: SearchHit[] = [];
+      for (let index = start; index < Math.min(nbHits, start + query.hitsPerPage); index += 1) {
+        const document = documents.get(ids[index] as string) as SearchDocument;
+        const terms = resultOf(index)?.terms ?? [];
+        hits.push({
           ...document,
           _highlightResult: {
             title: highlight(document.title, terms, queryWords),
             description: highlight(document.description, terms, queryWords),
             cast: document.cast.map((name) => highlightName(name, terms, queryWords)),
           },
-        };
-      });
+        });
+      }
       return {
         hits,
         nbHits,
         page: query.page,
         nbPages: Math.ceil(nbHits / query.hitsPerPage),
-        facets: facetCounts(ranked.map(({ document }) => document)),
+        facets: facetCounts(ids),
         processingTimeMs: Math.round(now() - started),
       };
     },
