@@ -16,6 +16,8 @@ const Ready = z.object({
   p99: z.number().optional(),
   scanP50: z.number().optional(),
   scanP99: z.number().optional(),
+  readMs: z.number().optional(),
+  rebuildMs: z.number().optional(),
 });
 
 /**
@@ -66,6 +68,9 @@ export const searchBench: Benchmark = {
       }),
       row('index heap, 10k videos', 'MiB', s.indexBytes / 2 ** 20, s.indexBytes / 2 ** 20, {
         notes: 'heapUsed after gc, minus the records',
+      }),
+      row('index rebuild at start from the SQLite catalog, 10k', 'ms', s.rebuildMs ?? NaN, s.readMs ?? NaN, {
+        notes: 'localSearch (what npm start does); baseline only reads the published videos',
       }),
       row('in-process query p50', 'ms', s.p50 ?? NaN, s.scanP50 ?? NaN, {
         notes: '200 mixed queries x5; baseline Array.filter+includes (no folding, no ranking)',
