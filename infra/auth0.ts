@@ -1,4 +1,5 @@
 import * as auth0 from '@pulumi/auth0';
+import type * as pulumi from '@pulumi/pulumi';
 import { readFileSync } from 'node:fs';
 import { ROLES } from '#shared/ports/token-verifier.js';
 import type { StackConfig } from './config.js';
@@ -114,11 +115,11 @@ export function auth0Tenant(config: StackConfig) {
 /** All the Management API may do for Kinema's entitlement service. */
 export const PLAN_SYNC_SCOPES = ['update:users_app_metadata'] as const;
 
-/** The entitlement Lambda's environment for the plan sync (primary stack, where the tenant lives). */
-export function planSyncEnvironment(config: StackConfig, tenant: ReturnType<typeof auth0Tenant>) {
-  return {
-    AUTH0_DOMAIN: config.auth0Domain,
-    AUTH0_MGMT_CLIENT_ID: tenant.planSync.clientId,
-    AUTH0_MGMT_CLIENT_SECRET: tenant.planSyncCredentials.clientSecret,
-  };
+/**
+ * The entitlement Lambda's environment for the plan sync: the tenant and the client id. The
+ * client's secret is never put here: the operator copies it into the secret
+ * `kinema/auth0-plan-sync-client-secret` (README), which the function reads at cold start.
+ */
+export function planSyncEnvironment(config: StackConfig, clientId: pulumi.Input<string>) {
+  return { AUTH0_DOMAIN: config.auth0Domain, AUTH0_MGMT_CLIENT_ID: clientId };
 }

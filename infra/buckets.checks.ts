@@ -40,7 +40,12 @@ export function bucketChecks(program: () => MockedProgram, stack: StackExpectati
   describe(`buckets (${stack.region}): private, versioned, encrypted, CORS for the site only`, () => {
     it("creates this region's uploads and media buckets, named after the domain and region", () => {
       const buckets = program().ofType('aws:s3/bucket:Bucket');
-      expect(buckets.map((bucket) => bucket.inputs.bucket).sort()).toEqual([media, uploads]);
+      // Each region also keeps a copy of the site's static files (infra/site.ts), in a bucket of its own.
+      expect(buckets.map((bucket) => bucket.inputs.bucket).sort()).toEqual([
+        media,
+        name('site', stack.region),
+        uploads,
+      ]);
     });
 
     it('versions and encrypts both, blocks all public access and disables ACLs', () => {
@@ -100,7 +105,11 @@ export function bucketChecks(program: () => MockedProgram, stack: StackExpectati
 
     it('no bucket policy allows anyone but a named service; every one refuses plain HTTP', () => {
       const policies = program().ofType('aws:s3/bucketPolicy:BucketPolicy');
-      expect(policies.map((policy) => policy.inputs.bucket).sort()).toEqual(['media-bucket-id', 'uploads-bucket-id']);
+      expect(policies.map((policy) => policy.inputs.bucket).sort()).toEqual([
+        'media-bucket-id',
+        'site-assets-bucket-id',
+        'uploads-bucket-id',
+      ]);
       for (const policy of policies) {
         const statements = statementsOf(policy.inputs.policy) as (Statement & { Condition?: unknown })[];
         for (const statement of statements.filter((found) => found.Effect === 'Allow')) {
@@ -156,15 +165,10 @@ export function bucketChecks(program: () => MockedProgram, stack: StackExpectati
     });
   });
 
-  describe(`buckets (${stack.region}): cross-region replication (R8)`, () => {
-    if (stack.role === 'secondary') {
-      it('replicates nothing from the standby, which only receives', () => {
-        expect(program().ofType('aws:s3/bucketReplicationConfig:BucketReplicationConfig')).toEqual([]);
-        expect(program().resources.filter((resource) => resource.name === 'replication-role')).toEqual([]);
-      });
-      return;
-    }
-
+  // Both ways: whichever region is active, what it writes reaches the other. Delete markers are
+  // replicated on purpose (a deleted title is gone in both regions), and versioning keeps every
+  // overwritten or deleted version 30 days in both, so a mistaken delete is recoverable.
+  describe(`buckets (${stack.region}): cross-region replication, both ways (R8)`, () => {
     it("replicates each bucket to the peer region's bucket of the same kind, with RTC (15 min) and delete markers", () => {
       for (const kind of ['uploads', 'media']) {
         const config = inputsOf('aws:s3/bucketReplicationConfig:BucketReplicationConfig', `${kind}-replication`) as {
@@ -207,11 +211,12 @@ export function bucketChecks(program: () => MockedProgram, stack: StackExpectati
       );
     });
 
-    it('names the destinations exactly as the secondary stack names its own buckets', async () => {
+    it('names the destinations exactly as the peer stack names its own buckets', async () => {
       const { bucketName } = await import('./buckets.js');
       const { parseStackConfig } = await import('./config.js');
       const { readStackFile } = await import('./test-support.js');
-      const peer = parseStackConfig(readStackFile(new URL('../Pulumi.prod-singapore.yaml', import.meta.url).pathname));
+      const peerFile = stack.role === 'primary' ? 'Pulumi.prod-singapore.yaml' : 'Pulumi.prod-tokyo.yaml';
+      const peer = parseStackConfig(readStackFile(new URL(`../${peerFile}`, import.meta.url).pathname));
       expect(peer.region).toBe(stack.peerRegion);
       for (const kind of ['uploads', 'media'] as const) {
         expect(bucketName(peer, kind, peer.region)).toBe(name(kind, stack.peerRegion));

@@ -122,7 +122,7 @@ export function privateBucket(kind: BucketKind, config: StackConfig): StackBucke
     { dependsOn: [versioning] },
   );
   if (kind === 'uploads') {
-    // The media bucket's policy is written with the CDN's grant (infra/cdn.ts): one policy per bucket.
+    // The media bucket's policy is written with the distribution's grant (infra/site.ts): one policy per bucket.
     new aws.s3.BucketPolicy(`${kind}-policy`, {
       bucket: bucket.id,
       policy: denyInsecureTransport(bucket.arn).apply((statement) =>

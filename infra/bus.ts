@@ -1,4 +1,5 @@
 import * as aws from '@pulumi/aws';
+import type * as pulumi from '@pulumi/pulumi';
 import type { EventDefinition } from '#shared/events/define.js';
 
 /** The one bus every service publishes to (through the outbox relay) and subscribes on. */
@@ -16,8 +17,16 @@ export function eventPattern(event: EventDefinition): string {
   return JSON.stringify({ source: [event.source], 'detail-type': [event.type] });
 }
 
-/** A rule delivering one catalog event to one Lambda; the subscription name names the rule. */
-export function ruleFor(subscription: string, event: EventDefinition, target: aws.lambda.Function) {
+/**
+ * A rule delivering one catalog event to one Lambda; the subscription name names the rule. An
+ * event EventBridge cannot deliver after its retries goes to the consumer's dead-letter queue.
+ */
+export function ruleFor(
+  subscription: string,
+  event: EventDefinition,
+  target: aws.lambda.Function,
+  deadLetterArn: pulumi.Input<string>,
+) {
   const name = subscription.replace(/[^A-Za-z0-9_-]/g, '-');
   const rule = new aws.cloudwatch.EventRule(`rule-${name}`, {
     name: `kinema-${name}`,
@@ -38,6 +47,7 @@ export function ruleFor(subscription: string, event: EventDefinition, target: aw
       arn: target.arn,
       // Consumers are idempotent (an inbox of handled ids), so retries are safe.
       retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 24 * 3600 },
+      deadLetterConfig: { arn: deadLetterArn },
     },
     { dependsOn: [permission] },
   );

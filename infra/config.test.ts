@@ -53,9 +53,18 @@ describe('the config schema', () => {
     expect(() => parseStackConfig({ ...valid, 'kinema:logRetentionDays': '31' })).toThrow(/logRetentionDays/);
   });
 
-  it('lets a standby be switched on at failover', () => {
+  it('names one active region in both stack files: exactly one relays, and failover moves it', () => {
+    const tokyo = stackFile('Pulumi.prod-tokyo.yaml');
     const singapore = stackFile('Pulumi.prod-singapore.yaml');
-    expect(parseStackConfig({ ...singapore, 'kinema:relayActive': 'true' }).relayActive).toBe(true);
+    expect(tokyo['kinema:activeRegion']).toBe(singapore['kinema:activeRegion']);
+    const relaying = [tokyo, singapore].map((file) => parseStackConfig(file).relayActive);
+    expect(relaying).toEqual([true, false]);
+    const failedOver = [tokyo, singapore].map(
+      (file) => parseStackConfig({ ...file, 'kinema:activeRegion': 'ap-southeast-1' }).relayActive,
+    );
+    expect(failedOver).toEqual([false, true]);
+    expect(() => parseStackConfig({ ...tokyo, 'kinema:activeRegion': 'us-east-1' })).toThrow(/activeRegion/);
+    expect(() => parseStackConfig({ ...singapore, 'kinema:primaryStack': undefined })).toThrow(/primaryStack/);
   });
 });
 
@@ -91,9 +100,9 @@ describe('the CloudFront public key', () => {
     }
   });
 
-  it('derives the site origin and leaves bucket replication to the primary', () => {
+  it('derives the site origin and replicates buckets both ways unless bootstrapping', () => {
     expect(parseStackConfig(valid)).toMatchObject({ siteOrigin: 'https://kinema.app', bucketReplication: true });
     expect(parseStackConfig({ ...valid, 'kinema:bucketReplication': 'false' }).bucketReplication).toBe(false);
-    expect(parseStackConfig(stackFile('Pulumi.prod-singapore.yaml')).bucketReplication).toBe(false);
+    expect(parseStackConfig(stackFile('Pulumi.prod-singapore.yaml')).bucketReplication).toBe(true);
   });
 });

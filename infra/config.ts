@@ -46,11 +46,15 @@ export const StackConfigSchema = z
       .int()
       .refine((days) => (RETENTION_DAYS as readonly number[]).includes(days), 'a CloudWatch retention period')
       .default(30),
-    /** Whether this region's outbox relay publishes; off on the standby until failover. */
-    'kinema:relayActive': Flag.optional(),
+    /**
+     * THE active region: the one whose outbox relays (Pipes RUNNING) and whose schedules run.
+     * Both stack files carry the same value, so the switch is one line, replicated to both
+     * stacks by git; failover and failback change it (docs/disaster-recovery.md).
+     */
+    'kinema:activeRegion': Region,
     /**
      * The public half of the key pair that signs playback cookies (its private half is the secret
-     * `kinema/cloudfront-private-key`). Required to deploy the media CDN; see infra/cdn.ts.
+     * `kinema/cloudfront-private-key`). Required by the primary, which makes the key group (infra/site.ts).
      */
     'kinema:cloudFrontPublicKey': PublicKeyPem.optional(),
     /** Largest upload an admin may declare, in bytes (default 50 GiB, the catalog's default). */
@@ -65,7 +69,27 @@ export const StackConfigSchema = z
      * starts `false`, the secondary is deployed, then it is set `true` (README: bootstrap).
      */
     'kinema:bucketReplication': Flag.optional(),
+    /** The Route 53 public hosted zone holding the domain (default: the domain itself). */
+    'kinema:hostedZone': Hostname.optional(),
+    /**
+     * The secondary's reference to the primary stack (`<org>/kinema/prod-tokyo`): the global pieces
+     * the primary owns (the distribution, the playback key, the plan-sync client) are read there.
+     */
+    'kinema:primaryStack': z
+      .string()
+      .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, 'a stack reference <org>/<project>/<stack>')
+      .optional(),
+    /** Where `npm run build:edge` left the site (default dist/edge); the tests point it at a fixture. */
+    'kinema:edgeDir': z.string().min(1).optional(),
     'auth0:domain': Hostname,
+  })
+  .refine((raw) => raw['kinema:role'] === 'primary' || raw['kinema:primaryStack'] !== undefined, {
+    message: 'a secondary stack needs kinema:primaryStack, the primary it reads global pieces from',
+    path: ['kinema:primaryStack'],
+  })
+  .refine((raw) => [raw['aws:region'], raw['kinema:peerRegion']].includes(raw['kinema:activeRegion']), {
+    message: 'the active region must be this region or its peer',
+    path: ['kinema:activeRegion'],
   })
   .refine((raw) => raw['aws:region'] !== raw['kinema:peerRegion'], {
     message: 'the peer region must differ from the stack region',
@@ -78,13 +102,21 @@ export const StackConfigSchema = z
     domain: raw['kinema:domain'],
     alarmEmail: raw['kinema:alarmEmail'],
     logRetentionDays: raw['kinema:logRetentionDays'],
-    relayActive: raw['kinema:relayActive'] ?? raw['kinema:role'] === 'primary',
+    activeRegion: raw['kinema:activeRegion'],
+    /** Whether this region relays the outbox and runs the schedules: only the active one does. */
+    relayActive: raw['kinema:activeRegion'] === raw['aws:region'],
     cloudFrontPublicKey: raw['kinema:cloudFrontPublicKey'],
     maxUploadBytes: raw['kinema:maxUploadBytes'],
-    /** Only the primary writes; a standby replicates nothing until it is promoted. */
-    bucketReplication: raw['kinema:role'] === 'primary' && (raw['kinema:bucketReplication'] ?? true),
-    /** The site's origin: the only one allowed by CORS on the buckets and the media CDN. */
+    /**
+     * Both regions replicate to each other (S3 never sends a replica back), so whichever region
+     * is active, its objects reach the other. Off only while bootstrapping (README).
+     */
+    bucketReplication: raw['kinema:bucketReplication'] ?? true,
+    /** The site's origin: the only one allowed by CORS on the buckets. */
     siteOrigin: `https://${raw['kinema:domain']}`,
+    hostedZone: raw['kinema:hostedZone'] ?? raw['kinema:domain'],
+    primaryStack: raw['kinema:primaryStack'],
+    edgeDir: raw['kinema:edgeDir'],
     auth0Domain: raw['auth0:domain'],
     /** The issuer Auth0 writes in its tokens: the tenant URL with a trailing slash. */
     authIssuer: `https://${raw['auth0:domain']}/`,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { StackExpectations } from './buckets.checks.js';
+import { STRIPE_WEBHOOK_PATH } from './entitlement.js';
 import { asList, statementsOf, type MockedProgram } from './test-support.js';
 
 /** Policy tests of infra/entitlement.ts: Stripe's secrets, the Lambda's env and grants, the webhook route. */
@@ -9,31 +10,35 @@ export function entitlementChecks(program: () => MockedProgram, stack: StackExpe
   const webhookSecret = arnOf('kinema/stripe-webhook-secret');
   const cookieKey = arnOf('kinema/cloudfront-private-key');
 
-  describe(`entitlement (${stack.region}): Stripe secrets and the webhook`, () => {
+  const planSync = arnOf('kinema/auth0-plan-sync-client-secret');
+  const SECRETS = [
+    'kinema/stripe-secret-key',
+    'kinema/stripe-webhook-secret',
+    'kinema/cloudfront-private-key',
+    'kinema/auth0-plan-sync-client-secret',
+  ];
+
+  describe(`entitlement (${stack.region}): secrets at run time and the webhook`, () => {
     if (stack.role === 'primary') {
-      it('creates both Stripe secrets, replicated to the peer region, with no value in Pulumi', () => {
-        const names = program()
+      it('creates its four secrets empty, replicated to the peer region: no value in Pulumi', () => {
+        const created = program()
           .ofType('aws:secretsmanager/secret:Secret')
-          .map((secret) => secret.inputs)
-          .filter((inputs) => String(inputs.name).startsWith('kinema/stripe-'));
-        expect(names).toEqual([
-          expect.objectContaining({ name: 'kinema/stripe-secret-key', replicas: [{ region: stack.peerRegion }] }),
-          expect.objectContaining({ name: 'kinema/stripe-webhook-secret', replicas: [{ region: stack.peerRegion }] }),
-        ]);
+          .filter((secret) => SECRETS.includes(String(secret.inputs.name)));
+        expect(created.map((secret) => secret.inputs.name).sort()).toEqual([...SECRETS].sort());
+        for (const { inputs } of created) expect(inputs.replicas).toEqual([{ region: stack.peerRegion }]);
         expect(program().ofType('aws:secretsmanager/secretVersion:SecretVersion')).toEqual([]);
       });
     } else {
       it("looks up the primary's replicas instead of creating secrets", () => {
-        const created = program().ofType('aws:secretsmanager/secret:Secret');
-        expect(created).toEqual([]);
+        expect(program().ofType('aws:secretsmanager/secret:Secret')).toEqual([]);
         const lookups = program()
           .calls.filter((call) => call.token === 'aws:secretsmanager/getSecret:getSecret')
           .map((call) => call.inputs.name);
-        expect(lookups).toEqual(expect.arrayContaining(['kinema/stripe-secret-key', 'kinema/stripe-webhook-secret']));
+        expect([...lookups].sort()).toEqual([...SECRETS].sort());
       });
     }
 
-    it('gives the entitlement role GetSecretValue on exactly the Stripe secrets and the cookie key', () => {
+    it('gives the entitlement role GetSecretValue on exactly its secrets, and no other role any', () => {
       for (const policy of program().ofType('aws:iam/rolePolicy:RolePolicy')) {
         const resources = statementsOf(policy.inputs.policy)
           .filter((statement) => asList(statement.Action).some((action) => action.startsWith('secretsmanager:')))
@@ -42,32 +47,32 @@ export function entitlementChecks(program: () => MockedProgram, stack: StackExpe
             return asList(statement.Resource);
           });
         if (policy.name === 'entitlement-fn-policy') {
-          expect(resources.sort()).toEqual([cookieKey, stripeKey, webhookSecret].sort());
-        } else {
-          expect(
-            resources.filter((arn) => arn.includes(':secret:kinema/stripe-')),
-            policy.name,
-          ).toEqual([]);
+          expect(resources.sort()).toEqual([cookieKey, planSync, stripeKey, webhookSecret].sort());
+        } else if (policy.name !== 'site-edge-policy') {
+          expect(resources, policy.name).toEqual([]);
         }
       }
     });
 
-    it('injects the secret values from Secrets Manager (read at deploy) and the site origin', () => {
-      const reads = program()
-        .calls.filter((call) => call.token === 'aws:secretsmanager/getSecretVersion:getSecretVersion')
-        .map((call) => call.inputs.secretId);
-      expect(reads).toEqual(expect.arrayContaining([stripeKey, webhookSecret, cookieKey]));
+    it('never reads a secret value at deploy time: the first pulumi up works on empty secrets', () => {
+      const reads = program().calls.filter((call) => call.token.includes('getSecretVersion'));
+      expect(reads).toEqual([]);
+    });
+
+    it('tells the functions where the secrets are (ARNs), the site origin and the playback key', () => {
       for (const name of ['entitlement-fn', 'entitlement-events-fn']) {
         const { variables } = program().named('aws:lambda/function:Function', name).inputs.environment as {
           variables: Record<string, unknown>;
         };
-        expect(Object.keys(variables)).toEqual(
-          expect.arrayContaining(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET', 'CLOUDFRONT_PRIVATE_KEY']),
-        );
         expect(variables).toMatchObject({
           SITE_ORIGIN: 'https://kinema.app',
+          MEDIA_ORIGIN: 'https://kinema.app',
           STRIPE_SECRET_KEY_SECRET_ARN: stripeKey,
           STRIPE_WEBHOOK_SECRET_SECRET_ARN: webhookSecret,
+          CLOUDFRONT_PRIVATE_KEY_SECRET_ARN: cookieKey,
+          AUTH0_MGMT_CLIENT_SECRET_ARN: planSync,
+          // The primary's key, the standby's read through its stack reference: the same id.
+          CLOUDFRONT_KEY_PAIR_ID: 'playback-public-key-id',
         });
       }
     });
@@ -79,8 +84,15 @@ export function entitlementChecks(program: () => MockedProgram, stack: StackExpe
       const integration = program().named('aws:apigatewayv2/integration:Integration', 'entitlement-integration');
       expect(String(integration.inputs.integrationUri)).toContain('function:kinema-entitlement/invocations');
       expect(integration.inputs.payloadFormatVersion).toBe('2.0');
-      // The route matches the webhook path (API Gateway's {proxy+} is one or more segments).
-      expect('/api/entitlement/webhooks/stripe').toMatch(/^\/api\/entitlement\/.+$/);
+      // The path given to Stripe (infra/entitlement.ts) is one this route key matches: {proxy+} is
+      // one or more segments after the literal prefix.
+      const pattern = new RegExp(
+        `^${String(route.inputs.routeKey)
+          .replace(/^ANY /, '')
+          .replace(/\{proxy\+\}$/, '(?<proxy>.+)')}$`,
+      );
+      expect(STRIPE_WEBHOOK_PATH).toMatch(pattern);
+      expect('/api/entitlement').not.toMatch(pattern);
     });
 
     it('consumes the catalog title events and its own subscription events (the Auth0 plan claim)', () => {

@@ -1,81 +1,84 @@
-import * as aws from '@pulumi/aws';
-import * as pulumi from '@pulumi/pulumi';
-import type { CookieKeySecret } from './cdn.js';
+import type * as pulumi from '@pulumi/pulumi';
 import type { StackConfig } from './config.js';
+import { runtimeSecret, SECRET_NAMES, type RuntimeSecret } from './secrets.js';
 import type { ServiceExtras } from './services.js';
 
 /**
- * Stripe's secrets. Pulumi creates the secrets but never their values; set them once, in the
- * primary region, before the first deployment that runs the entitlement service (the replicas
- * in the peer region follow):
+ * The entitlement service's secrets: Stripe's API key and webhook signing secret, the CloudFront
+ * private key that signs playback cookies, and the Auth0 plan-sync client's secret. Created empty;
+ * the operator fills them (README: Fill the secrets):
  *
  *   aws secretsmanager put-secret-value --secret-id kinema/stripe-secret-key --secret-string sk_live_…
  *   aws secretsmanager put-secret-value --secret-id kinema/stripe-webhook-secret --secret-string whsec_…
+ *   aws secretsmanager put-secret-value --secret-id kinema/cloudfront-private-key --secret-string file://private.pem
+ *   aws secretsmanager put-secret-value --secret-id kinema/auth0-plan-sync-client-secret --secret-string …
  *
- * The webhook endpoint in the Stripe dashboard is `https://<domain>/api/entitlement/webhooks/stripe`
+ * The webhook endpoint in the Stripe dashboard is `https://<domain>` + STRIPE_WEBHOOK_PATH
  * with the events checkout.session.completed, checkout.session.async_payment_succeeded,
  * customer.subscription.updated/deleted, invoice.paid, invoice.payment_failed and charge.refunded;
  * the plan is the recurring JPY price with lookup key `kinema_monthly`.
  */
-export const STRIPE_SECRET_KEY_SECRET = 'kinema/stripe-secret-key';
-export const STRIPE_WEBHOOK_SECRET_SECRET = 'kinema/stripe-webhook-secret';
+/** Where Stripe sends webhooks, on the site's domain (the Stripe dashboard's endpoint URL). */
+export const STRIPE_WEBHOOK_PATH = '/api/entitlement/webhooks/stripe';
 
 export interface EntitlementSecrets {
-  stripeKey: CookieKeySecret;
-  webhookSecret: CookieKeySecret;
+  stripeKey: RuntimeSecret;
+  webhookSecret: RuntimeSecret;
+  cookieKey: RuntimeSecret;
+  auth0PlanSync: RuntimeSecret;
 }
 
-/** The primary creates the secrets with a replica in the peer region; the standby finds its replicas. */
 export function entitlementSecrets(config: StackConfig): EntitlementSecrets {
-  const secret = (resourceName: string, name: string, description: string): CookieKeySecret => {
-    if (config.role === 'secondary') {
-      return { arn: aws.secretsmanager.getSecretOutput({ name }).arn, name };
-    }
-    const created = new aws.secretsmanager.Secret(resourceName, {
-      name,
-      description: `${description}; its value is set out of band (infra/entitlement.ts)`,
-      replicas: [{ region: config.peerRegion }],
-      recoveryWindowInDays: 30,
-    });
-    return { arn: created.arn, name };
-  };
   return {
-    stripeKey: secret('stripe-secret-key', STRIPE_SECRET_KEY_SECRET, 'Stripe secret API key'),
-    webhookSecret: secret('stripe-webhook-secret', STRIPE_WEBHOOK_SECRET_SECRET, 'Stripe webhook signing secret'),
+    stripeKey: runtimeSecret(config, 'stripe-secret-key', SECRET_NAMES.stripeSecretKey, 'Stripe secret API key'),
+    webhookSecret: runtimeSecret(
+      config,
+      'stripe-webhook-secret',
+      SECRET_NAMES.stripeWebhookSecret,
+      'Stripe webhook signing secret',
+    ),
+    cookieKey: runtimeSecret(
+      config,
+      'cloudfront-private-key',
+      SECRET_NAMES.cloudFrontPrivateKey,
+      'PEM private key signing CloudFront playback cookies',
+    ),
+    auth0PlanSync: runtimeSecret(
+      config,
+      'auth0-plan-sync-secret',
+      SECRET_NAMES.auth0PlanSyncSecret,
+      'Client secret of the Auth0 plan-sync machine client',
+    ),
   };
 }
 
 /**
- * A secret's current value, read by Pulumi at deploy time. The provider marks `secretString` as a
- * Pulumi secret, so the Lambda's environment is encrypted in the state and masked in previews.
- */
-const secretValue = (secret: CookieKeySecret) =>
-  aws.secretsmanager.getSecretVersionOutput({ secretId: secret.arn }).secretString.apply((value) => value ?? '');
-
-/**
- * What the entitlement Lambda adds to the common wiring: Stripe's key and webhook secret and the
- * CloudFront private key as (Pulumi-secret) environment values — `@aws-sdk/client-secrets-manager`
- * is not a dependency, so the function cannot read Secrets Manager at cold start yet — the site's
- * origin for checkout return URLs, and GetSecretValue on exactly the two Stripe secrets (the cookie
- * key's grant comes from infra/cdn.ts), ready for that cold-start read.
+ * What the entitlement Lambdas add to the common wiring: where each secret is (ARNs, read at cold
+ * start by runtime/aws/entitlement.ts), the site's origin for checkout return URLs, the playback
+ * cookies' key pair id, origin and domain, and GetSecretValue on exactly these secrets.
  */
 export function entitlementExtras(
   config: StackConfig,
   secrets: EntitlementSecrets,
-  cookieKey: CookieKeySecret,
+  playback: { keyPairId: pulumi.Input<string> },
 ): ServiceExtras {
   return {
     environment: {
-      STRIPE_SECRET_KEY: secretValue(secrets.stripeKey),
-      STRIPE_WEBHOOK_SECRET: secretValue(secrets.webhookSecret),
-      CLOUDFRONT_PRIVATE_KEY: secretValue(cookieKey),
       STRIPE_SECRET_KEY_SECRET_ARN: secrets.stripeKey.arn,
       STRIPE_WEBHOOK_SECRET_SECRET_ARN: secrets.webhookSecret.arn,
+      CLOUDFRONT_PRIVATE_KEY_SECRET_ARN: secrets.cookieKey.arn,
+      AUTH0_MGMT_CLIENT_SECRET_ARN: secrets.auth0PlanSync.arn,
       SITE_ORIGIN: config.siteOrigin,
+      CLOUDFRONT_KEY_PAIR_ID: playback.keyPairId,
+      // One origin: HLS is served by the site's own distribution, so the cookies are first-party.
+      MEDIA_ORIGIN: config.siteOrigin,
       COOKIE_DOMAIN: config.domain,
     },
     grants: [
-      { Action: ['secretsmanager:GetSecretValue'], Resource: [secrets.stripeKey.arn, secrets.webhookSecret.arn] },
+      {
+        Action: ['secretsmanager:GetSecretValue'],
+        Resource: Object.values(secrets).map((secret: RuntimeSecret) => secret.arn),
+      },
     ],
   };
 }

@@ -9,8 +9,11 @@ import type { DeployedService } from './tables.js';
  * `runtime/aws/<name>.ts` to `dist/lambda/<name>/index.mjs` (+ its source map). Without a
  * build, `pulumi up` fails on the missing folder rather than deploying a stale one.
  */
-export const bundlePath = (service: DeployedService) =>
+export const bundlePath = (service: DeployedService | 'health') =>
   fileURLToPath(new URL(`../dist/lambda/${service}`, import.meta.url));
+
+/** Where `npm run build:lambda` puts the ffprobe layer's content (`bin/ffprobe`, /opt/bin/ffprobe at run time). */
+export const FFPROBE_LAYER_PATH = fileURLToPath(new URL('../dist/layers/ffprobe', import.meta.url));
 
 /** The exports of `runtime/aws/<name>.ts` that functions run (file `index.mjs`). */
 export const HANDLERS = {
@@ -23,7 +26,7 @@ export const HANDLERS = {
 export interface NodeFunctionArgs {
   /** The deployed name, e.g. `kinema-media-events`; its log group is `/aws/lambda/<name>`. */
   functionName: string;
-  service: DeployedService;
+  service: DeployedService | 'health';
   handler: string;
   role: aws.iam.Role;
   logGroup: aws.cloudwatch.LogGroup;
@@ -32,6 +35,8 @@ export interface NodeFunctionArgs {
   memorySize?: number;
   /** arm64 unless the function runs an x86-64 binary (the media probe's packaged ffprobe). */
   architecture?: 'arm64' | 'x86_64';
+  /** Layers (the probe's ffprobe); none by default. */
+  layers?: pulumi.Input<string>[];
   /** The role's policy: the function must not run before it may do its work. */
   dependsOn: pulumi.Resource[];
 }
@@ -54,6 +59,7 @@ export function nodeFunction(resourceName: string, args: NodeFunctionArgs) {
       architectures: [args.architecture ?? 'arm64'],
       handler: args.handler,
       code: new pulumi.asset.FileArchive(bundlePath(args.service)),
+      ...(args.layers ? { layers: args.layers } : {}),
       role: args.role.arn,
       memorySize: args.memorySize ?? 1024,
       timeout: args.timeout,
@@ -63,4 +69,17 @@ export function nodeFunction(resourceName: string, args: NodeFunctionArgs) {
     },
     { dependsOn: [...args.dependsOn, args.logGroup] },
   );
+}
+
+/**
+ * For a function invoked asynchronously (EventBridge rules, schedules): after Lambda's two retries,
+ * the event goes to the queue (whose alarm pages), not into the void.
+ */
+export function onFailureToQueue(resourceName: string, fn: aws.lambda.Function, queueArn: pulumi.Input<string>) {
+  return new aws.lambda.FunctionEventInvokeConfig(resourceName, {
+    functionName: fn.name,
+    maximumRetryAttempts: 2,
+    maximumEventAgeInSeconds: 6 * 3600,
+    destinationConfig: { onFailure: { destination: queueArn } },
+  });
 }

@@ -151,9 +151,13 @@ export function mediaPipelineChecks(program: () => MockedProgram, stack: StackEx
         statements.filter((statement) => asList(statement.Action).includes(action)).flatMap((s) => asList(s.Resource));
       expect(allowed('lambda:InvokeFunction').sort()).toEqual([...tasks].sort());
       expect(allowed('iam:PassRole')).toEqual([`arn:aws:iam::${account}:role/kinema-${stack.region}-mediaconvert`]);
-      expect(allowed('mediaconvert:CreateJob')).toEqual([
-        `arn:aws:mediaconvert:${stack.region}:${account}:queues/Default`,
-      ]);
+      // CreateJob is authorised on the job, its queue and any preset/template; Step Functions tags
+      // the jobs it creates (ManagedByService), so TagResource goes with it.
+      const createJob = ['queues/Default', 'jobs/*', 'presets/*', 'jobTemplates/*'].map(
+        (resource) => `arn:aws:mediaconvert:${stack.region}:${account}:${resource}`,
+      );
+      expect(allowed('mediaconvert:CreateJob').sort()).toEqual([...createJob].sort());
+      expect(allowed('mediaconvert:TagResource').sort()).toEqual([...createJob].sort());
       expect(allowed('mediaconvert:GetJob')).toEqual([`arn:aws:mediaconvert:${stack.region}:${account}:jobs/*`]);
       const rule = `arn:aws:events:${stack.region}:${account}:rule/StepFunctionsGetEventsForMediaConvertJobRule`;
       for (const action of ['events:PutTargets', 'events:PutRule', 'events:DescribeRule']) {

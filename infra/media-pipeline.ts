@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { OBJECT_PREFIX, type BucketKind, type StackBucket } from './buckets.js';
 import type { StackConfig } from './config.js';
 import { LOG_DELIVERY_ACTIONS, policyDocument, serviceAssumeRole, type Grant } from './iam.js';
-import { functionLogGroup, nodeFunction } from './lambda.js';
+import { deadLetterQueue, eventBridgeMayDeadLetter, stateMachineFailureAlarms } from './alarms.js';
+import { FFPROBE_LAYER_PATH, functionLogGroup, nodeFunction, onFailureToQueue } from './lambda.js';
 import { serviceEnvironment, tableGrants, type ServiceExtras } from './services.js';
 import type { ServiceTable } from './tables.js';
 
@@ -27,6 +28,12 @@ export type PipelinePlaceholder = keyof typeof PIPELINE_TASKS;
 
 /** The EventBridge rule Step Functions manages to learn when a MediaConvert job ends (.sync). */
 export const MEDIACONVERT_SYNC_RULE = 'StepFunctionsGetEventsForMediaConvertJobRule';
+
+/** Where a Lambda layer's `bin/` lands at run time. */
+export const FFPROBE_IN_LAYER = '/opt/bin/ffprobe';
+
+/** How often the stuck-video recovery runs (runtime/aws/media.ts `recover`). */
+export const RECOVER_SCHEDULE = 'rate(15 minutes)';
 
 /** The function that turns MediaConvert's job state changes into the video's progress. */
 export const MEDIACONVERT_PROGRESS_FUNCTION = 'kinema-media-progress';
@@ -108,6 +115,8 @@ export function mediaPipeline({
     ]),
   ) as Record<PipelinePlaceholder, aws.cloudwatch.LogGroup>;
   const progressLogs = functionLogGroup('media-progress-logs', MEDIACONVERT_PROGRESS_FUNCTION, config);
+  // MediaConvert progress and the recover schedule are asynchronous: what fails every retry lands here.
+  const deadLetters = deadLetterQueue('media-pipeline-dlq', 'kinema-media-pipeline-dlq');
   const tasksRole = new aws.iam.Role('media-tasks-role', {
     name: `kinema-${config.region}-media-tasks`,
     assumeRolePolicy: serviceAssumeRole('lambda.amazonaws.com'),
@@ -126,7 +135,15 @@ export function mediaPipeline({
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
         Resource: [...Object.values(taskLogs), progressLogs].map((group) => pulumi.interpolate`${group.arn}:*`),
       },
+      { Action: ['sqs:SendMessage'], Resource: [deadLetters.queue.arn] },
     ]),
+  });
+  const ffprobeLayer = new aws.lambda.LayerVersion('ffprobe-layer', {
+    layerName: 'kinema-ffprobe',
+    description: 'ffprobe (static x86-64 build from @ffprobe-installer/linux-x64) at /opt/bin/ffprobe',
+    code: new pulumi.asset.FileArchive(FFPROBE_LAYER_PATH),
+    compatibleRuntimes: [aws.lambda.Runtime.NodeJS22dX],
+    compatibleArchitectures: ['x86_64'],
   });
   const tasks = Object.fromEntries(
     Object.entries(PIPELINE_TASKS).map(([placeholder, task]) => [
@@ -142,12 +159,13 @@ export function mediaPipeline({
           UPLOADS_BUCKET: uploads.name,
           MEDIA_BUCKET: media.name,
           MEDIACONVERT_ROLE_ARN: mediaConvertRole.arn,
+          ...(task === 'probe' ? { FFPROBE_PATH: FFPROBE_IN_LAYER } : {}),
         },
         // The ASL gives Probe and Finalize 900 s, Lambda's ceiling.
         timeout: 900,
         memorySize: 2048,
-        // The probe runs the packaged ffprobe, a static x86-64 build.
-        ...(task === 'probe' ? { architecture: 'x86_64' as const } : {}),
+        // Only the probe runs ffprobe (a static x86-64 build): it alone has the layer, on x86_64.
+        ...(task === 'probe' ? { architecture: 'x86_64' as const, layers: [ffprobeLayer.arn] } : {}),
         dependsOn: [tasksPolicy],
       }),
     ]),
@@ -177,7 +195,10 @@ export function mediaPipeline({
   const progressTarget = new aws.cloudwatch.EventTarget('mediaconvert-progress-target', {
     rule: progressRule.name,
     arn: progressFn.arn,
+    retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 24 * 3600 },
+    deadLetterConfig: { arn: deadLetters.queue.arn },
   });
+  const progressFailures = onFailureToQueue('media-progress-async', progressFn, deadLetters.queue.arn);
   const progressInvoke = new aws.lambda.Permission('mediaconvert-progress-invoke', {
     action: 'lambda:InvokeFunction',
     function: progressFn.name,
@@ -200,8 +221,17 @@ export function mediaPipeline({
     role: role.id,
     policy: policyDocument([
       { Action: ['lambda:InvokeFunction'], Resource: Object.values(tasks).map((fn) => fn.arn) },
-      // Jobs go to the region's default queue, with inline settings (no presets or templates).
-      { Action: ['mediaconvert:CreateJob'], Resource: [mediaConvert('queues/Default')] },
+      // CreateJob is authorised on the job and the queue (and any preset or template it names);
+      // Step Functions tags each job it creates (ManagedByService), which needs TagResource.
+      {
+        Action: ['mediaconvert:CreateJob', 'mediaconvert:TagResource'],
+        Resource: [
+          mediaConvert('queues/Default'),
+          mediaConvert('jobs/*'),
+          mediaConvert('presets/*'),
+          mediaConvert('jobTemplates/*'),
+        ],
+      },
       // .sync polls the job, and cancels it when the execution is stopped.
       { Action: ['mediaconvert:GetJob', 'mediaconvert:CancelJob'], Resource: [mediaConvert('jobs/*')] },
       { Action: ['iam:PassRole'], Resource: [mediaConvertRole.arn] },
@@ -231,8 +261,12 @@ export function mediaPipeline({
     },
     { dependsOn: [policy, mediaConvertPolicy] },
   );
+  const failureAlarms = stateMachineFailureAlarms('kinema-media-pipeline', stateMachine.arn);
   return {
     stateMachine,
+    failureAlarms,
+    deadLetters,
+    ffprobeLayer,
     role,
     policy,
     logGroup,
@@ -241,7 +275,13 @@ export function mediaPipeline({
     tasks,
     tasksRole,
     tasksPolicy,
-    progress: { fn: progressFn, rule: progressRule, target: progressTarget, invoke: progressInvoke },
+    progress: {
+      fn: progressFn,
+      rule: progressRule,
+      target: progressTarget,
+      invoke: progressInvoke,
+      failures: progressFailures,
+    },
   };
 }
 
@@ -271,4 +311,67 @@ export function mediaServiceExtras(buckets: Record<BucketKind, StackBucket>, pip
       },
     ],
   };
+}
+
+/**
+ * The stuck-video recovery (`index.recover`): on a schedule, it restarts runs that a crash or a
+ * lost execution left waiting or processing. It acts as the media service (its role: the table,
+ * StartExecution, DescribeExecution), so it shares that role, plus its log group and dead letters.
+ */
+export function mediaRecovery(args: {
+  config: StackConfig;
+  pipeline: MediaPipeline;
+  service: { role: aws.iam.Role; environment: Record<string, pulumi.Input<string>> };
+}) {
+  const { config, pipeline, service } = args;
+  const functionName = 'kinema-media-recover';
+  const logGroup = functionLogGroup('media-recover-logs', functionName, config);
+  const policy = new aws.iam.RolePolicy('media-recover-policy', {
+    role: service.role.id,
+    policy: policyDocument([
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: [pulumi.interpolate`${logGroup.arn}:*`] },
+      { Action: ['sqs:SendMessage'], Resource: [pipeline.deadLetters.queue.arn] },
+    ]),
+  });
+  const fn = nodeFunction('media-recover-fn', {
+    functionName,
+    service: 'media',
+    handler: 'index.recover',
+    role: service.role,
+    logGroup,
+    environment: service.environment,
+    timeout: 300,
+    dependsOn: [policy],
+  });
+  const rule = new aws.cloudwatch.EventRule('media-recover-schedule', {
+    name: 'kinema-media-recover',
+    description: 'Restarts media runs left stuck by a crash or a lost execution',
+    // Schedules run on the default bus, and only in the active region: the standby's table is a
+    // replica, and restarting its runs there would transcode twice.
+    scheduleExpression: RECOVER_SCHEDULE,
+    state: config.relayActive ? 'ENABLED' : 'DISABLED',
+  });
+  const invoke = new aws.lambda.Permission('media-recover-invoke', {
+    action: 'lambda:InvokeFunction',
+    function: fn.name,
+    principal: 'events.amazonaws.com',
+    sourceArn: rule.arn,
+  });
+  const target = new aws.cloudwatch.EventTarget(
+    'media-recover-target',
+    {
+      rule: rule.name,
+      arn: fn.arn,
+      retryPolicy: { maximumRetryAttempts: 3, maximumEventAgeInSeconds: 900 },
+      deadLetterConfig: { arn: pipeline.deadLetters.queue.arn },
+    },
+    { dependsOn: [invoke] },
+  );
+  const failures = onFailureToQueue('media-recover-async', fn, pipeline.deadLetters.queue.arn);
+  // Only these two rules (progress on the default bus, and this schedule) may dead-letter here.
+  const queuePolicy = eventBridgeMayDeadLetter('media-pipeline-dlq-policy', pipeline.deadLetters, [
+    pipeline.progress.rule.arn,
+    rule.arn,
+  ]);
+  return { fn, rule, target, invoke, failures, logGroup, policy, queuePolicy };
 }

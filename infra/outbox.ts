@@ -1,4 +1,6 @@
 import * as aws from '@pulumi/aws';
+import * as pulumi from '@pulumi/pulumi';
+import { deadLetterQueue, pipeFailureAlarm } from './alarms.js';
 import { bus } from './bus.js';
 import type { StackConfig } from './config.js';
 import { policyDocument, serviceAssumeRole } from './iam.js';
@@ -44,16 +46,12 @@ export const OUTBOX_TARGET = {
 } as const;
 
 /**
- * One EventBridge Pipe per service table: stream → filter → the bus. It runs in the primary
- * region; the standby's pipe exists but stays STOPPED until failover, so an event is published
- * in one region only.
+ * One EventBridge Pipe per service table: stream → filter → the bus. It runs in the active
+ * region only (`kinema:activeRegion`); the other region's pipe exists but stays STOPPED, so an
+ * event is published in one region, and failover is starting those pipes.
  */
 export function outboxRelay(service: DeployedService, table: ServiceTable, config: StackConfig) {
-  const deadLetters = new aws.sqs.Queue(`${service}-outbox-dlq`, {
-    name: `kinema-${service}-outbox-dlq`,
-    messageRetentionSeconds: 14 * 24 * 3600,
-    sqsManagedSseEnabled: true,
-  });
+  const deadLetters = deadLetterQueue(`${service}-outbox-dlq`, `kinema-${service}-outbox-dlq`);
   const role = new aws.iam.Role(`${service}-outbox-role`, {
     name: `kinema-${config.region}-${service}-outbox`,
     assumeRolePolicy: serviceAssumeRole('pipes.amazonaws.com'),
@@ -61,14 +59,16 @@ export function outboxRelay(service: DeployedService, table: ServiceTable, confi
   const policy = new aws.iam.RolePolicy(`${service}-outbox-policy`, {
     role: role.id,
     policy: policyDocument([
-      // The pipe is handed this exact stream, so it needs no dynamodb:ListStreams (which would
-      // require Resource "*").
+      // The four actions the Pipes documentation lists for a DynamoDB source. ListStreams is
+      // authorised on the stream resource type, so it is held to this table's streams (a table
+      // gets a new stream ARN whenever its stream is re-enabled).
       {
         Action: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
         Resource: [table.streamArn],
       },
+      { Action: ['dynamodb:ListStreams'], Resource: [pulumi.interpolate`${table.arn}/stream/*`] },
       { Action: ['events:PutEvents'], Resource: [bus.arn] },
-      { Action: ['sqs:SendMessage'], Resource: [deadLetters.arn] },
+      { Action: ['sqs:SendMessage'], Resource: [deadLetters.queue.arn] },
     ]),
   });
   const pipe = new aws.pipes.Pipe(
@@ -81,14 +81,14 @@ export function outboxRelay(service: DeployedService, table: ServiceTable, confi
       desiredState: config.relayActive ? 'RUNNING' : 'STOPPED',
       sourceParameters: {
         dynamodbStreamParameters: {
-          // The primary relays every row since the table began; a standby started at failover
-          // starts from now, since older rows were relayed by the primary (the archive replays
-          // the rest).
-          startingPosition: config.role === 'primary' ? 'TRIM_HORIZON' : 'LATEST',
+          // Both regions start from the oldest record the stream keeps (24 h): a standby promoted
+          // at failover relays the rows Tokyo committed but never relayed, and consumers drop the
+          // ones Tokyo did relay (the inbox keeps the producer's id, carried in `resources`).
+          startingPosition: 'TRIM_HORIZON',
           batchSize: 10,
           maximumRetryAttempts: 100,
           onPartialBatchItemFailure: 'AUTOMATIC_BISECT',
-          deadLetterConfig: { arn: deadLetters.arn },
+          deadLetterConfig: { arn: deadLetters.queue.arn },
         },
         filterCriteria: { filters: [{ pattern: OUTBOX_FILTER }] },
       },
@@ -104,7 +104,8 @@ export function outboxRelay(service: DeployedService, table: ServiceTable, confi
     },
     { dependsOn: [policy] },
   );
-  return { pipe, role, policy, deadLetters };
+  const failures = pipeFailureAlarm(`${service}-outbox-failed`, pipe.name);
+  return { pipe, role, policy, deadLetters, failures };
 }
 
 export type OutboxRelay = ReturnType<typeof outboxRelay>;

@@ -1,7 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
-import { cdnChecks } from './cdn.checks.js';
+import { deliveryChecks } from './delivery.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
+import { handlerChecks } from './handlers.checks.js';
+import { healthChecks } from './health.checks.js';
+import { siteChecks } from './site.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import { catalogEvents, entitlementEvents } from '#shared/events/index.js';
 import type { Subscription } from '#shared/ports/bus.js';
@@ -40,9 +43,13 @@ describe('primary stack (Tokyo): tables', () => {
   it('keys every table by pk/sk with gsi1 and gsi2, as the Table port reads them', () => {
     for (const { inputs } of tables()) {
       expect([inputs.hashKey, inputs.rangeKey]).toEqual(['pk', 'sk']);
+      const keys = (index: string) => [
+        { attributeName: `${index}pk`, keyType: 'HASH' },
+        { attributeName: `${index}sk`, keyType: 'RANGE' },
+      ];
       expect(inputs.globalSecondaryIndexes).toEqual([
-        expect.objectContaining({ name: 'gsi1', hashKey: 'gsi1pk', rangeKey: 'gsi1sk' }),
-        expect.objectContaining({ name: 'gsi2', hashKey: 'gsi2pk', rangeKey: 'gsi2sk' }),
+        { name: 'gsi1', keySchemas: keys('gsi1'), projectionType: 'ALL' },
+        { name: 'gsi2', keySchemas: keys('gsi2'), projectionType: 'ALL' },
       ]);
       for (const attribute of inputs.attributes as { type: string }[]) expect(attribute.type).toBe('S');
     }
@@ -51,7 +58,11 @@ describe('primary stack (Tokyo): tables', () => {
   it('puts a replica of every table in the peer region (Singapore)', () => {
     for (const { inputs } of tables()) {
       expect(inputs.replicas).toEqual([
-        expect.objectContaining({ regionName: 'ap-southeast-1', pointInTimeRecovery: true }),
+        expect.objectContaining({
+          regionName: 'ap-southeast-1',
+          pointInTimeRecovery: true,
+          deletionProtectionEnabled: true,
+        }),
       ]);
     }
   });
@@ -104,15 +115,17 @@ describe('primary stack: IAM is least privilege', () => {
 
   it('roles trust only the service that runs them', () => {
     const runner = (name: string) =>
-      name.endsWith('-outbox-role')
-        ? 'pipes.amazonaws.com'
-        : ({
-            'replication-role': 's3.amazonaws.com',
-            'mediaconvert-role': 'mediaconvert.amazonaws.com',
-            'media-pipeline-role': 'states.amazonaws.com',
-            'search-sync-role': 'states.amazonaws.com',
-            'search-sync-rule-role': 'events.amazonaws.com',
-          }[name] ?? 'lambda.amazonaws.com');
+      name === 'site-edge-role'
+        ? ['lambda.amazonaws.com', 'edgelambda.amazonaws.com']
+        : name.endsWith('-outbox-role')
+          ? 'pipes.amazonaws.com'
+          : ({
+              'replication-role': 's3.amazonaws.com',
+              'mediaconvert-role': 'mediaconvert.amazonaws.com',
+              'media-pipeline-role': 'states.amazonaws.com',
+              'search-sync-role': 'states.amazonaws.com',
+              'search-sync-rule-role': 'events.amazonaws.com',
+            }[name] ?? 'lambda.amazonaws.com');
     for (const role of program.ofType('aws:iam/role:Role')) {
       const statements = statementsOf(role.inputs.assumeRolePolicy);
       expect(statements, role.name).toHaveLength(1);
@@ -127,7 +140,7 @@ describe('primary stack: IAM is least privilege', () => {
     const starred = policies().filter((policy) =>
       statementsOf(policy.inputs.policy).some((statement) => asList(statement.Resource).includes('*')),
     );
-    expect(starred.map((policy) => policy.name)).toEqual(['media-pipeline-policy', 'search-sync-policy']);
+    expect(starred.map((policy) => policy.name).sort()).toEqual(['media-pipeline-policy', 'search-sync-policy']);
   });
 });
 
@@ -151,7 +164,10 @@ describe('primary stack: service functions and the HTTP API', () => {
 
   it('routes /api/<service>/{proxy+} to that service only', () => {
     const routes = program.ofType('aws:apigatewayv2/route:Route').map((route) => route.inputs.routeKey);
-    expect(routes.sort()).toEqual(SERVICES.map((service) => `ANY /api/${service}/{proxy+}`).sort());
+    // Plus the region's own health check (infra/health.ts).
+    expect(routes.sort()).toEqual(
+      [...SERVICES.map((service) => `ANY /api/${service}/{proxy+}`), 'GET /healthz'].sort(),
+    );
     for (const service of SERVICES) {
       const permission = program.named('aws:lambda/permission:Permission', `${service}-api-invoke`);
       expect(permission.inputs.function).toBe(`kinema-${service}`);
@@ -181,7 +197,8 @@ describe('primary stack: bus rules come from the event catalog', () => {
       { name: 'media.start-pipeline', event: catalogEvents.VideoUploaded, handle: async () => {} },
       { name: 'media.forget-refunded', event: entitlementEvents.RentalRefunded, handle: async () => {} },
     ];
-    subscriptionRules(media, fake);
+    const { deadLetterQueue } = await import('./alarms.js');
+    subscriptionRules(media, fake, deadLetterQueue('fake-dlq', 'kinema-fake-dlq'), 'fake');
     await program.settled();
   });
 
@@ -336,9 +353,20 @@ describe('primary stack: the outbox relay', () => {
       expect(resources.sort()).toEqual(
         [
           `arn:aws:dynamodb:ap-northeast-1:123456789012:table/kinema-${service}/stream/2025-01-01T00:00:00.000`,
+          `arn:aws:dynamodb:ap-northeast-1:123456789012:table/kinema-${service}/stream/*`,
           'arn:aws:events:ap-northeast-1:123456789012:event-bus/kinema',
           `arn:aws:sqs:ap-northeast-1:123456789012:kinema-${service}-outbox-dlq`,
         ].sort(),
+      );
+      // The four actions the Pipes documentation lists for a DynamoDB stream source.
+      const actions = statementsOf(policy.inputs.policy).flatMap((statement) => asList(statement.Action));
+      expect(actions).toEqual(
+        expect.arrayContaining([
+          'dynamodb:DescribeStream',
+          'dynamodb:GetRecords',
+          'dynamodb:GetShardIterator',
+          'dynamodb:ListStreams',
+        ]),
       );
     }
   });
@@ -394,16 +422,36 @@ describe('Auth0 plan sync (primary)', () => {
       const { variables } = program.named('aws:lambda/function:Function', name).inputs.environment as {
         variables: Record<string, unknown>;
       };
-      expect(variables).toMatchObject({ AUTH0_DOMAIN: 'kinema.jp.auth0.com' });
-      expect(Object.keys(variables)).toEqual(
-        expect.arrayContaining(['AUTH0_MGMT_CLIENT_ID', 'AUTH0_MGMT_CLIENT_SECRET']),
-      );
+      expect(variables).toMatchObject({
+        AUTH0_DOMAIN: 'kinema.jp.auth0.com',
+        AUTH0_MGMT_CLIENT_ID: 'client-plan-sync',
+        AUTH0_MGMT_CLIENT_SECRET_ARN:
+          'arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:kinema/auth0-plan-sync-client-secret-AbCdEf',
+      });
+      // The client's secret is read at run time, never deployed in the configuration.
+      expect(variables).not.toHaveProperty('AUTH0_MGMT_CLIENT_SECRET');
     }
   });
 });
 
 const stack = { region: 'ap-northeast-1', peerRegion: 'ap-southeast-1', role: 'primary' } as const;
 bucketChecks(() => program, stack);
-cdnChecks(() => program, stack, publicKeyPem);
 mediaPipelineChecks(() => program, stack);
+siteChecks(() => program, stack, publicKeyPem);
+deliveryChecks(() => program, stack);
+healthChecks(() => program, stack);
+handlerChecks(() => program, stack);
 entitlementChecks(() => program, stack);
+
+describe('primary stack: what the standby reads', () => {
+  it('exports every name the secondary reads by stack reference, with the values its mocks assume', async () => {
+    const { PRIMARY_EXPORTS } = await import('./peer.js');
+    const { PRIMARY_OUTPUTS } = await import('./test-support.js');
+    const exported = index as unknown as Record<string, import('@pulumi/pulumi').Output<string>>;
+    for (const name of PRIMARY_EXPORTS) {
+      expect(exported[name], name).toBeDefined();
+      expect(await valueOf(exported[name]!), name).toBe(PRIMARY_OUTPUTS[name]);
+    }
+    expect(Object.keys(PRIMARY_OUTPUTS).sort()).toEqual([...PRIMARY_EXPORTS].sort());
+  });
+});

@@ -4,6 +4,7 @@ import { SEARCH_SYNC_TRIGGERS } from '#shared/events/catalog.js';
 import { ALGOLIA_INDEX_SETTINGS, ALGOLIA_NEWEST_REPLICA_SETTINGS, algoliaIndexNames } from '#shared/search-settings.js';
 import { searchSyncDefinition, substitute } from '#workflows/index.js';
 import { AlgoliaApiKey, AlgoliaIndexSettings } from './algolia.js';
+import { deadLetterQueue, eventBridgeMayDeadLetter } from './alarms.js';
 import { bus, eventPattern } from './bus.js';
 import type { StackConfig } from './config.js';
 import { LOG_DELIVERY_ACTIONS, policyDocument, serviceAssumeRole, type Grant } from './iam.js';
@@ -61,11 +62,8 @@ export function search({
     maxHitsPerQuery: 100,
   });
 
-  const deadLetters = new aws.sqs.Queue('search-sync-dlq', {
-    name: 'kinema-search-sync-dlq',
-    messageRetentionSeconds: 14 * 24 * 3600,
-    sqsManagedSseEnabled: true,
-  });
+  // Anything here failed every retry (the state machine's DeadLetter state, or EventBridge's); it alarms.
+  const deadLetters = deadLetterQueue('search-sync-dlq', 'kinema-search-sync-dlq');
 
   const fnLogs = functionLogGroup('search-sync-fn-logs', SEARCH_SYNC_FUNCTION, config);
   const fnRole = new aws.iam.Role('search-sync-fn-role', {
@@ -107,7 +105,7 @@ export function search({
     role: role.id,
     policy: policyDocument([
       { Action: ['lambda:InvokeFunction'], Resource: [syncFn.arn] },
-      { Action: ['sqs:SendMessage'], Resource: [deadLetters.arn] },
+      { Action: ['sqs:SendMessage'], Resource: [deadLetters.queue.arn] },
       { Action: [...LOG_DELIVERY_ACTIONS], Resource: ['*'] },
     ] satisfies Grant[]),
   });
@@ -118,7 +116,7 @@ export function search({
       type: 'STANDARD',
       roleArn: role.arn,
       definition: pulumi
-        .all({ SyncVideoFunctionArn: syncFn.arn, DeadLetterQueueUrl: deadLetters.url })
+        .all({ SyncVideoFunctionArn: syncFn.arn, DeadLetterQueueUrl: deadLetters.queue.url })
         .apply((values) => JSON.stringify(substitute(searchSyncDefinition, values))),
       loggingConfiguration: {
         logDestination: pulumi.interpolate`${logGroup.arn}:*`,
@@ -154,29 +152,17 @@ export function search({
         arn: stateMachine.arn,
         roleArn: ruleRole.arn,
         retryPolicy: { maximumRetryAttempts: 185, maximumEventAgeInSeconds: 24 * 3600 },
-        deadLetterConfig: { arn: deadLetters.arn },
+        deadLetterConfig: { arn: deadLetters.queue.arn },
       },
       { dependsOn: [rulePolicy] },
     );
     return { rule, target };
   });
-  const dlqPolicy = new aws.sqs.QueuePolicy('search-sync-dlq-policy', {
-    queueUrl: deadLetters.url,
-    policy: pulumi.all([deadLetters.arn, ...rules.map(({ rule }) => rule.arn)]).apply(([queueArn, ...ruleArns]) =>
-      JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { Service: 'events.amazonaws.com' },
-            Action: 'sqs:SendMessage',
-            Resource: queueArn,
-            Condition: { ArnEquals: { 'aws:SourceArn': ruleArns } },
-          },
-        ],
-      }),
-    ),
-  });
+  const dlqPolicy = eventBridgeMayDeadLetter(
+    'search-sync-dlq-policy',
+    deadLetters,
+    rules.map(({ rule }) => rule.arn),
+  );
 
   /** The catalog's HTTP Lambda: searches with the search-only key and derives the browsers' keys from it. */
   const catalogExtras: ServiceExtras = {

@@ -1,7 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
-import { cdnChecks } from './cdn.checks.js';
+import { deliveryChecks } from './delivery.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
+import { handlerChecks } from './handlers.checks.js';
+import { healthChecks } from './health.checks.js';
+import { siteChecks } from './site.checks.js';
 import { mediaPipelineChecks } from './media-pipeline.checks.js';
 import { asList, leastPrivilegeViolations, mockStack, statementsOf, valueOf } from './test-support.js';
 
@@ -34,14 +37,16 @@ describe('secondary stack (Singapore)', () => {
     expect(await valueOf(index.tableNames.media!)).toBe('kinema-media');
   });
 
-  it('keeps its outbox relays stopped, so an event is published in one region only', () => {
+  it('keeps its outbox relays stopped while Tokyo is active, ready to start from the oldest record', () => {
     const pipes = program.ofType('aws:pipes/pipe:Pipe');
     expect(pipes).toHaveLength(SERVICES.length);
     for (const { inputs } of pipes) {
       expect(inputs.desiredState).toBe('STOPPED');
+      // Promoted, it relays what Tokyo committed but never relayed; consumers drop what Tokyo did.
       const source = inputs.sourceParameters as { dynamodbStreamParameters: { startingPosition: string } };
-      expect(source.dynamodbStreamParameters.startingPosition).toBe('LATEST');
+      expect(source.dynamodbStreamParameters.startingPosition).toBe('TRIM_HORIZON');
     }
+    expect(program.named('aws:cloudwatch/eventRule:EventRule', 'media-recover-schedule').inputs.state).toBe('DISABLED');
   });
 
   it('leaves the Auth0 tenant to the primary', () => {
@@ -69,6 +74,9 @@ describe('secondary stack (Singapore)', () => {
 
 const stack = { region: 'ap-southeast-1', peerRegion: 'ap-northeast-1', role: 'secondary' } as const;
 bucketChecks(() => program, stack);
-cdnChecks(() => program, stack, publicKeyPem);
 mediaPipelineChecks(() => program, stack);
+siteChecks(() => program, stack, publicKeyPem);
+deliveryChecks(() => program, stack);
+healthChecks(() => program, stack);
+handlerChecks(() => program, stack);
 entitlementChecks(() => program, stack);

@@ -10,7 +10,8 @@ import { httpApi } from './api.js';
 import { bus, ruleFor } from './bus.js';
 import type { StackConfig } from './config.js';
 import { policyDocument, serviceAssumeRole, type Grant } from './iam.js';
-import { bundlePath, functionLogGroup, HANDLERS, nodeFunction } from './lambda.js';
+import { deadLetterQueue, eventBridgeMayDeadLetter, type DeadLetterQueue } from './alarms.js';
+import { bundlePath, functionLogGroup, HANDLERS, nodeFunction, onFailureToQueue } from './lambda.js';
 import { INDEX_NAMES, SERVICE_NAMES, type DeployedService, type ServiceTable } from './tables.js';
 
 /** Each service's consumed events, the same lists its Lambda dispatches on. */
@@ -93,12 +94,17 @@ export function serviceFunction(
   const logStreams = [logGroup, ...(eventsLogGroup ? [eventsLogGroup] : [])].map(
     (group) => pulumi.interpolate`${group.arn}:*`,
   );
+  // What failed every retry (rule delivery, or the function after Lambda's async retries) lands here.
+  const deadLetters = consumesEvents
+    ? deadLetterQueue(`${service}-events-dlq`, `kinema-${service}-events-dlq`)
+    : undefined;
   const policy = new aws.iam.RolePolicy(`${service}-fn-policy`, {
     role: role.id,
     policy: policyDocument([
       ...tableGrants(table),
       { Action: ['events:PutEvents'], Resource: [bus.arn] },
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: logStreams },
+      ...(deadLetters ? [{ Action: ['sqs:SendMessage'], Resource: [deadLetters.queue.arn] }] : []),
       ...(extras.grants ?? []),
     ]),
   });
@@ -126,6 +132,8 @@ export function serviceFunction(
         dependsOn: [policy],
       })
     : undefined;
+  const asyncFailures =
+    eventsFn && deadLetters ? onFailureToQueue(`${service}-events-async`, eventsFn, deadLetters.queue.arn) : undefined;
   const integration = new aws.apigatewayv2.Integration(`${service}-integration`, {
     apiId: httpApi.id,
     integrationType: 'AWS_PROXY',
@@ -143,12 +151,43 @@ export function serviceFunction(
     principal: 'apigateway.amazonaws.com',
     sourceArn: pulumi.interpolate`${httpApi.executionArn}/*/*/api/${service}/*`,
   });
-  return { fn, eventsFn, role, policy, logGroup, eventsLogGroup, integration, route, invoke };
+  return {
+    fn,
+    eventsFn,
+    role,
+    policy,
+    logGroup,
+    eventsLogGroup,
+    deadLetters,
+    asyncFailures,
+    integration,
+    route,
+    invoke,
+  };
 }
 
-/** Turns a service's subscription list into bus rules targeting its Lambda, one rule each. */
-export function subscriptionRules(target: aws.lambda.Function, subscriptions: readonly Subscription[]) {
-  return subscriptions.map((subscription) => ruleFor(subscription.name, subscription.event, target));
+/**
+ * Turns a service's subscription list into bus rules targeting its Lambda, one rule each, their
+ * undeliverable events dead-lettered to the service's queue (which only these rules may write).
+ */
+export function subscriptionRules(
+  target: aws.lambda.Function,
+  subscriptions: readonly Subscription[],
+  deadLetters: DeadLetterQueue,
+  service: string,
+) {
+  const rules = subscriptions.map((subscription) =>
+    ruleFor(subscription.name, subscription.event, target, deadLetters.queue.arn),
+  );
+  const queuePolicy =
+    rules.length > 0
+      ? eventBridgeMayDeadLetter(
+          `${service}-events-dlq-policy`,
+          deadLetters,
+          rules.map(({ rule }) => rule.arn),
+        )
+      : undefined;
+  return Object.assign(rules, { queuePolicy });
 }
 
 /** Every service's functions and rules; subscription names must be unique, since they name rules. */
@@ -168,7 +207,10 @@ export function deployServices(
   const entries = SERVICE_NAMES.map((service) => {
     const consumed = subscriptions[service]();
     const deployed = serviceFunction(service, tables[service], config, extras[service], consumed.length > 0);
-    const rules = deployed.eventsFn ? subscriptionRules(deployed.eventsFn, consumed) : [];
+    const rules =
+      deployed.eventsFn && deployed.deadLetters
+        ? subscriptionRules(deployed.eventsFn, consumed, deployed.deadLetters, service)
+        : [];
     return [service, { ...deployed, rules }] as const;
   });
   return Object.fromEntries(entries) as Record<

@@ -42,10 +42,13 @@ function createTable(service: DeployedService, config: StackConfig): ServiceTabl
       hashKey: 'pk',
       rangeKey: 'sk',
       attributes: keys.map((name) => ({ name, type: 'S' })),
+      // keySchemas, not the deprecated hashKey/rangeKey of an index.
       globalSecondaryIndexes: INDEX_NAMES.map((index) => ({
         name: index,
-        hashKey: `${index}pk`,
-        rangeKey: `${index}sk`,
+        keySchemas: [
+          { attributeName: `${index}pk`, keyType: 'HASH' },
+          { attributeName: `${index}sk`, keyType: 'RANGE' },
+        ],
         projectionType: 'ALL',
       })),
       pointInTimeRecovery: { enabled: true },
@@ -56,7 +59,15 @@ function createTable(service: DeployedService, config: StackConfig): ServiceTabl
       streamViewType: 'NEW_AND_OLD_IMAGES',
       serverSideEncryption: { enabled: true },
       deletionProtectionEnabled: true,
-      replicas: [{ regionName: config.peerRegion, pointInTimeRecovery: true, propagateTags: true }],
+      // The replica is the standby's whole database: as protected from deletion as the table.
+      replicas: [
+        {
+          regionName: config.peerRegion,
+          pointInTimeRecovery: true,
+          propagateTags: true,
+          deletionProtectionEnabled: true,
+        },
+      ],
       tags: { service, 'kinema:role': config.role },
     },
     { protect: true },

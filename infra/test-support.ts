@@ -8,6 +8,8 @@ export interface Recorded {
   type: string;
   name: string;
   inputs: Record<string, unknown>;
+  /** The region the resource lands in: its explicit provider's, else the stack's. */
+  region: string;
 }
 
 export interface MockedProgram {
@@ -54,11 +56,27 @@ export function deployableConfig(stackFile: Record<string, string>): Record<stri
   });
   return {
     ...stackFile,
-    'kinema:cloudFrontPublicKey': Buffer.from(publicKey).toString('base64'),
+    // Only the primary makes the key group; the standby reads its id from the primary's outputs.
+    ...(stackFile['kinema:role'] === 'primary'
+      ? { 'kinema:cloudFrontPublicKey': Buffer.from(publicKey).toString('base64') }
+      : {}),
+    // What `npm run build:edge` would leave in dist/edge, small and fixed.
+    'kinema:edgeDir': new URL('./fixtures/edge', import.meta.url).pathname,
+    // Algolia's application and admin key (`pulumi config set --secret algolia:adminKey`).
     'algolia:appId': 'KINEMA1APP',
     'algolia:adminKey': 'algolia-admin-key-set-as-secret',
   };
 }
+
+/**
+ * What the primary stack exports for the standby (infra/peer.ts), as the primary's own mocked
+ * program yields them; primary.test.ts checks its exports equal these.
+ */
+export const PRIMARY_OUTPUTS = {
+  siteDistributionArn: `arn:aws:cloudfront::${ACCOUNT}:distribution/ESITE-CDN`,
+  playbackKeyPairId: 'playback-public-key-id',
+  planSyncClientId: 'client-plan-sync',
+};
 
 /** Fake ARNs and ids shaped like AWS's, so policies and routes can be checked by value. */
 function stateFor(type: string, name: string, inputs: Record<string, unknown>, region: string, id?: string) {
@@ -75,11 +93,47 @@ function stateFor(type: string, name: string, inputs: Record<string, unknown>, r
     }
     case 'aws:lambda/function:Function': {
       const fnArn = arn('lambda', `function:${given}`);
+      const version = inputs.publish === true ? '1' : '$LATEST';
       return {
         arn: fnArn,
+        version,
+        qualifiedArn: `${fnArn}:${version}`,
         invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/${fnArn}/invocations`,
       };
     }
+    case 'aws:acm/certificate:Certificate':
+      return {
+        arn: arn('acm', 'certificate/1a2b3c4d-0000-1111-2222-333344445555'),
+        domainValidationOptions: [
+          {
+            domainName: inputs.domainName,
+            resourceRecordName: `_0123456789abcdef.${String(inputs.domainName)}.`,
+            resourceRecordType: 'CNAME',
+            resourceRecordValue: '_fedcba9876543210.xlfgrmvvlj.acm-validations.aws.',
+          },
+        ],
+      };
+    case 'aws:acm/certificateValidation:CertificateValidation':
+      return { certificateArn: inputs.certificateArn };
+    case 'aws:route53/record:Record':
+      return { fqdn: String(inputs.name).replace(/\.$/, '') };
+    case 'aws:lambda/layerVersion:LayerVersion': {
+      const layerArn = arn('lambda', `layer:${String(inputs.layerName)}`);
+      return { layerArn, arn: `${layerArn}:1`, version: '1' };
+    }
+    case 'aws:apigatewayv2/domainName:DomainName':
+      return {
+        arn: `arn:aws:apigateway:${region}::/domainnames/${String(inputs.domainName)}`,
+        domainNameConfiguration: {
+          ...(inputs.domainNameConfiguration as object),
+          targetDomainName: `d-abcdef1234.execute-api.${region}.amazonaws.com`,
+          hostedZoneId: region === 'ap-northeast-1' ? 'Z1YSHQZHG15GKL' : 'ZL327KTPIQFUL',
+        },
+      };
+    case 'aws:sns/topic:Topic':
+      return { arn: arn('sns', given) };
+    case 'pulumi:pulumi:StackReference':
+      return { outputs: PRIMARY_OUTPUTS };
     case 'aws:cloudwatch/logGroup:LogGroup':
       return { arn: arn('logs', `log-group:${given}`) };
     case 'aws:cloudwatch/eventBus:EventBus':
@@ -113,6 +167,8 @@ function stateFor(type: string, name: string, inputs: Record<string, unknown>, r
       return {
         arn: `arn:aws:cloudfront::${ACCOUNT}:distribution/E${name.toUpperCase()}`,
         domainName: `d-${name}.cloudfront.net`,
+        // CloudFront's one hosted zone for alias records.
+        hostedZoneId: 'Z2FDTNDATAQYW2',
       };
     case 'aws:sfn/stateMachine:StateMachine':
       return { arn: arn('states', `stateMachine:${given}`) };
@@ -137,8 +193,15 @@ export function mockProgram(config: Record<string, string>, stack: string): Mock
   void pulumi.runtime.setMocks(
     {
       newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs as Record<string, unknown> });
-        const state = { ...args.inputs, ...stateFor(args.type, args.name, args.inputs, region, args.id) };
+        // An explicit provider (`new aws.Provider('us-east-1', …)`) puts the resource in its region.
+        const where = args.provider?.includes('::us-east-1::') ? 'us-east-1' : region;
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+          region: where,
+        });
+        const state = { ...args.inputs, ...stateFor(args.type, args.name, args.inputs, where, args.id) };
         return { id: `${args.name}-id`, state };
       },
       call(args) {
@@ -146,16 +209,22 @@ export function mockProgram(config: Record<string, string>, stack: string): Mock
         if (args.token === 'aws:dynamodb/getTable:getTable') {
           const name = String(args.inputs.name);
           const tableArn = `arn:aws:dynamodb:${region}:${ACCOUNT}:table/${name}`;
-          return { ...args.inputs, arn: tableArn, streamArn: `${tableArn}/stream/2025-01-01T00:00:00.000` };
+          return { id: name, name, arn: tableArn, streamArn: `${tableArn}/stream/2025-01-01T00:00:00.000` };
         }
         if (args.token === 'aws:index/getCallerIdentity:getCallerIdentity') {
           return { accountId: ACCOUNT, arn: `arn:aws:iam::${ACCOUNT}:user/deployer`, userId: 'deployer', id: ACCOUNT };
         }
         if (args.token === 'aws:secretsmanager/getSecret:getSecret') {
           const name = String(args.inputs.name);
-          return { ...args.inputs, arn: `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${name}-AbCdEf` };
+          const secretArn = `arn:aws:secretsmanager:${region}:${ACCOUNT}:secret:${name}-AbCdEf`;
+          return { arn: secretArn, id: secretArn, name, description: '', recoveryWindowInDays: 30, tags: {} };
         }
-        return args.inputs;
+        if (args.token === 'aws:route53/getZone:getZone') {
+          const name = String(args.inputs.name);
+          return { zoneId: 'Z0123456789ABCDEFGHIJ', id: 'Z0123456789ABCDEFGHIJ', name, privateZone: false };
+        }
+        // An unmodelled data source must be added here with what AWS answers, never an echo of its inputs.
+        throw new Error(`the mocks do not answer ${args.token}`);
       },
     },
     'kinema',
@@ -230,6 +299,7 @@ export const asList = list;
 export function mockStack(stackFile: string, stack: 'prod-tokyo' | 'prod-singapore') {
   const config = deployableConfig(readStackFile(new URL(`../${stackFile}`, import.meta.url).pathname));
   const program: MockedProgram = mockProgram(config, stack);
-  const publicKeyPem = `${Buffer.from(config['kinema:cloudFrontPublicKey']!, 'base64').toString('utf8').trim()}\n`;
+  const key = config['kinema:cloudFrontPublicKey'];
+  const publicKeyPem = key ? `${Buffer.from(key, 'base64').toString('utf8').trim()}\n` : '';
   return { config, program, publicKeyPem };
 }

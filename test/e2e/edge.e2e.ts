@@ -1,0 +1,167 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { buildEdge } from '../../scripts/build-edge.js';
+import type { CloudFrontRequestEvent, CloudFrontResponse } from '#runtime/aws/web-edge.js';
+import { adminToken, SAMPLE, sampleVideo } from './fixtures-video.js';
+
+/**
+ * `npm run build:edge` output, invoked as Lambda@Edge invokes it (CloudFront origin-request
+ * events), against the running standalone server as the API and OIDC issuer. The bundle is built
+ * here from the web build `npm run test:e2e` just made, with the site's public configuration
+ * baked in and the two secrets given at run time (never baked).
+ */
+const kinema = inject('kinema');
+let outdir: string;
+let handler: (event: CloudFrontRequestEvent) => Promise<CloudFrontResponse>;
+let videoId: string;
+
+/** A CloudFront origin-request event, shaped as Lambda@Edge delivers it (includeBody on). */
+function originRequest(
+  method: string,
+  uri: string,
+  options: { querystring?: string; headers?: Record<string, string>; body?: string } = {},
+): CloudFrontRequestEvent {
+  const headers: Record<string, { key: string; value: string }[]> = {
+    host: [{ key: 'Host', value: 'kinema-app-site-ap-northeast-1.s3.ap-northeast-1.amazonaws.com' }],
+    'user-agent': [{ key: 'User-Agent', value: 'Amazon CloudFront' }],
+    'accept-language': [{ key: 'Accept-Language', value: 'ja' }],
+  };
+  for (const [name, value] of Object.entries(options.headers ?? {}))
+    headers[name.toLowerCase()] = [{ key: name, value }];
+  return {
+    Records: [
+      {
+        cf: {
+          config: {
+            distributionDomainName: 'd111111abcdef8.cloudfront.net',
+            distributionId: 'EDFDVBD6EXAMPLE',
+            eventType: 'origin-request',
+            requestId: '4TyzHTaYWb1GX1qTfsHhEqV6HUDd_BzoBZnwfnvQc_1oF26ClkoUSEQ==',
+          },
+          request: {
+            clientIp: '203.0.113.178',
+            method,
+            uri,
+            querystring: options.querystring ?? '',
+            headers,
+            ...(options.body !== undefined
+              ? {
+                  body: {
+                    action: 'read-only',
+                    data: Buffer.from(options.body).toString('base64'),
+                    encoding: 'base64' as const,
+                    inputTruncated: false,
+                  },
+                }
+              : {}),
+          },
+        },
+      },
+    ],
+  };
+}
+
+const header = (response: CloudFrontResponse, name: string) =>
+  response.headers[name]?.map((entry) => entry.value) ?? [];
+
+beforeAll(async () => {
+  if (!kinema.dataDir) throw new Error('the edge test needs the standalone server started by the suite');
+  const secrets = JSON.parse(readFileSync(join(kinema.dataDir, 'secrets.json'), 'utf8')) as {
+    webClientSecret: string;
+    sessionSecret: string;
+  };
+  outdir = mkdtempSync(join(tmpdir(), 'kinema-edge-'));
+  const built = await buildEdge({
+    web: false,
+    outdir,
+    environment: {
+      KINEMA_PUBLIC_URL: kinema.url,
+      KINEMA_API_ORIGIN: kinema.url,
+      KINEMA_OIDC_ISSUER: `${kinema.url}/oidc`,
+      KINEMA_OIDC_CLIENT_ID: 'kinema-web',
+      KINEMA_OIDC_AUDIENCE: `${kinema.url}/api`,
+      // Set where the build runs, yet never baked: only the public names are.
+      KINEMA_SESSION_SECRET: secrets.sessionSecret,
+    },
+  });
+  const bundle = readFileSync(join(outdir, 'index.mjs'), 'utf8');
+  expect(bundle).not.toContain(secrets.sessionSecret);
+  expect(bundle).not.toContain(secrets.webClientSecret);
+  expect(built.size).toBeGreaterThan(0);
+  // The secrets reach the function at run time (on AWS from Secrets Manager; here from the environment).
+  process.env.KINEMA_OIDC_CLIENT_SECRET = secrets.webClientSecret;
+  process.env.KINEMA_SESSION_SECRET = secrets.sessionSecret;
+  ({ handler } = (await import(pathToFileURL(join(outdir, 'index.mjs')).href)) as { handler: typeof handler });
+  videoId = await sampleVideo(kinema, await adminToken(kinema));
+}, 400_000);
+
+afterAll(() => {
+  if (outdir) rmSync(outdir, { recursive: true, force: true });
+  delete process.env.KINEMA_OIDC_CLIENT_SECRET;
+  delete process.env.KINEMA_SESSION_SECRET;
+});
+
+describe('the Lambda@Edge bundle (dist/edge/index.mjs)', () => {
+  it('renders the home page with the catalogue from the API', async () => {
+    const response = await handler(originRequest('GET', '/'));
+    expect(response.status).toBe('200');
+    expect(header(response, 'content-type')[0]).toMatch(/^text\/html/);
+    expect(response.bodyEncoding).toBe('text');
+    expect(response.body).toMatch(/^<!doctype html>/i);
+    expect(response.body).toContain(SAMPLE.title);
+    expect(header(response, 'x-frame-options')).toEqual(['DENY']);
+    // Lambda@Edge refuses responses carrying hop-by-hop or length headers; none leak through.
+    for (const name of ['transfer-encoding', 'connection', 'content-length'])
+      expect(response.headers[name]).toBeUndefined();
+  });
+
+  it('renders a title page with its description and cast', async () => {
+    const response = await handler(originRequest('GET', `/videos/${videoId}`));
+    expect(response.status).toBe('200');
+    expect(response.body).toContain(SAMPLE.title);
+    expect(response.body).toContain(SAMPLE.cast[0]);
+    const missing = await handler(originRequest('GET', '/videos/no-such-title'));
+    expect(missing.status).toBe('404');
+  });
+
+  it('turns an anonymous Rent form post into the sign-in redirect, then to the issuer with a flow cookie', async () => {
+    const form = new URLSearchParams({ kind: 'rental', videoId, returnTo: `/videos/${videoId}` }).toString();
+    const posted = await handler(
+      originRequest('POST', '/checkout', {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: kinema.url },
+        body: form,
+      }),
+    );
+    expect(posted.status).toBe('303');
+    const login = header(posted, 'location')[0]!;
+    expect(login).toBe(`/auth/login?returnTo=${encodeURIComponent(`/videos/${videoId}`)}`);
+
+    const [path, query] = login.split('?') as [string, string];
+    const signIn = await handler(originRequest('GET', path, { querystring: query }));
+    expect(signIn.status).toBe('303');
+    const authorize = new URL(header(signIn, 'location')[0]!);
+    expect(`${authorize.origin}${authorize.pathname}`).toMatch(new RegExp(`^${kinema.url}/oidc/`));
+    expect(authorize.searchParams.get('client_id')).toBe('kinema-web');
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${kinema.url}/auth/callback`);
+    expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+    const cookies = header(signIn, 'set-cookie');
+    expect(cookies.some((cookie) => /HttpOnly/i.test(cookie) && /Path=\/auth/i.test(cookie))).toBe(true);
+  });
+
+  it('refuses a cross-site form post, and passes static files through to the assets bucket', async () => {
+    const forged = await handler(
+      originRequest('POST', '/checkout', {
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', Origin: 'https://evil.example' },
+        body: 'kind=subscription&returnTo=/',
+      }),
+    );
+    expect(forged.status).toBe('403');
+    const asset = originRequest('GET', '/favicon.svg');
+    expect(await handler(asset)).toEqual(asset.Records[0]!.cf.request);
+    const hashed = originRequest('GET', '/_app/version.json');
+    expect(await handler(hashed)).toEqual(hashed.Records[0]!.cf.request);
+  });
+});
