@@ -10,6 +10,7 @@ import { mediaBench } from './suites/media.js';
 import { entitlementBench } from './suites/entitlement.js';
 import { likesBench } from './suites/likes.js';
 import { timersBench } from './suites/timers.js';
+import { searchBench } from './suites/search.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
@@ -23,6 +24,7 @@ const benchmarks: Benchmark[] = [
   mediaBench,
   likesBench,
   timersBench,
+  searchBench,
 ];
 
 const filter = process.argv[2]?.toLowerCase();

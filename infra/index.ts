@@ -12,6 +12,7 @@ import { notificationExtras, notificationInfra } from './notification.js';
 import { outboxRelay } from './outbox.js';
 import { primaryExports } from './peer.js';
 import { likesRealtime } from './realtime.js';
+import { loadAlgoliaConfig, search } from './search.js';
 import { deployServices, serviceEnvironment } from './services.js';
 import { siteDistribution, standbySite } from './site.js';
 import { SERVICE_NAMES, serviceTables } from './tables.js';
@@ -26,6 +27,7 @@ const buckets = stackBuckets(config);
 const replication = config.bucketReplication ? bucketReplication(config, buckets) : undefined;
 const pipeline = mediaPipeline({ config, table: tables.media, buckets });
 const secrets = entitlementSecrets(config);
+const searchStack = search({ config, table: tables.catalog, algolia: loadAlgoliaConfig() });
 
 const realtime = likesRealtime(config);
 
@@ -56,7 +58,7 @@ const global = {
 
 const mediaExtras = mediaServiceExtras(buckets, pipeline);
 const services = deployServices(config, tables, {
-  catalog: catalogUploadExtras(buckets, config),
+  catalog: mergeExtras(catalogUploadExtras(buckets, config), searchStack.catalogExtras),
   media: mediaExtras,
   engagement: realtime.publisher,
   notification: notificationExtras(config, notificationInfra(config)),
@@ -94,6 +96,7 @@ export const tableNames = Object.fromEntries(SERVICE_NAMES.map((service) => [ser
 export const bucketNames = { uploads: buckets.uploads.name, media: buckets.media.name };
 export const siteUrl = config.siteOrigin;
 export const mediaPipelineArn = pipeline.stateMachine.arn;
+export const searchSyncArn = searchStack.stateMachine.arn;
 export const replicationRoleArn = replication?.role.arn;
 /** Where browsers subscribe to live like counts (AppSync Events), and the key they use. */
 export const realtimeEndpoints = { http: realtime.httpDomain, realtime: realtime.realtimeDomain };

@@ -124,6 +124,8 @@ describe('primary stack: IAM is least privilege', () => {
               'mediaconvert-role': 'mediaconvert.amazonaws.com',
               'media-pipeline-role': 'states.amazonaws.com',
               'reminders-scheduler-role': 'scheduler.amazonaws.com',
+              'search-sync-role': 'states.amazonaws.com',
+              'search-sync-rule-role': 'events.amazonaws.com',
             }[name] ?? 'lambda.amazonaws.com');
     for (const role of program.ofType('aws:iam/role:Role')) {
       const statements = statementsOf(role.inputs.assumeRolePolicy);
@@ -139,7 +141,7 @@ describe('primary stack: IAM is least privilege', () => {
     const starred = policies().filter((policy) =>
       statementsOf(policy.inputs.policy).some((statement) => asList(statement.Resource).includes('*')),
     );
-    expect(starred.map((policy) => policy.name)).toEqual(['media-pipeline-policy']);
+    expect(starred.map((policy) => policy.name).sort()).toEqual(['media-pipeline-policy', 'search-sync-policy']);
   });
 });
 

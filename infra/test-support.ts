@@ -62,6 +62,9 @@ export function deployableConfig(stackFile: Record<string, string>): Record<stri
       : {}),
     // What `npm run build:edge` would leave in dist/edge, small and fixed.
     'kinema:edgeDir': new URL('./fixtures/edge', import.meta.url).pathname,
+    // Algolia's application and admin key (`pulumi config set --secret algolia:adminKey`).
+    'algolia:appId': 'KINEMA1APP',
+    'algolia:adminKey': 'algolia-admin-key-set-as-secret',
   };
 }
 
@@ -142,6 +145,9 @@ function stateFor(type: string, name: string, inputs: Record<string, unknown>, r
       };
     case 'aws:sqs/queue:Queue':
       return { arn: arn('sqs', given), url: `https://sqs.${region}.amazonaws.com/${ACCOUNT}/${given}` };
+    // Algolia (infra/algolia.ts): an API key resource answers with the key Algolia generated.
+    case 'pulumi-nodejs:dynamic:Resource':
+      return Array.isArray(inputs.acl) ? { key: `${name}-generated-key` } : {};
     case 'aws:iam/role:Role':
       return { arn: `arn:aws:iam::${ACCOUNT}:role/${given}` };
     case 'aws:apigatewayv2/api:Api':

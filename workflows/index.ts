@@ -9,6 +9,11 @@ const load = (file: string): Record<string, unknown> =>
 
 export const mediaPipelineDefinition = load('./media-pipeline.asl.json');
 
+export const searchSyncDefinition = load('./search-sync.asl.json');
+
+/** Placeholders of the search sync that infra must fill in. */
+export const SEARCH_SYNC_PLACEHOLDERS = ['SyncVideoFunctionArn', 'DeadLetterQueueUrl'] as const;
+
 /** Placeholders of the media pipeline that infra must fill in. */
 export const MEDIA_PIPELINE_PLACEHOLDERS = ['ProbeFunctionArn', 'FinalizeFunctionArn', 'PublishFunctionArn'] as const;
 

@@ -1,6 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCatalogApp } from '#services/catalog/src/http.js';
+import { miniSearchIndex } from '#platform/local/search-minisearch.js';
 import { createEngagementApp } from '#services/engagement/src/http.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { createMediaApp } from '#services/media/src/http.js';
@@ -42,7 +43,7 @@ export function describedApi() {
     now: clock.now,
   });
   const apps = {
-    catalog: createCatalogApp({ ...deps(), objects }),
+    catalog: createCatalogApp({ ...deps(), objects, search: { index: miniSearchIndex() } }),
     entitlement: createEntitlementApp(deps()),
     media: createMediaApp(deps()),
     engagement: createEngagementApp(deps()),

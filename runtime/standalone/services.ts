@@ -18,6 +18,7 @@ import type { LocalAdapters, TableName } from './adapters.js';
 import { localMedia } from './media.js';
 import { standaloneNotification } from './notification.js';
 import { accountClosureApp } from '#platform/local/identity/account-closure.js';
+import { localSearch } from './search.js';
 
 /** One service (or edge) as the standalone server mounts it. */
 export interface WiredService {
@@ -68,6 +69,8 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     logger,
   });
 
+  const search = localSearch({ table: a.tables.catalog, clock: a.clock, logger: logger.child({ part: 'search' }) });
+
   return [
     {
       name: 'catalog',
@@ -76,9 +79,11 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
         ...deps('catalog'),
         objects: a.objects,
         limits: { maxUploadBytes: config.KINEMA_MAX_UPLOAD_BYTES, maxJsonBytes: config.KINEMA_MAX_JSON_BYTES },
+        search: { index: search.index },
       }),
-      subscriptions: catalogSubscriptions({ table: a.tables.catalog, clock: a.clock }),
+      subscriptions: [...catalogSubscriptions({ table: a.tables.catalog, clock: a.clock }), ...search.subscriptions],
       inbox: a.tables.catalog,
+      close: () => search.close(),
     },
     {
       name: 'entitlement',

@@ -24,3 +24,6 @@ export const VideoUploaded = defineEvent(
   'VideoUploaded',
   VideoRef.extend({ sourceKey: z.string(), size: z.number().int().positive(), contentType: z.string() }),
 );
+
+/** The events that change what search may show; each starts the search-sync workflow. */
+export const SEARCH_SYNC_TRIGGERS = [VideoPublished, VideoUpdated, VideoUnpublished, VideoDeleted] as const;

@@ -8,6 +8,7 @@ export { MULTIPART } from './object-store.js';
 export type * from './scheduler.js';
 export type * from './mailer.js';
 export type * from './search-index.js';
+export { FACETS, HIGHLIGHT } from './search-index.js';
 export type * from './transcoder.js';
 export type * from './workflow.js';
 export type * from './realtime.js';

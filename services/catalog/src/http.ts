@@ -14,6 +14,7 @@ import { notFound } from '#shared/errors.js';
 import { assertPublishable, newVideo, videoFacts, VideoInput, VideoPatch } from './domain/video.js';
 import type { Video } from './domain/video.js';
 import { catalogStore } from './store.js';
+import { createSearchApp, type SearchHttpDeps } from './search-http.js';
 import { CompleteUpload, StartUpload, uploads } from './uploads.js';
 
 export interface CatalogDeps {
@@ -24,6 +25,8 @@ export interface CatalogDeps {
   clock: Clock;
   logger?: Logger;
   limits?: { maxUploadBytes?: number; maxJsonBytes?: number; partUrlTtlSeconds?: number };
+  /** Free-word search (GET /search); not mounted without an index. */
+  search?: SearchHttpDeps;
 }
 
 const ListQuery = z.object({
@@ -55,6 +58,7 @@ export function createCatalogApp(deps: CatalogDeps) {
     ...(deps.logger ? { logger: deps.logger } : {}),
   });
   app.use(authenticate(deps.verifier));
+  if (deps.search) app.route('/', createSearchApp(deps.search));
   const isAdmin = (principal: { roles: string[] } | undefined) => principal?.roles.includes('admin') ?? false;
 
   app.openapi(
