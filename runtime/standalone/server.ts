@@ -33,6 +33,7 @@ import { localMedia } from './media.js';
 import { mediaEdge } from '#platform/local/media-edge.js';
 import { sandboxCheckoutListener } from '#platform/local/sandbox-checkout-page.js';
 import { SANDBOX_PATH, sandboxPayments } from '#platform/local/sandbox-payments.js';
+import { lockDataFolder } from '#platform/local/data-lock.js';
 import { fileStore } from '#platform/local/file-store.js';
 import { fileStoreListener } from '#platform/local/file-store-http.js';
 import { loadOrCreateSecrets } from '#platform/local/secrets.js';
@@ -62,6 +63,8 @@ const HOUR = 3600 * 1000;
 export async function startStandalone(config: StandaloneConfig, logger: Logger): Promise<Standalone> {
   const dataDir = resolve(config.KINEMA_DATA);
   mkdirSync(dataDir, { recursive: true });
+  // One process per data folder: a second server, or a restore, is refused while this one runs.
+  const dataLock = lockDataFolder(dataDir);
 
   const clock: Clock & { advance?: (ms: number) => number } = config.KINEMA_DEV_CLOCK
     ? devClock({ file: join(dataDir, 'dev-clock.json') })
@@ -308,6 +311,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
         await issuer.close();
         for (const table of Object.values(tables)) table.close();
         paymentsTable.close();
+        dataLock.release();
       })();
       return closing;
     },
