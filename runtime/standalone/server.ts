@@ -289,6 +289,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     return web(req, res);
   };
 
+  tickSandbox(); // webhooks a crash left undelivered go out now, not a minute from now
   logger.info('kinema is up', { url: publicUrl, data: dataDir, devClock: config.KINEMA_DEV_CLOCK });
 
   let closing: Promise<void> | undefined;
