@@ -4,7 +4,18 @@ import globals from 'globals';
 import ts from 'typescript-eslint';
 
 export default ts.config(
-  { ignores: ['node_modules/', '.data/', 'web/build/', 'web/.svelte-kit/', 'coverage/', 'dist/', '.tmp/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.data/',
+      'web/build/',
+      'web/.svelte-kit/',
+      'web/src/lib/paraglide/',
+      'coverage/',
+      'dist/',
+      '.tmp/',
+    ],
+  },
   js.configs.recommended,
   ...ts.configs.recommended,
   ...svelte.configs.recommended,

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { paraglideVitePlugin } from '@inlang/paraglide-js';
 import { defineConfig } from 'vite';
 
 // `vite build web` runs from the repository root, but SvelteKit resolves svelte.config.js, src/,
@@ -8,6 +9,11 @@ process.chdir(fileURLToPath(new URL('.', import.meta.url)));
 const { sveltekit } = await import('@sveltejs/kit/vite');
 
 export default defineConfig({
-  plugins: [sveltekit()],
+  plugins: [
+    // Compiles messages/*.json into src/lib/paraglide (git-ignored); the strategy and cookie name
+    // are in project.inlang/paraglide.config.js, shared with `npm run i18n`.
+    paraglideVitePlugin({ project: './project.inlang', outdir: './src/lib/paraglide' }),
+    sveltekit(),
+  ],
   server: { fs: { allow: ['../shared'] } },
 });

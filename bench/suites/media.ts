@@ -80,7 +80,7 @@ async function encodeLadder(source: string, rungIndexes: number[], outDir: strin
 }
 
 async function cli(env: Record<string, string>, ...argv: string[]): Promise<string> {
-  return (await run(process.execPath, ['platform/local/bin/kinema.js', ...argv], env)).trim();
+  return (await run(process.execPath, ['runtime/standalone/bin/kinema.js', ...argv], env)).trim();
 }
 
 /** nginx serving a folder on a port, from Debian's nginx-light; undefined when nginx is not installed. */

@@ -1,11 +1,9 @@
 import { S3Client } from '@aws-sdk/client-s3';
-import { Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
 import { parseConfig } from '#shared/config.js';
-import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
 import { s3Store } from '#platform/aws/s3-store.js';
 import { awsServiceDeps } from './service-deps.js';
+import { serviceLambda } from './service-lambda.js';
 import { createCatalogApp } from '#services/catalog/src/http.js';
 import { catalogSubscriptions } from '#services/catalog/src/subscribers.js';
 
@@ -24,18 +22,7 @@ const env = parseConfig(
 );
 const objects = s3Store({ bucket: env.UPLOADS_BUCKET, client: new S3Client({}) });
 
-/** API Gateway (HTTP API) → `/api/catalog/*`. */
-export const handler = handle(
-  new Hono().route(
-    '/api/catalog',
-    createCatalogApp({ ...deps, objects, limits: { maxUploadBytes: env.MAX_UPLOAD_BYTES } }),
-  ),
-);
-
-/** EventBridge rules built from `catalogSubscriptions()` target this export. */
-export const onEvent = eventBridgeHandler({
+export const { handler, onEvent } = serviceLambda('catalog', deps, {
+  app: createCatalogApp({ ...deps, objects, limits: { maxUploadBytes: env.MAX_UPLOAD_BYTES } }),
   subscriptions: catalogSubscriptions({ table: deps.table, clock: deps.clock }),
-  inbox: deps.table,
-  now: () => deps.clock.now(),
-  logger: deps.logger,
 });

@@ -1,10 +1,8 @@
-import { Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
 import { z } from 'zod';
 import { auth0Directory } from '#platform/aws/auth0-directory.js';
 import { cloudFrontCookieSigner } from '#protocol/cloudfront-cookies.js';
-import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
 import { awsServiceDeps } from './service-deps.js';
+import { serviceLambda } from './service-lambda.js';
 import { stripePayments } from '#platform/aws/stripe-payments.js';
 import { parseConfig } from '#shared/config.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
@@ -64,30 +62,19 @@ if (!directory) deps.logger.warn('the Auth0 Management API is not configured: th
 if (!payments) deps.logger.warn('Stripe is not configured: checkout and webhooks answer 503');
 if (!cookies) deps.logger.warn('the CloudFront key is not configured: playback answers 503');
 
-/** API Gateway (HTTP API) → `/api/entitlement/*`. */
-export const handler = handle(
-  new Hono().route(
-    '/api/entitlement',
-    createEntitlementApp({
-      ...deps,
-      ...(payments ? { payments } : {}),
-      ...(cookies ? { cookies } : {}),
-      ...(env.MEDIA_ORIGIN ? { mediaOrigin: env.MEDIA_ORIGIN } : {}),
-      ...(env.COOKIE_DOMAIN ? { cookieDomain: env.COOKIE_DOMAIN } : {}),
-      ...(env.SITE_ORIGIN ? { siteOrigin: env.SITE_ORIGIN } : {}),
-      planPriceJpy: env.PLAN_PRICE_JPY,
-    }),
-  ),
-);
-
-/** EventBridge rules built from `entitlementSubscriptions()` target this export. */
-export const onEvent = eventBridgeHandler({
+export const { handler, onEvent } = serviceLambda('entitlement', deps, {
+  app: createEntitlementApp({
+    ...deps,
+    ...(payments ? { payments } : {}),
+    ...(cookies ? { cookies } : {}),
+    ...(env.MEDIA_ORIGIN ? { mediaOrigin: env.MEDIA_ORIGIN } : {}),
+    ...(env.COOKIE_DOMAIN ? { cookieDomain: env.COOKIE_DOMAIN } : {}),
+    ...(env.SITE_ORIGIN ? { siteOrigin: env.SITE_ORIGIN } : {}),
+    planPriceJpy: env.PLAN_PRICE_JPY,
+  }),
   subscriptions: entitlementSubscriptions({
     table: deps.table,
     clock: deps.clock,
     ...(directory ? { directory } : {}),
   }),
-  inbox: deps.table,
-  now: () => deps.clock.now(),
-  logger: deps.logger,
 });

@@ -1,15 +1,13 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SFNClient } from '@aws-sdk/client-sfn';
-import { Hono } from 'hono';
-import { handle } from 'hono/aws-lambda';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { eventBridgeHandler } from '#platform/aws/event-consumer.js';
 import { executablePath, ffprobeUrl, promoteStills, readJobStateChange } from '#platform/aws/media-tasks.js';
 import { frameRateFraction, mediaConvertJobSettings } from '#platform/aws/mediaconvert-job.js';
 import { s3Store } from '#platform/aws/s3-store.js';
 import { awsServiceDeps } from './service-deps.js';
+import { serviceLambda } from './service-lambda.js';
 import { stepFunctionsWorkflow } from '#platform/aws/step-functions.js';
 import { parseConfig } from '#shared/config.js';
 import { AppError, invalidInput } from '#shared/errors.js';
@@ -18,7 +16,7 @@ import type { Clock } from '#shared/ports/clock.js';
 import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import type { Workflow } from '#shared/ports/workflow.js';
-import type { TranscodePlan } from '#services/media/src/domain/ladder.js';
+import { stillSizes } from '#services/media/src/domain/stills.js';
 import { POSTER_AT, THUMBNAILS_AT, mediaKeys } from '#services/media/src/domain/media-video.js';
 import { MEDIA_PIPELINE } from '#services/media/src/pipeline.js';
 import type { JobBuilder, Prober } from '#services/media/src/pipeline.js';
@@ -64,18 +62,6 @@ const noWorkflow: Workflow = {
     Promise.reject(new AppError('unavailable', 'this function has no media pipeline (MEDIA_PIPELINE_ARN)')),
 };
 
-/** The poster is the largest rendition up to 1280 on its long side; thumbnails the smallest. */
-function stillSizes(plan: TranscodePlan) {
-  const fits = plan.ladder.filter((rung) => Math.max(rung.width, rung.height) <= 1280);
-  const poster = fits.at(-1) ?? plan.ladder[0];
-  const thumbnail = plan.ladder[0];
-  if (!poster || !thumbnail) throw new Error('a transcode plan without renditions');
-  return {
-    posterSize: { width: poster.width, height: poster.height },
-    thumbnailSize: { width: thumbnail.width, height: thumbnail.height },
-  };
-}
-
 /**
  * The media service on AWS, composed from its dependencies (so tests hand in stubbed clients):
  * the Hono app, the event subscriptions, the workflow's three Lambda tasks and the MediaConvert
@@ -101,6 +87,7 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
   const jobFor: JobBuilder = ({ videoId, run, sourceKey, outputPrefix, plan }) => {
     if (!env.MEDIACONVERT_ROLE_ARN) throw new Error('MEDIACONVERT_ROLE_ARN is not set on this function');
     const duration = plan.durationSeconds;
+    const sizes = stillSizes(plan.ladder);
     return mediaConvertJobSettings({
       sourceUri: `s3://${env.UPLOADS_BUCKET}/${sourceKey}`,
       destinationUri: `s3://${env.MEDIA_BUCKET}/${outputPrefix}`,
@@ -115,7 +102,8 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
         // THUMBNAILS_AT is evenly spaced (0.2, 0.4, …): one interval and a count describe it.
         thumbnailEverySeconds: duration * (THUMBNAILS_AT[0] ?? 0.2),
         thumbnails: THUMBNAILS_AT.length,
-        ...stillSizes(plan),
+        posterSize: sizes.poster,
+        thumbnailSize: sizes.thumbnail,
       },
     });
   };
@@ -142,16 +130,8 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
   return {
     service,
 
-    /** API Gateway (HTTP API) → `/api/media/*`. */
-    handler: handle(new Hono().route('/api/media', service.app)),
-
-    /** EventBridge rules built from `mediaSubscriptions()` target this. */
-    onEvent: eventBridgeHandler({
-      subscriptions: service.subscriptions,
-      inbox: deps.table,
-      now: () => deps.clock.now(),
-      logger,
-    }),
+    /** `handler` (API Gateway → `/api/media/*`) and `onEvent` (rules built from `mediaSubscriptions()`). */
+    ...serviceLambda('media', deps, { app: service.app, subscriptions: service.subscriptions }),
 
     /** Task Probe: ffprobe through a presigned URL; an accepted source gets a MediaConvert job. */
     async probe(event: unknown) {

@@ -53,6 +53,19 @@ async function text(key: string): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
+/** A stored JPEG's size as ffprobe reads it, e.g. `640x360`. */
+async function imageSize(key: string): Promise<string> {
+  const object = await store.get(key);
+  if (!object) throw new Error(`${key} missing`);
+  const chunks: Buffer[] = [];
+  for await (const chunk of object.body as Readable) chunks.push(chunk as Buffer);
+  const path = join(dir, 'still-under-test.jpg');
+  writeFileSync(path, Buffer.concat(chunks));
+  return execFileSync(ffprobePath, ['-v', 'error', '-show_entries', 'stream=width,height', '-of', 'csv=p=0:s=x', path])
+    .toString()
+    .trim();
+}
+
 function uploaded(videoId: string): EventEnvelope {
   return VideoUploaded.create(
     { videoId, sourceKey: `sources/${videoId}/source`, size: 1, contentType: 'video/mp4' },
@@ -176,6 +189,9 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
     }
     expect(master.variants.map((variant) => variant.attributes.RESOLUTION)).toEqual(['416x234', '640x360']);
     expect(await store.head('media/videos/vland/thumbnails/01.jpg')).toBeDefined();
+    // The still sizes come from the ladder (domain/stills.ts), as MediaConvert's captures do on AWS.
+    expect(await imageSize('media/videos/vland/poster.jpg')).toBe('640x360');
+    expect(await imageSize('media/videos/vland/thumbnails/01.jpg')).toBe('416x234');
     expect(events('VideoReady', 'vland')).toHaveLength(1);
     // The start, then progress at most every 2 s: the test clock stands still, so one report at most.
     const progress = events('VideoProcessing', 'vland').map((event) => (event.detail as { progress: number }).progress);

@@ -59,7 +59,8 @@ export interface LadderJob {
   segmentSeconds: number;
   keyframeSeconds: number;
   audioBitrate: number;
-  stills: { key: string; atSeconds: number; maxWidth: number }[];
+  /** Frames to capture, each scaled to exactly `width` x `height` (the service picks sizes that keep the shape). */
+  stills: { key: string; atSeconds: number; width: number; height: number }[];
 }
 
 /** The standalone transcode (one ffmpeg process): the whole ladder plus stills, uploaded, or a thrown error. */

@@ -20,7 +20,7 @@ export async function adminToken(server: Server): Promise<string> {
   if (!server.dataDir) throw new Error('minting a token needs the standalone server (KINEMA_E2E_URL has no CLI)');
   const { stdout } = await exec(
     process.execPath,
-    ['platform/local/bin/kinema.js', 'token', '--email', server.admin.email],
+    ['runtime/standalone/bin/kinema.js', 'token', '--email', server.admin.email],
     {
       cwd: repoRoot,
       env: { ...process.env, KINEMA_DATA: server.dataDir, KINEMA_PUBLIC_URL: server.url },

@@ -128,7 +128,7 @@ export async function startKinema(): Promise<Kinema> {
     const admin = { email: `admin-${randomUUID().slice(0, 8)}@example.com`, password: 'admin-pass-123' };
     await run(
       [
-        'platform/local/bin/kinema.js',
+        'runtime/standalone/bin/kinema.js',
         'users',
         'add',
         '--email',

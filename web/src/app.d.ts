@@ -1,10 +1,10 @@
-import type { Lang } from '$lib/i18n';
+import type { Locale } from '$lib/paraglide/runtime.js';
 import type { Session, SessionUser } from '$lib/server/session';
 
 declare global {
   namespace App {
     interface Locals {
-      lang: Lang;
+      lang: Locale;
       user: SessionUser | null;
       /** Server-only: the tokens. Never returned from a load function. */
       session: Session | null;

@@ -1,6 +1,6 @@
 import { text } from '@sveltejs/kit';
 import type { Handle, HandleServerError, RequestEvent } from '@sveltejs/kit';
-import { DEFAULT_LANG, isLang, LANG_COOKIE } from '$lib/i18n';
+import { paraglideMiddleware } from '$lib/paraglide/server.js';
 import { webConfig } from '$lib/server/config';
 import { refreshSession } from '$lib/server/oidc';
 import { clearSession, readSession, writeSession } from '$lib/server/session';
@@ -27,10 +27,6 @@ function isCrossSiteFormPost(event: RequestEvent): boolean {
 export const handle: Handle = async ({ event, resolve }) => {
   if (isCrossSiteFormPost(event)) return text('Cross-site form submissions are forbidden', { status: 403 });
 
-  const requested = event.cookies.get(LANG_COOKIE);
-  const lang = isLang(requested) ? requested : DEFAULT_LANG;
-  event.locals.lang = lang;
-
   let session: Session | null = (await readSession(event.cookies)) ?? null;
   if (!session && event.cookies.get('kinema_session')) clearSession(event.cookies);
   if (session && session.expiresAt - Math.floor(Date.now() / 1000) < REFRESH_MARGIN_SECONDS) {
@@ -46,8 +42,11 @@ export const handle: Handle = async ({ event, resolve }) => {
   event.locals.session = session;
   event.locals.user = session?.user ?? null;
 
-  const response = await resolve(event, {
-    transformPageChunk: ({ html }) => html.replace('%kinema.lang%', lang),
+  // Paraglide picks the language (the `lang` cookie, else ja) and keeps it for this request, so
+  // every message rendered below speaks it; the event's own request is kept (no URL rewriting).
+  const response = await paraglideMiddleware(event.request, ({ locale }) => {
+    event.locals.lang = locale;
+    return resolve(event, { transformPageChunk: ({ html }) => html.replace('%paraglide.lang%', locale) });
   });
   response.headers.set('x-content-type-options', 'nosniff');
   response.headers.set('referrer-policy', 'strict-origin-when-cross-origin');

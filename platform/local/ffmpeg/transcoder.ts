@@ -112,7 +112,12 @@ export function ladderArgs(job: LadderJob, paths: { source: string; outDir: stri
 }
 
 /** One JPEG frame at a time, seeking on the input (cheap: it decodes from the nearest keyframe). */
-export function stillArgs(source: string, atSeconds: number, maxWidth: number, out: string): string[] {
+export function stillArgs(
+  source: string,
+  atSeconds: number,
+  size: { width: number; height: number },
+  out: string,
+): string[] {
   return [
     '-nostdin',
     '-hide_banner',
@@ -126,7 +131,7 @@ export function stillArgs(source: string, atSeconds: number, maxWidth: number, o
     '-frames:v',
     '1',
     '-vf',
-    `scale=w='min(${maxWidth},iw)':h=-2`,
+    `scale=${size.width}:${size.height}`,
     '-q:v',
     '3',
     out,
@@ -204,7 +209,7 @@ export function ffmpegTranscoder(options: FfmpegTranscoderOptions): LadderEncode
       const stills: { file: string; key: string }[] = [];
       for (const [index, still] of job.stills.entries()) {
         const file = join(dir, `still-${index}.jpg`);
-        const shot = await runProcess(options.ffmpegPath, stillArgs(source, still.atSeconds, still.maxWidth, file), {
+        const shot = await runProcess(options.ffmpegPath, stillArgs(source, still.atSeconds, still, file), {
           stallMs: 60_000,
           signal: abort.signal,
         });

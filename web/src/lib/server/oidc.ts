@@ -1,7 +1,7 @@
 import type { Cookies } from '@sveltejs/kit';
 import * as client from 'openid-client';
 import { z } from 'zod';
-import type { Lang } from '$lib/i18n';
+import type { Locale } from '$lib/paraglide/runtime.js';
 import { webConfig } from './config';
 import { seal, unseal } from './sealed';
 import { accessTokenExpiry, userFromTokens } from './session';
@@ -63,7 +63,7 @@ export function safeReturnTo(value: string | null | undefined): string {
  */
 export async function beginSignIn(
   cookies: Cookies,
-  options: { mode: 'signin' | 'signup'; lang: Lang; returnTo: string },
+  options: { mode: 'signin' | 'signup'; lang: Locale; returnTo: string },
 ): Promise<URL> {
   const config = webConfig();
   const oidc = await issuer();

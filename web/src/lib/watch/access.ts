@@ -1,5 +1,3 @@
-import type { Lang } from '../i18n';
-
 /**
  * Why a viewer may or may not watch a title, as `POST /api/entitlement/access` answers it, plus
  * `signin_required`: an anonymous visitor who would need a plan or a rental (the page then offers
@@ -32,42 +30,10 @@ export function offersPurchase(access: Pick<ViewerAccess, 'canWatch' | 'reason'>
   return !access.canWatch && (access.reason === 'not_entitled' || access.reason === 'signin_required');
 }
 
-const HOUR = 3600 * 1000;
-const MINUTE = 60 * 1000;
-
-/** Time left until `expiresAt`, in whole hours and the minutes beyond them (never negative). */
-export function timeLeft(expiresAt: string, now: number): { hours: number; minutes: number; ms: number } {
-  const ms = Math.max(0, Date.parse(expiresAt) - now);
-  return { hours: Math.floor(ms / HOUR), minutes: Math.floor((ms % HOUR) / MINUTE), ms };
+/** Whole seconds from `now` (ms since the epoch) until `expiresAt`, never negative. */
+export function secondsUntil(expiresAt: string, now: number): number {
+  return Math.max(0, Math.floor((Date.parse(expiresAt) - now) / 1000));
 }
-
-/**
- * An exact moment with its date, weekday, minute and time zone, in the viewer's language. On the
- * server the zone is Japan's (the site's home); in the browser it is the viewer's own.
- */
-export function formatMoment(lang: Lang, iso: string, timeZone?: string): string {
-  return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
-    year: 'numeric',
-    month: 'short',
-    day: 'numeric',
-    weekday: 'short',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-    ...(timeZone ? { timeZone } : {}),
-  }).format(new Date(iso));
-}
-
-/** A calendar date only (a plan's next billing day). */
-export function formatDay(lang: Lang, iso: string, timeZone?: string): string {
-  return new Intl.DateTimeFormat(lang === 'ja' ? 'ja-JP' : 'en-GB', {
-    dateStyle: 'long',
-    ...(timeZone ? { timeZone } : {}),
-  }).format(new Date(iso));
-}
-
-/** The zone pages are rendered in on the server, before the browser knows the viewer's. */
-export const SERVER_TIME_ZONE = 'Asia/Tokyo';
 
 /** The `?checkout=` outcome the payment page sends the viewer back with. */
 export type CheckoutOutcome = 'success' | 'cancel' | 'failed' | 'already_subscribed' | 'unavailable';

@@ -9,7 +9,7 @@ import {
   requestPlayback,
 } from './player';
 import type { Authorization, Timers } from './player';
-import { formatDuration, formatPrice, posterUrl } from './format';
+import { posterUrl } from './art';
 
 const MINUTE = 60_000;
 
@@ -270,20 +270,7 @@ describe('quality options', () => {
   });
 });
 
-describe('format', () => {
-  test('durations read like a clock', () => {
-    expect(formatDuration(7)).toBe('0:07');
-    expect(formatDuration(485)).toBe('8:05');
-    expect(formatDuration(6727)).toBe('1:52:07');
-    expect(formatDuration(null)).toBeNull();
-    expect(formatDuration(-1)).toBeNull();
-  });
-
-  test('prices in yen per language', () => {
-    expect(formatPrice('en', 1500)).toBe('¥1,500');
-    expect(formatPrice('ja', 500)).toMatch(/^[¥￥]500$/);
-  });
-
+describe('art', () => {
   test('posters only when the pipeline made one', () => {
     expect(posterUrl({ videoId: 'abc', posterKey: 'media/videos/abc/poster.jpg' })).toBe(
       '/media/videos/abc/poster.jpg',

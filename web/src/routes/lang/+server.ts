@@ -1,5 +1,5 @@
 import { redirect } from '@sveltejs/kit';
-import { isLang, LANG_COOKIE } from '$lib/i18n';
+import { cookieMaxAge, cookieName, isLocale } from '$lib/paraglide/runtime.js';
 import { webConfig } from '$lib/server/config';
 import { safeReturnTo } from '$lib/server/oidc';
 import type { RequestHandler } from './$types';
@@ -8,13 +8,13 @@ import type { RequestHandler } from './$types';
 export const POST: RequestHandler = async ({ request, cookies }) => {
   const form = await request.formData();
   const lang = form.get('lang');
-  if (isLang(lang)) {
-    cookies.set(LANG_COOKIE, lang, {
+  if (isLocale(lang)) {
+    cookies.set(cookieName, lang, {
       path: '/',
       httpOnly: false,
       sameSite: 'lax',
       secure: webConfig().secureCookies,
-      maxAge: 365 * 24 * 3600,
+      maxAge: cookieMaxAge,
     });
   }
   const returnTo = form.get('returnTo');

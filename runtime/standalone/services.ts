@@ -1,0 +1,119 @@
+import { join } from 'node:path';
+import type { Hono } from 'hono';
+import type { AppEnv } from '#shared/http/app.js';
+import { createCatalogApp } from '#services/catalog/src/http.js';
+import { catalogSubscriptions } from '#services/catalog/src/subscribers.js';
+import { createEngagementApp } from '#services/engagement/src/http.js';
+import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
+import { createEntitlementApp } from '#services/entitlement/src/http.js';
+import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
+import { createNotificationApp } from '#services/notification/src/http.js';
+import { notificationSubscriptions } from '#services/notification/src/subscribers.js';
+import type { StandaloneConfig } from '#shared/config.js';
+import type { Logger } from '#shared/log.js';
+import type { Subscription } from '#shared/ports/bus.js';
+import type { Table } from '#shared/ports/table.js';
+import { mediaEdge } from '#platform/local/media-edge.js';
+import type { LocalAdapters, TableName } from './adapters.js';
+import { localMedia } from './media.js';
+
+/** One service (or edge) as the standalone server mounts it. */
+export interface WiredService {
+  name: string;
+  /** Path prefix the Hono app is mounted under, e.g. `/api/catalog`. */
+  mount: string;
+  app: Hono<AppEnv>;
+  /** Consumed events; each subscription's inbox lives in `inbox` (the consumer's own table). */
+  subscriptions?: Subscription[];
+  inbox?: Table;
+  /** Resumes work a crash or restart cut short; housekeeping calls it at start and every few minutes. */
+  recover?(): Promise<unknown>;
+  close?(): Promise<void>;
+}
+
+/**
+ * The wiring of the services onto the local adapters: which adapter each service's port gets, where
+ * its app is mounted and which events it consumes. Adding a port to a service, or a service, is an
+ * entry here; timers belong in `housekeeping.ts`.
+ */
+export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger: Logger): WiredService[] {
+  const { publicUrl } = a.address;
+  const deps = (name: TableName) => ({
+    table: a.tables[name],
+    verifier: a.verifier,
+    clock: a.clock,
+    logger: logger.child({ service: name }),
+  });
+  const media = localMedia({
+    ...deps('media'),
+    sources: a.objects,
+    media: a.objects,
+    workDir: join(a.dataDir, 'media-work'),
+    path: process.env.PATH,
+  });
+
+  return [
+    {
+      name: 'catalog',
+      mount: '/api/catalog',
+      app: createCatalogApp({
+        ...deps('catalog'),
+        objects: a.objects,
+        limits: { maxUploadBytes: config.KINEMA_MAX_UPLOAD_BYTES, maxJsonBytes: config.KINEMA_MAX_JSON_BYTES },
+      }),
+      subscriptions: catalogSubscriptions({ table: a.tables.catalog, clock: a.clock }),
+      inbox: a.tables.catalog,
+    },
+    {
+      name: 'entitlement',
+      mount: '/api/entitlement',
+      app: createEntitlementApp({
+        ...deps('entitlement'),
+        cookies: a.cookies,
+        mediaOrigin: publicUrl,
+        payments: a.sandbox.payments,
+        siteOrigin: publicUrl,
+        planPriceJpy: 990,
+      }),
+      subscriptions: entitlementSubscriptions({ table: a.tables.entitlement }),
+      inbox: a.tables.entitlement,
+    },
+    {
+      name: 'media',
+      mount: '/api/media',
+      app: media.service.app,
+      subscriptions: media.service.subscriptions,
+      inbox: a.tables.media,
+      // A transcode cut short starts again (three attempts, then `failed`).
+      recover: () => media.service.recover(),
+      close: () => media.close(),
+    },
+    {
+      // The local stand-in for CloudFront: HLS files, only with valid signed cookies for the title.
+      name: 'media-edge',
+      mount: '/media',
+      app: mediaEdge({
+        objects: a.objects,
+        publicKeys: { [a.cloudFrontKeys.keyPairId]: a.cloudFrontKeys.publicKey },
+        publicUrl,
+        allowedOrigin: publicUrl,
+        now: () => a.clock.now(),
+        logger: logger.child({ part: 'media-edge' }),
+      }),
+    },
+    {
+      name: 'engagement',
+      mount: '/api/engagement',
+      app: createEngagementApp(deps('engagement')),
+      subscriptions: engagementSubscriptions(),
+      inbox: a.tables.engagement,
+    },
+    {
+      name: 'notification',
+      mount: '/api/notification',
+      app: createNotificationApp(deps('notification')),
+      subscriptions: notificationSubscriptions(),
+      inbox: a.tables.notification,
+    },
+  ];
+}
