@@ -8,12 +8,13 @@ import { signedInApi } from './suites/signed-in-api.js';
 import { uploadBench } from './suites/upload.js';
 import { mediaBench } from './suites/media.js';
 import { entitlementBench } from './suites/entitlement.js';
+import { backupBench } from './suites/backup.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
  * a Markdown table of ratios and writes bench/results.json. Loopback traffic only, bounded in time.
  */
-const benchmarks: Benchmark[] = [signedInApi, coldStartBench, entitlementBench, uploadBench, mediaBench];
+const benchmarks: Benchmark[] = [signedInApi, coldStartBench, entitlementBench, uploadBench, mediaBench, backupBench];
 
 const filter = process.argv[2]?.toLowerCase();
 const rows: Row[] = [];
