@@ -383,7 +383,7 @@ export async function restoreDataFolder(options: { backupDir: string; dataDir: s
     for (const file of manifest.files) {
       const from = join(backupDir, DATA_FOLDER, ...file.path.split('/'));
       const to = join(dataDir, ...file.path.split('/'));
-      await mkdir(dirname(to), { recursive: true });
+      await mkdir(dirname(to), { recursive: true, mode: 0o700 }); // keys live here: private, like the files
       for (let dir = dirname(to); dir.startsWith(dataDir); dir = dirname(dir)) folders.add(dir);
       let source: FileHandle;
       try {
