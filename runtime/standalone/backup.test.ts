@@ -8,7 +8,8 @@ import { silentLogger } from '#shared/log.js';
 import { BackupManifest } from './backup.js';
 import { startStandalone } from './server.js';
 import type { Standalone } from './server.js';
-import { account, api, cli, play, publishTitle, purchase } from './test/durability-support.js';
+import { account, api, cli, play, publishTitle, purchase, putPart } from './test/durability-support.js';
+import type { UploadStart } from './test/durability-support.js';
 
 const folders: string[] = [];
 const folder = (prefix: string) => {
@@ -59,6 +60,15 @@ describe('kinema backup and restore', () => {
         (await admin<{ videoId: string }>('POST', '/api/catalog/videos', { title: name, priceJpy: 100 })).videoId,
       );
     }
+
+    // An upload under way: one part received of two; it resumes on the restored server.
+    const uploading = drafts[0]!;
+    const upload = await admin<UploadStart>('POST', `/api/catalog/videos/${uploading}/upload`, {
+      size: 12 * 1024 ** 2,
+      contentType: 'video/mp4',
+    });
+    const firstPart = upload.parts[0]!;
+    const partEtag = await putPart(firstPart.url, new Uint8Array(upload.partSize).fill(7));
 
     // The backup runs while catalog writes keep coming: every write acknowledged before it began is in it.
     const acknowledged: string[] = [];
@@ -151,6 +161,12 @@ describe('kinema backup and restore', () => {
       expect((await admin.raw('GET', `/api/catalog/videos/${id}`)).status, id).toBe(200);
     }
     expect(await admin('GET', `/api/media/videos/${title}`)).toMatchObject({ state: 'ready' });
+    const resumed = await admin<{ parts: { partNumber: number; etag: string }[]; missing: unknown[] }>(
+      'GET',
+      `/api/catalog/videos/${uploading}/upload?uploadId=${upload.uploadId}`,
+    );
+    expect(resumed.parts).toEqual([expect.objectContaining({ partNumber: firstPart.partNumber, etag: partEtag })]);
+    expect(resumed.missing).toHaveLength(upload.parts.length - 1);
     const rentals = await renter<{ rentals: { videoId: string }[] }>('GET', '/api/entitlement/me');
     expect(rentals.rentals.map((rental) => rental.videoId)).toEqual([title]);
     expect(await subscriber('GET', '/api/entitlement/me')).toMatchObject({ plan: 'unlimited' });
