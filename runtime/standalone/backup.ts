@@ -145,18 +145,28 @@ async function isSqlite(entry: Entry): Promise<boolean> {
   }
 }
 
-/** Copies bytes from one open file to another through one buffer, hashing them; returns size and SHA-256. */
+const CHUNK = 4 * 1024 ** 2;
+
+/**
+ * Copies bytes from one open file to another, hashing them, then flushes the copy; returns size and
+ * SHA-256. Two buffers: the next chunk is read while this one is hashed and written.
+ */
 async function copyHashing(from: FileHandle, to: FileHandle): Promise<{ size: number; sha256: string }> {
   const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(4 * 1024 ** 2);
+  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   let size = 0;
+  let next = 0;
+  let reading = from.read(buffers[next]!, 0, CHUNK, size);
   for (;;) {
-    const { bytesRead } = await from.read(buffer, 0, buffer.length, null);
+    const { bytesRead, buffer } = await reading;
     if (bytesRead === 0) break;
-    hash.update(buffer.subarray(0, bytesRead));
-    let written = 0;
-    while (written < bytesRead) written += (await to.write(buffer, written, bytesRead - written)).bytesWritten;
     size += bytesRead;
+    next ^= 1;
+    reading = from.read(buffers[next]!, 0, CHUNK, size);
+    const chunk = buffer.subarray(0, bytesRead);
+    hash.update(chunk);
+    let written = 0;
+    while (written < bytesRead) written += (await to.write(chunk, written, bytesRead - written)).bytesWritten;
   }
   await to.sync();
   return { size, sha256: hash.digest('hex') };
@@ -166,7 +176,7 @@ async function hashFile(path: string): Promise<{ size: number; sha256: string }>
   const handle = await open(path, 'r+');
   try {
     const hash = createHash('sha256');
-    const buffer = Buffer.allocUnsafe(4 * 1024 ** 2);
+    const buffer = Buffer.allocUnsafe(CHUNK);
     let size = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
