@@ -82,7 +82,33 @@ export function auth0Tenant(config: StackConfig) {
     scopes: [...PLAN_SYNC_SCOPES],
   });
 
-  return { api, web, roles, postLogin, binding, planSync, planSyncCredentials, planSyncGrant };
+  // The standalone issuer's throttle, Auth0's way: brute force counted per (account, IP) so a
+  // stranger blocks only their own address, breached passwords refused at sign-up and password
+  // change, and an IP that tries many accounts slowed (docs/security.md).
+  const attackProtection = new auth0.AttackProtection('attack-protection', {
+    bruteForceProtection: {
+      enabled: true,
+      mode: 'count_per_identifier_and_ip',
+      maxAttempts: 10,
+      shields: ['block', 'user_notification'],
+    },
+    breachedPasswordDetection: {
+      enabled: true,
+      method: 'standard',
+      shields: ['block', 'admin_notification'],
+      adminNotificationFrequencies: ['daily'],
+      preUserRegistration: { shields: ['block'] },
+      preChangePassword: { shields: ['block'] },
+    },
+    suspiciousIpThrottling: {
+      enabled: true,
+      shields: ['block', 'admin_notification'],
+      preLogin: { maxAttempts: 100, rate: 864_000 },
+      preUserRegistration: { maxAttempts: 50, rate: 1_728 },
+    },
+  });
+
+  return { api, web, roles, postLogin, binding, planSync, planSyncCredentials, planSyncGrant, attackProtection };
 }
 
 /** All the Management API may do for Kinema's entitlement service. */

@@ -352,6 +352,13 @@ describe('primary stack: the Auth0 tenant', () => {
     expect(inputs.refreshToken).toMatchObject({ rotationType: 'rotating', expirationType: 'expiring' });
   });
 
+  it('protects sign-in per (account, IP), refuses breached passwords and throttles spraying IPs', () => {
+    const { inputs } = program.named('auth0:index/attackProtection:AttackProtection', 'attack-protection');
+    expect(inputs.bruteForceProtection).toMatchObject({ enabled: true, mode: 'count_per_identifier_and_ip' });
+    expect(inputs.breachedPasswordDetection).toMatchObject({ enabled: true, shields: ['block', 'admin_notification'] });
+    expect(inputs.suspiciousIpThrottling).toMatchObject({ enabled: true });
+  });
+
   it('declares the API with the audience the services check, RS256 and offline access', () => {
     const { inputs } = program.named('auth0:index/resourceServer:ResourceServer', 'api');
     expect(inputs).toMatchObject({

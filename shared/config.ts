@@ -8,7 +8,7 @@ const flag = z
 
 /**
  * Configuration of the standalone runtime, parsed from the environment by the composition root
- * (`platform/local`) and nowhere else. Adapters and services receive plain values.
+ * (`runtime/standalone/main.ts`) and nowhere else. Adapters and services receive plain values.
  */
 export const StandaloneConfig = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),

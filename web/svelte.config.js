@@ -8,8 +8,9 @@ const config = {
     // compares with the request URL, which behind a proxy (or without ORIGIN set) is not the public one.
     csrf: { trustedOrigins: ['*'] },
     alias: {
-      // The kernel: web may read shared types and constants, never services/ or platform/.
-      $shared: '../shared',
+      // The kernel, under the name the rest of the repository imports it by (package.json
+      // "imports"): web may read shared types and constants, never services/ or platform/.
+      '#shared': '../shared',
     },
   },
 };

@@ -269,6 +269,13 @@ describe('multipart', () => {
 });
 
 describe('presigned URLs', () => {
+  it('signs the planned Content-Length into a part URL, so S3 refuses any other body length', async () => {
+    const { store } = harness();
+    const url = new URL(await store.presignPart('sources/v1/source', 'up-1', 3, 900, { contentLength: 8 * 1024 ** 2 }));
+    expect(url.searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;host');
+    expect(url.searchParams.get('partNumber')).toBe('3');
+  });
+
   it('presigns an UploadPart URL carrying the part, the upload and the expiry, without a body checksum', async () => {
     const { store, sent } = harness();
     const url = new URL(await store.presignPart('sources/v1/source', 'up-1', 7, 900));

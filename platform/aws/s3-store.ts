@@ -124,6 +124,7 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
   const presign = async (
     command: GetObjectCommand | PutObjectCommand | UploadPartCommand,
     expiresInSeconds: number,
+    signedHeaders: string[] = [],
   ): Promise<string> => {
     parse(Expiry, expiresInSeconds, `expiry must be 1..${MAX_PRESIGN_SECONDS} seconds`);
     if (publicEndpoint) {
@@ -146,6 +147,7 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
     }
     return getSignedUrl(client, command as unknown as Parameters<typeof getSignedUrl>[1], {
       expiresIn: expiresInSeconds,
+      ...(signedHeaders.length > 0 ? { signableHeaders: new Set(signedHeaders) } : {}),
       unhoistableHeaders: CHECKSUM_HEADERS,
       unsignableHeaders: CHECKSUM_HEADERS,
     });
@@ -316,12 +318,21 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
       return { uploadId: out.UploadId };
     },
 
-    async presignPart(key, uploadId, partNumber, expiresInSeconds) {
+    async presignPart(key, uploadId, partNumber, expiresInSeconds, options = {}) {
       validKey(key);
       parse(PartNumber, partNumber, `part number must be 1..${MULTIPART.maxParts}`);
+      const { contentLength } = options;
       return presign(
-        new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: partNumber }),
+        new UploadPartCommand({
+          Bucket,
+          Key: key,
+          UploadId: uploadId,
+          PartNumber: partNumber,
+          ...(contentLength !== undefined ? { ContentLength: contentLength } : {}),
+        }),
         expiresInSeconds,
+        // S3 then refuses any other body length (the signature covers the header).
+        contentLength !== undefined ? ['content-length'] : [],
       );
     },
 

@@ -148,7 +148,13 @@ describe('stripePayments.createCheckout', () => {
 
   it('a rental is a payment-mode session in JPY at the title’s price, with our metadata', async () => {
     const { requests, httpClient } = fakeStripe();
-    const payments = stripePayments({ apiKey: 'sk_test_1', webhookSecret: SECRET, planPriceId: 'price_1', httpClient });
+    const payments = stripePayments({
+      apiKey: 'sk_test_1',
+      webhookSecret: SECRET,
+      planPriceId: 'price_1',
+      httpClient,
+      clock: { now: () => Date.UTC(2030, 0, 1) },
+    });
     const result = await payments.createCheckout({
       kind: 'rental',
       userId: 'u1',
@@ -174,6 +180,8 @@ describe('stripePayments.createCheckout', () => {
       'metadata[videoId]': 'v1',
       'payment_intent_data[metadata][videoId]': 'v1',
       success_url: 'https://kinema.app/videos/v1?checkout=success',
+      // 30 minutes, not Stripe's 24 h default: an old price cannot be paid long after a change.
+      expires_at: String(Date.UTC(2030, 0, 1) / 1000 + 30 * 60),
     });
   });
 

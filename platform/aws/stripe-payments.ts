@@ -1,7 +1,11 @@
 import Stripe from 'stripe';
+import { systemClock } from '#shared/ports/clock.js';
 import type { CheckoutRequest, Payments } from '#shared/ports/payments.js';
 import { stripeWebhookParser } from '#protocol/stripe-webhook.js';
 import type { StripeWebhookOptions } from '#protocol/stripe-webhook.js';
+
+/** Stripe's minimum checkout session lifetime. */
+export const CHECKOUT_LIFETIME_SECONDS = 30 * 60;
 
 export interface StripePaymentsOptions extends StripeWebhookOptions {
   /** The secret API key (`sk_…`). */
@@ -43,6 +47,9 @@ export function stripePayments(options: StripePaymentsOptions): Payments {
         ...(request.email ? { customer_email: request.email } : {}),
         success_url: request.successUrl,
         cancel_url: request.cancelUrl,
+        // Stripe's shortest life (default 24 h): a session opened at an old price cannot be paid
+        // long after a change, and fulfilment refuses one that still is (fulfilment.ts).
+        expires_at: Math.floor((options.clock ?? systemClock).now() / 1000) + CHECKOUT_LIFETIME_SECONDS,
       };
       if (request.kind === 'subscription') {
         const metadata = { kind: 'subscription', userId: request.userId };

@@ -220,6 +220,24 @@ describe('the multipart flow over HTTP', () => {
     expect((await errorOf(aborted)).message).toContain('does not exist');
   });
 
+  it('takes only the planned length on a part URL: 413 past it, nothing kept; the length cannot be edited', async () => {
+    await start();
+    const { uploadId } = await store.createMultipart(key, 'video/mp4');
+    const url = await store.presignPart(key, uploadId, 1, 60, { contentLength: 100 });
+    const tooBig = await putStream(url, 20 * MiB);
+    expect(tooBig.status).toBe(413);
+    expect(await store.listParts(key, uploadId)).toEqual([]);
+    const short = await fetch(url, { method: 'PUT', body: Buffer.alloc(99) });
+    expect(short.status).toBe(400);
+    expect(await store.listParts(key, uploadId)).toEqual([]);
+    const edited = new URL(url);
+    edited.searchParams.set('length', String(20 * MiB));
+    expect((await fetch(edited, { method: 'PUT', body: Buffer.alloc(20) })).status).toBe(403);
+    const exact = await fetch(url, { method: 'PUT', body: Buffer.alloc(100, 7) });
+    expect(exact.status).toBe(200);
+    expect((await store.listParts(key, uploadId)).map((part) => part.size)).toEqual([100]);
+  });
+
   it('answers CORS preflight for the allowed origin only', async () => {
     await start();
     const url = await store.presignPut('posters/v1.jpg', 60, 'image/jpeg');

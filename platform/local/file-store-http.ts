@@ -97,7 +97,11 @@ export function fileStoreListener(
   const receive = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const verified = store.verifyUrl('PUT', url);
     if (verified.kind === 'part') {
-      const length = contentLength(req, maxPartBytes);
+      const planned = verified.contentLength;
+      const length = contentLength(req, Math.min(maxPartBytes, planned ?? maxPartBytes));
+      if (planned !== undefined && length !== planned) {
+        throw new AppError('invalid_input', `this part is planned as exactly ${planned} bytes; the body is ${length}`);
+      }
       const part = await store.writePart(verified.key, verified.uploadId, verified.partNumber, req, length);
       res.writeHead(200, { ETag: part.etag, 'Content-Length': '0' });
       res.end();

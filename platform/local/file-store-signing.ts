@@ -6,7 +6,16 @@ import { parse, validKey } from './file-store-inputs.js';
 /** What a presigned URL allows, once its signature and expiry have been checked. */
 export type VerifiedRequest =
   | { kind: 'object'; method: 'GET' | 'PUT'; key: string; contentType?: string; expiresAt: number }
-  | { kind: 'part'; method: 'PUT'; key: string; uploadId: string; partNumber: number; expiresAt: number };
+  | {
+      kind: 'part';
+      method: 'PUT';
+      key: string;
+      uploadId: string;
+      partNumber: number;
+      /** The exact body length the URL was signed for, when it was. */
+      contentLength?: number;
+      expiresAt: number;
+    };
 
 export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600; // S3's limit for SigV4 presigned URLs
 const SIGNATURE_VERSION = 'kinema-store-v1';
@@ -18,6 +27,7 @@ interface Signed {
   uploadId?: string;
   partNumber?: number;
   contentType?: string;
+  contentLength?: number;
   expires: number;
 }
 
@@ -42,6 +52,8 @@ export function storeUrlSigner(options: { secret: string; publicUrl: string; pat
           fields.partNumber ?? 0,
           fields.contentType ?? '',
           fields.expires,
+          // Appended only when signed, so URLs without a length keep their v1 signature.
+          ...(fields.contentLength !== undefined ? [fields.contentLength] : []),
         ]),
       )
       .digest('base64url');
@@ -50,7 +62,7 @@ export function storeUrlSigner(options: { secret: string; publicUrl: string; pat
     method: 'GET' | 'PUT',
     key: string,
     expiresInSeconds: number,
-    extra: { uploadId?: string; partNumber?: number; contentType?: string } = {},
+    extra: { uploadId?: string; partNumber?: number; contentType?: string; contentLength?: number } = {},
   ) => {
     validKey(key);
     parse(Expiry, expiresInSeconds, `expiry must be 1..${MAX_PRESIGN_SECONDS} seconds`);
@@ -59,6 +71,7 @@ export function storeUrlSigner(options: { secret: string; publicUrl: string; pat
     if (extra.uploadId !== undefined) query.set('uploadId', extra.uploadId);
     if (extra.partNumber !== undefined) query.set('partNumber', String(extra.partNumber));
     if (extra.contentType !== undefined) query.set('contentType', extra.contentType);
+    if (extra.contentLength !== undefined) query.set('length', String(extra.contentLength));
     query.set('signature', sign({ method, key, expires, ...extra }));
     const path = key.split('/').map(encodeURIComponent).join('/');
     return `${publicUrl}${pathPrefix}/${path}?${query.toString()}`;
@@ -88,6 +101,7 @@ export function storeUrlSigner(options: { secret: string; publicUrl: string; pat
     const uploadId = single('uploadId');
     const partText = single('partNumber');
     const contentType = single('contentType');
+    const lengthText = single('length');
     const signature = single('signature');
     if (!signedMethod || !expiresText || !signature || !/^\d{1,12}$/.test(expiresText)) {
       throw forbidden('the URL is not signed (method, expires and signature are required)');
@@ -95,6 +109,8 @@ export function storeUrlSigner(options: { secret: string; publicUrl: string; pat
     if ((uploadId === undefined) !== (partText === undefined) || (partText && !/^\d{1,5}$/.test(partText))) {
       throw forbidden('the URL has an incomplete or malformed upload part reference');
     }
+    if (lengthText !== undefined && !/^\d{1,16}$/.test(lengthText)) throw forbidden('the URL has a malformed length');
+    const contentLength = lengthText === undefined ? undefined : Number(lengthText);
     const expires = Number(expiresText);
     const partNumber = partText === undefined ? undefined : Number(partText);
     const expected = Buffer.from(
@@ -105,6 +121,7 @@ export function storeUrlSigner(options: { secret: string; publicUrl: string; pat
         ...(uploadId !== undefined ? { uploadId } : {}),
         ...(partNumber !== undefined ? { partNumber } : {}),
         ...(contentType !== undefined ? { contentType } : {}),
+        ...(contentLength !== undefined ? { contentLength } : {}),
       }),
     );
     const given = Buffer.from(signature);
@@ -118,7 +135,15 @@ export function storeUrlSigner(options: { secret: string; publicUrl: string; pat
     const expiresAt = expires * 1000;
     if (uploadId !== undefined && partNumber !== undefined) {
       if (method !== 'PUT') throw forbidden('a part URL is for PUT only');
-      return { kind: 'part', method, key, uploadId, partNumber, expiresAt };
+      return {
+        kind: 'part',
+        method,
+        key,
+        uploadId,
+        partNumber,
+        expiresAt,
+        ...(contentLength !== undefined ? { contentLength } : {}),
+      };
     }
     return { kind: 'object', method, key, expiresAt, ...(contentType !== undefined ? { contentType } : {}) };
   };

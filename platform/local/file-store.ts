@@ -3,7 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import { invalidInput } from '#shared/errors.js';
-import { MULTIPART, PartNumber } from '#shared/ports/object-store.js';
+import { MULTIPART, PartLength, PartNumber } from '#shared/ports/object-store.js';
 import type { ObjectInfo, ObjectStore, UploadedPart } from '#shared/ports/object-store.js';
 import { storeDisk } from './file-store-disk.js';
 import { ContentType, isErrno, parse, quoted, validKey, validUploadId } from './file-store-inputs.js';
@@ -176,10 +176,18 @@ export function fileStore(options: FileStoreOptions): FileStore {
 
     createMultipart: (key, contentType) => uploads.create(key, contentType),
 
-    async presignPart(key, uploadId, partNumber, expiresInSeconds) {
+    async presignPart(key, uploadId, partNumber, expiresInSeconds, options = {}) {
       validUploadId(uploadId);
       parse(PartNumber, partNumber, `part number must be 1..${MULTIPART.maxParts}`);
-      return signer.presign('PUT', key, expiresInSeconds, { uploadId, partNumber });
+      const { contentLength } = options;
+      if (contentLength !== undefined) {
+        parse(PartLength, contentLength, `a part is 1..${MULTIPART.maxPartSize} bytes`);
+      }
+      return signer.presign('PUT', key, expiresInSeconds, {
+        uploadId,
+        partNumber,
+        ...(contentLength !== undefined ? { contentLength } : {}),
+      });
     },
 
     writePart: (key, uploadId, partNumber, body, declaredLength) =>

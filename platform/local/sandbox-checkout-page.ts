@@ -25,6 +25,8 @@ const TEXT = {
     invalid: 'テストカードの番号を入力してください。',
     notFound: 'この決済セッションは見つかりません。',
     closed: 'この決済はすでに完了しています。',
+    priceChanged:
+      'この決済を開いた後に価格が変わったため、決済は取り消されました（請求はありません）。もう一度お試しください。',
     back: '戻る',
   },
   en: {
@@ -45,6 +47,8 @@ const TEXT = {
     invalid: 'Enter one of the test card numbers.',
     notFound: 'This checkout session does not exist.',
     closed: 'This checkout is already finished.',
+    priceChanged:
+      'The price changed after this checkout opened, so it was cancelled and nothing was charged. Please start again.',
     back: 'Go back',
   },
 } as const;
@@ -211,6 +215,8 @@ export function sandboxCheckoutListener(sandbox: SandboxPayments, options: Sandb
         }
         case 'closed':
           return send(res, 409, notice(lang, TEXT[lang].closed, result.session.successUrl));
+        case 'price_changed':
+          return send(res, 409, notice(lang, TEXT[lang].priceChanged, result.session.cancelUrl));
         case 'not_found':
           return send(res, 404, notice(lang, TEXT[lang].notFound));
       }

@@ -29,6 +29,12 @@ export interface SandboxPaymentsOptions {
   webhookSecret: string;
   /** Delivers a signed event; default: an HTTP POST to the webhook route. Tests call the app. */
   deliver?: (rawBody: string, signature: string) => Promise<{ status: number }>;
+  /**
+   * What a title rents for now (yen), asked when the card is submitted: a rental session opened at
+   * another price is voided, not charged. Undefined = the title is gone. (The plan's price is
+   * configuration, fixed while the server runs.)
+   */
+  rentalPriceNow?: (videoId: string) => Promise<number | undefined>;
   logger?: Logger;
 }
 
@@ -42,7 +48,7 @@ export const SandboxSession = z.object({
   amountJpy: z.number().int().nonnegative(),
   successUrl: z.string(),
   cancelUrl: z.string(),
-  status: z.enum(['open', 'paid', 'declined']),
+  status: z.enum(['open', 'paid', 'declined', 'voided']),
   createdAt: z.number(),
 });
 export type SandboxSession = z.infer<typeof SandboxSession>;
@@ -68,10 +74,12 @@ export type PayOutcome =
   | { outcome: 'paid'; redirectUrl: string }
   | { outcome: 'declined'; redirectUrl: string }
   | { outcome: 'invalid_card' }
+  | { outcome: 'price_changed'; session: SandboxSession }
   | { outcome: 'closed'; session: SandboxSession }
   | { outcome: 'not_found' };
 
-const SESSION_TTL_S = 24 * 3600;
+/** Stripe's shortest session life: a session cannot outlive a price change by long. */
+const SESSION_TTL_S = 30 * 60;
 const MAX_DELIVERY_ATTEMPTS = 5;
 const SUBSCRIPTIONS = 'sandbox-subscriptions';
 const PENDING = 'sandbox-undelivered';
@@ -228,7 +236,7 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
     return item ? SandboxSession.parse(item) : undefined;
   }
 
-  async function close(current: SandboxSession, status: 'paid' | 'declined') {
+  async function close(current: SandboxSession, status: 'declined' | 'voided') {
     try {
       await table.update(sessionKey(current.sessionId), { set: { status } }, [
         { kind: 'equals', attribute: 'status', value: 'open' },
@@ -251,6 +259,13 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
       return { outcome: 'declined', redirectUrl: current.cancelUrl };
     }
     if (card !== SANDBOX_CARD_PAYS) return { outcome: 'invalid_card' };
+    if (current.kind === 'rental' && current.videoId && options.rentalPriceNow) {
+      const price = await options.rentalPriceNow(current.videoId);
+      if (price !== current.amountJpy) {
+        if (!(await close(current, 'voided'))) return { outcome: 'closed', session: current };
+        return { outcome: 'price_changed', session: current };
+      }
+    }
 
     const now = clock.now();
     const metadata =

@@ -5,6 +5,7 @@ import { awsServiceDeps } from './service-deps.js';
 import { serviceLambda } from './service-lambda.js';
 import { stripePayments } from '#platform/aws/stripe-payments.js';
 import { parseConfig } from '#shared/config.js';
+import { MONTHLY_PLAN } from '#services/entitlement/src/domain/plans.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
 
@@ -19,8 +20,8 @@ const EntitlementEnv = z.object({
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
   STRIPE_PLAN_PRICE_ID: z.string().min(1).optional(),
-  STRIPE_PLAN_LOOKUP_KEY: z.string().min(1).default('kinema_monthly'),
-  PLAN_PRICE_JPY: z.coerce.number().int().positive().default(990),
+  STRIPE_PLAN_LOOKUP_KEY: z.string().min(1).default(MONTHLY_PLAN.stripeLookupKey),
+  PLAN_PRICE_JPY: z.coerce.number().int().positive().default(MONTHLY_PLAN.priceJpy),
   SITE_ORIGIN: z.url().optional(),
   CLOUDFRONT_KEY_PAIR_ID: z.string().min(1).optional(),
   CLOUDFRONT_PRIVATE_KEY: z.string().min(1).optional(),

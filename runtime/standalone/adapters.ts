@@ -2,9 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createLocalJWKSet } from 'jose';
 import { planOf } from '#services/entitlement/src/plan.js';
+import { entitlementStore } from '#services/entitlement/src/store.js';
 import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import type { StandaloneConfig } from '#shared/config.js';
 import type { Logger } from '#shared/log.js';
+import type { Bus } from '#shared/ports/bus.js';
 import { systemClock } from '#shared/ports/clock.js';
 import type { Clock } from '#shared/ports/clock.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
@@ -48,6 +50,11 @@ export interface LocalAdapters {
   dev?: DevClock;
   /** The outbox dispatcher relays every table in here. */
   tables: Record<TableName, SqliteTable>;
+  /**
+   * The bus, for an adapter that puts events on it itself (the Scheduler's fired timers). The
+   * dispatcher needs every subscription first, so `server.ts` connects it once it is built.
+   */
+  bus: LateBus;
   secrets: LocalSecrets;
   issuer: Issuer;
   issuerUrl: string;
@@ -61,6 +68,21 @@ export interface LocalAdapters {
   /** Stands in for Stripe Checkout and sends Stripe-shaped, signed webhooks to the real parser. */
   sandbox: SandboxPayments;
   close(): Promise<void>;
+}
+
+export type LateBus = Bus & { connect(target: Bus): void };
+
+export function lateBus(): LateBus {
+  let target: Bus | undefined;
+  return {
+    connect(bus) {
+      target = bus;
+    },
+    publish(events) {
+      if (!target) return Promise.reject(new Error('the bus is not connected yet: the server is still starting'));
+      return target.publish(events);
+    },
+  };
 }
 
 export async function localAdapters(
@@ -106,6 +128,7 @@ export async function localAdapters(
   const objects = fileStore({ root: join(dataDir, 'objects'), publicUrl, secret: secrets.urlSigningSecret, now });
   const cloudFrontKeys = loadOrCreateCloudFrontKeys(dataDir);
 
+  const titles = entitlementStore(tables.entitlement, { now });
   const paymentsTable = sqliteTable({ file: join(dataDir, 'payments-sandbox.db'), now });
   const sandbox = sandboxPayments({
     table: paymentsTable,
@@ -113,6 +136,11 @@ export async function localAdapters(
     publicUrl,
     apiOrigin: `http://127.0.0.1:${port}`,
     webhookSecret: secrets.sandboxWebhookSecret,
+    // The sandbox voids a session whose price no longer holds, reading what entitlement knows.
+    rentalPriceNow: async (videoId) => {
+      const video = await titles.videoFacts(videoId);
+      return video && video.published && !video.deleted ? video.priceJpy : undefined;
+    },
     logger: logger.child({ part: 'sandbox-payments' }),
   });
 
@@ -122,6 +150,7 @@ export async function localAdapters(
     clock,
     ...(dev ? { dev } : {}),
     tables,
+    bus: lateBus(),
     secrets,
     issuer,
     issuerUrl,

@@ -4,6 +4,7 @@ import Stripe from 'stripe';
 import { afterEach, describe, expect, it } from 'vitest';
 import { entitlementHarness, HOUR, T0 } from '#services/entitlement/test/support.js';
 import type { EntitlementHarness } from '#services/entitlement/test/support.js';
+import { entitlementStore } from '#services/entitlement/src/store.js';
 import { sandboxCheckoutListener } from '#platform/local/sandbox-checkout-page.js';
 import { addMonth, SANDBOX_CARD_PAYS, sandboxPayments, signStripePayload } from '#platform/local/sandbox-payments.js';
 import { sqliteTable } from '#platform/local/sqlite-table.js';
@@ -26,11 +27,14 @@ async function sandboxed() {
     },
   });
   const app: EntitlementHarness['app'] = h.app;
+  const titles = entitlementStore(h.table, { now: () => h.clock.now() });
   holder.sandbox = sandboxPayments({
     table: h.table,
     clock: h.clock,
     publicUrl: 'http://localhost:3000',
     webhookSecret: SECRET,
+    // As the standalone server wires it: the price entitlement knows now.
+    rentalPriceNow: async (videoId) => (await titles.videoFacts(videoId))?.priceJpy,
     deliver: async (body, signature) => {
       const response = await app.request('/webhooks/stripe', {
         method: 'POST',
@@ -127,6 +131,21 @@ describe('sandbox payments, end to end in-process', () => {
     });
     expect(deliveries).toEqual([]);
     expect(h.outbox().filter((e) => e.source === 'kinema.entitlement')).toEqual([]);
+    expect(await access('v1')).toMatchObject({ canWatch: false });
+  });
+
+  it('voids a rental session whose price changed after it opened: nothing charged, nothing granted', async () => {
+    const { h, sandbox, deliveries, sessionOf, access } = await sandboxed();
+    await h.publish('v1', { priceJpy: 800 });
+    const { checkoutUrl } = (await (
+      await h.call('POST', '/checkout', { as: 'u1', body: { kind: 'rental', videoId: 'v1' } })
+    ).json()) as { checkoutUrl: string };
+    await h.publish('v1', { priceJpy: 5000 });
+    const outcome = await sandbox.pay(sessionOf(checkoutUrl), '4242 4242 4242 4242');
+    expect(outcome).toMatchObject({ outcome: 'price_changed', session: { amountJpy: 800 } });
+    expect(await sandbox.session(sessionOf(checkoutUrl))).toMatchObject({ status: 'voided' });
+    expect(await sandbox.pay(sessionOf(checkoutUrl), '4242 4242 4242 4242')).toMatchObject({ outcome: 'closed' });
+    expect(deliveries).toEqual([]);
     expect(await access('v1')).toMatchObject({ canWatch: false });
   });
 

@@ -67,12 +67,14 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   const dispatcher = createDispatcher({
     file: join(adapters.dataDir, 'bus.db'),
     sources: Object.entries(adapters.tables).map(([name, table]) => ({ name, table })),
-    subscriptions: services.flatMap(({ subscriptions = [], inbox }) =>
-      inbox ? subscriptions.map((subscription) => ({ subscription, inbox })) : [],
-    ),
+    subscriptions: services.flatMap(({ name, subscriptions = [], inbox }) => {
+      if (subscriptions.length > 0 && !inbox) throw new Error(`${name} consumes events but names no inbox table`);
+      return inbox ? subscriptions.map((subscription) => ({ subscription, inbox })) : [];
+    }),
     now: () => adapters.clock.now(),
     logger: logger.child({ part: 'dispatcher' }),
   });
+  adapters.bus.connect(dispatcher);
   dispatcher.start();
   const timers = await startTimers(
     housekeepingTimers(adapters, services, logger),

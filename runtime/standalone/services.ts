@@ -5,6 +5,7 @@ import { createCatalogApp } from '#services/catalog/src/http.js';
 import { catalogSubscriptions } from '#services/catalog/src/subscribers.js';
 import { createEngagementApp } from '#services/engagement/src/http.js';
 import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
+import { MONTHLY_PLAN } from '#services/entitlement/src/domain/plans.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
 import { createNotificationApp } from '#services/notification/src/http.js';
@@ -73,7 +74,7 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
         mediaOrigin: publicUrl,
         payments: a.sandbox.payments,
         siteOrigin: publicUrl,
-        planPriceJpy: 990,
+        planPriceJpy: MONTHLY_PLAN.priceJpy,
       }),
       subscriptions: entitlementSubscriptions({ table: a.tables.entitlement }),
       inbox: a.tables.entitlement,

@@ -1,6 +1,12 @@
 import type { EventDefinition, EventEnvelope } from '../events/define.js';
 
-/** Publishes envelopes to the bus (EventBridge PutEvents on AWS; the local dispatcher standalone). */
+/**
+ * Puts envelopes on the bus directly. Services never do: their events commit with their state
+ * through `Table.transact` (the outbox), relayed by DynamoDB Streams → EventBridge Pipes on AWS and
+ * by the local dispatcher standalone. The local dispatcher implements this for what has no table
+ * of its own (the standalone Scheduler's fired timers, issue 11); on AWS EventBridge Scheduler
+ * targets the bus itself, so there is no AWS adapter.
+ */
 export interface Bus {
   publish(events: EventEnvelope[]): Promise<void>;
 }

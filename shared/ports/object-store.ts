@@ -26,7 +26,18 @@ export interface ObjectStore {
   presignPut(key: string, expiresInSeconds: number, contentType?: string): Promise<string>;
 
   createMultipart(key: string, contentType: string): Promise<{ uploadId: string }>;
-  presignPart(key: string, uploadId: string, partNumber: number, expiresInSeconds: number): Promise<string>;
+  /**
+   * A URL to PUT one part. With `contentLength`, the URL is good for a body of exactly that many
+   * bytes (S3 signs the Content-Length header; the local store signs it into the URL), so a client
+   * cannot store more than the upload planned: longer is refused (413) before a byte is kept.
+   */
+  presignPart(
+    key: string,
+    uploadId: string,
+    partNumber: number,
+    expiresInSeconds: number,
+    options?: { contentLength?: number },
+  ): Promise<string>;
   listParts(key: string, uploadId: string): Promise<UploadedPart[]>;
   completeMultipart(key: string, uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<ObjectInfo>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
@@ -58,6 +69,8 @@ export const ObjectKey = z
 
 /** A part number S3 accepts. */
 export const PartNumber = z.number().int().min(1).max(MULTIPART.maxParts);
+/** One part's length: 1 byte (a last part may be small) up to S3's largest part. */
+export const PartLength = z.number().int().min(1).max(MULTIPART.maxPartSize);
 
 /**
  * The part list of a CompleteMultipartUpload, with S3's rules checked before any adapter acts:

@@ -3,31 +3,34 @@ import type { Handle, HandleServerError, RequestEvent } from '@sveltejs/kit';
 import { paraglideMiddleware } from '$lib/paraglide/server.js';
 import { webConfig } from '$lib/server/config';
 import { refreshSession } from '$lib/server/oidc';
+import { isRevoked } from '$lib/server/revoked';
 import { clearSession, readSession, writeSession } from '$lib/server/session';
 import type { Session } from '$lib/server/session';
 
 /** Renew a little early, so a token never expires between this hook and the API call. */
 const REFRESH_MARGIN_SECONDS = 60;
 
-const FORM_TYPES = ['application/x-www-form-urlencoded', 'multipart/form-data', 'text/plain'];
+const SAFE_METHODS = ['GET', 'HEAD', 'OPTIONS'];
 
 /**
- * Form posts (sign-out, the language switch) are accepted only from pages of this site: the
- * browser's Origin must be the configured public origin. SameSite=Lax already keeps the session
- * cookie off cross-site posts; this also covers the cookie-less language switch.
+ * Every state-changing request to the web (form posts, the admin's API proxy, whatever its
+ * Content-Type or lack of one) is accepted only from pages of this site: the browser's Origin must
+ * be the configured public origin. Browsers send Origin on every non-GET request; a request with
+ * none is not from a page of ours. SameSite=Lax already keeps the session cookie off cross-site
+ * posts; this also covers the cookie-less language switch. (Kit's own check compares with the
+ * request URL, which behind a proxy is not the public origin, and looks at form types only.)
  */
-function isCrossSiteFormPost(event: RequestEvent): boolean {
+function isCrossSitePost(event: RequestEvent): boolean {
   const { method, headers } = event.request;
-  if (method === 'GET' || method === 'HEAD' || method === 'OPTIONS') return false;
-  const type = (headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (!FORM_TYPES.includes(type)) return false;
+  if (SAFE_METHODS.includes(method)) return false;
   return headers.get('origin') !== webConfig().KINEMA_PUBLIC_URL;
 }
 
 export const handle: Handle = async ({ event, resolve }) => {
-  if (isCrossSiteFormPost(event)) return text('Cross-site form submissions are forbidden', { status: 403 });
+  if (isCrossSitePost(event)) return text('Cross-site requests that change state are refused', { status: 403 });
 
   let session: Session | null = (await readSession(event.cookies)) ?? null;
+  if (session && isRevoked(session.accessToken)) session = null;
   if (!session && event.cookies.get('kinema_session')) clearSession(event.cookies);
   if (session && session.expiresAt - Math.floor(Date.now() / 1000) < REFRESH_MARGIN_SECONDS) {
     try {

@@ -7,10 +7,6 @@ import { ROLES } from '#shared/ports/token-verifier.js';
 import type { Role } from '#shared/ports/token-verifier.js';
 import { hashPassword, passwordMatches, spendPasswordCheck } from './password.js';
 
-/** Consecutive wrong passwords that lock an account, and for how long. */
-export const LOCKOUT_THRESHOLD = 5;
-export const LOCKOUT_MS = 15 * 60 * 1000;
-
 export interface Account {
   id: string;
   email: string;
@@ -19,11 +15,12 @@ export interface Account {
   createdAt: number;
 }
 
-/** Why a sign-in failed. `locked` differs from `wrong_credentials` only in what the person is told. */
-export type PasswordCheck =
-  | { ok: true; account: Account }
-  | { ok: false; reason: 'wrong_credentials' }
-  | { ok: false; reason: 'locked'; lockedUntil: number };
+/**
+ * The outcome of a password check. There is no account lock: a lock that strangers can trigger
+ * with five wrong guesses is a denial of service on the owner. Guessing is slowed per client by
+ * the sign-in throttle (`throttle.ts`) in front of this check instead.
+ */
+export type PasswordCheck = { ok: true; account: Account } | { ok: false; reason: 'wrong_credentials' };
 
 export interface AccountStore {
   create(input: { email: string; password: string; roles?: Role[] }): Promise<Account>;
@@ -85,8 +82,8 @@ export function openIdentityDatabase(file: string): Database.Database {
 }
 
 /**
- * Local accounts for the built-in issuer: scrypt-hashed passwords and a lockout after repeated
- * failures. `now` is the Clock port, so lockout expiry is testable without waiting.
+ * Local accounts for the built-in issuer: scrypt-hashed passwords. (`failed_attempts` and
+ * `locked_until` are columns of the earlier account lock, kept so older data folders open; unused.)
  */
 export function accountStore(options: { file: string; now?: () => number }): AccountStore {
   const now = options.now ?? Date.now;
@@ -110,18 +107,6 @@ export function accountStore(options: { file: string; now?: () => number }): Acc
     'INSERT INTO accounts (id, email, password_hash, roles, created_at) VALUES (@id, @email, @hash, @roles, @createdAt)',
   );
   const updateRoles = db.prepare('UPDATE accounts SET roles = ? WHERE id = ?');
-  const recordFailure = db.prepare(
-    // One statement, so two concurrent wrong guesses cannot both read the same count.
-    `UPDATE accounts SET
-       failed_attempts = CASE WHEN locked_until IS NOT NULL AND locked_until <= @now THEN 1 ELSE failed_attempts + 1 END,
-       locked_until = CASE
-         WHEN locked_until IS NOT NULL AND locked_until <= @now THEN NULL
-         WHEN failed_attempts + 1 >= @threshold THEN @until
-         ELSE locked_until END
-     WHERE id = @id`,
-  );
-  const recordSuccess = db.prepare('UPDATE accounts SET failed_attempts = 0, locked_until = NULL WHERE id = ?');
-
   const toAccount = (row: AccountRow): Account => ({
     id: row.id,
     email: row.email,
@@ -132,8 +117,9 @@ export function accountStore(options: { file: string; now?: () => number }): Acc
   return {
     async create(input) {
       const { email, password, roles } = parse(NewAccount, input);
-      if (byEmail.get(email)) throw conflict('an account with this email already exists');
+      // Hash first: a taken address takes as long to refuse as a new one takes to register.
       const hash = await hashPassword(password);
+      if (byEmail.get(email)) throw conflict('an account with this email already exists');
       const createdAt = now();
       const account: Account = { id: newId(createdAt), email, roles: [...new Set(roles)], createdAt };
       try {
@@ -172,19 +158,7 @@ export function accountStore(options: { file: string; now?: () => number }): Acc
         await spendPasswordCheck(password);
         return { ok: false, reason: 'wrong_credentials' };
       }
-      const at = now();
-      if (row.locked_until !== null && row.locked_until > at) {
-        return { ok: false, reason: 'locked', lockedUntil: row.locked_until };
-      }
-      if (await passwordMatches(password, row.password_hash)) {
-        recordSuccess.run(row.id);
-        return { ok: true, account: toAccount(row) };
-      }
-      recordFailure.run({ id: row.id, now: at, threshold: LOCKOUT_THRESHOLD, until: at + LOCKOUT_MS });
-      const after = byId.get(row.id);
-      if (after?.locked_until != null && after.locked_until > at) {
-        return { ok: false, reason: 'locked', lockedUntil: after.locked_until };
-      }
+      if (await passwordMatches(password, row.password_hash)) return { ok: true, account: toAccount(row) };
       return { ok: false, reason: 'wrong_credentials' };
     },
 

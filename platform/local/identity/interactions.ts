@@ -4,10 +4,11 @@ import { z } from 'zod';
 import { isAppError } from '#shared/errors.js';
 import type { Logger } from '#shared/log.js';
 import type { AccountStore } from './accounts.js';
-import { Email, Password } from './accounts.js';
+import { Email, Password, normaliseEmail } from './accounts.js';
 import { errorPage, signInPage, signUpPage } from './pages.js';
 import type { FormError, Lang } from './pages.js';
 import { errorMessage } from './pages.js';
+import type { SignInThrottle } from './throttle.js';
 
 const MAX_FORM_BYTES = 16 * 1024;
 
@@ -78,11 +79,11 @@ async function readForm(req: IncomingMessage): Promise<Record<string, string> | 
 export function interactionRoutes(deps: {
   provider: Provider;
   accounts: AccountStore;
+  throttle: SignInThrottle;
   basePath: string;
-  now: () => number;
   logger: Logger;
 }) {
-  const { provider, accounts, basePath, now, logger } = deps;
+  const { provider, accounts, throttle, basePath, logger } = deps;
 
   return async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const url = new URL(path, 'http://issuer.invalid');
@@ -157,6 +158,14 @@ export function interactionRoutes(deps: {
     const form = await readForm(req);
     const fail = (status: number, screen: 'signin' | 'signup', error: FormError, email: string, minutes?: number) =>
       send(res, status, views(screen, email, errorMessage(lang, error, minutes)));
+    const client = req.socket.remoteAddress ?? 'unknown';
+    const tooMany = (screen: 'signin' | 'signup', email: string, retryAfterSeconds: number) =>
+      send(
+        res,
+        429,
+        views(screen, email, errorMessage(lang, 'too_many', Math.max(1, Math.ceil(retryAfterSeconds / 60)))),
+        { 'retry-after': String(retryAfterSeconds) },
+      );
 
     if (action === 'signin') {
       const input = SignInForm.safeParse(form);
@@ -165,13 +174,18 @@ export function interactionRoutes(deps: {
         return;
       }
       const { email, password } = input.data;
+      const who = normaliseEmail(email);
+      // The same decision, wait and answer for every email, registered or not.
+      const decision = throttle.beforeSignIn(who, client);
+      if (!decision.allowed) return tooMany('signin', email, decision.retryAfterSeconds);
+      if (decision.slowMs > 0) await new Promise((resolve) => setTimeout(resolve, decision.slowMs));
       const check = await accounts.verifyPassword(email, password);
       if (!check.ok) {
-        // Same status for both: only the person reading the page learns the account is locked.
-        const minutes = check.reason === 'locked' ? Math.max(1, Math.ceil((check.lockedUntil - now()) / 60_000)) : 0;
-        fail(401, 'signin', check.reason, email, minutes);
+        throttle.signInFailed(who, client);
+        fail(401, 'signin', check.reason, email);
         return;
       }
+      throttle.signInSucceeded(who, client);
       await provider.interactionFinished(
         req,
         res,
@@ -187,6 +201,8 @@ export function interactionRoutes(deps: {
       return;
     }
     const { email, password, password_confirm: confirm } = input.data;
+    const allowance = throttle.signUpAttempt(client);
+    if (!allowance.allowed) return tooMany('signup', email, allowance.retryAfterSeconds);
     if (!Email.safeParse(email).success) return fail(400, 'signup', 'invalid_email', email);
     if (!Password.safeParse(password).success) return fail(400, 'signup', 'weak_password', email);
     if (password !== confirm) return fail(400, 'signup', 'password_mismatch', email);

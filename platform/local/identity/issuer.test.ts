@@ -9,8 +9,10 @@ import * as oidc from 'openid-client';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import { CLAIMS } from '#shared/ports/token-verifier.js';
+import { fetchFrom } from '#test/support/fetch-from.js';
 import { createIssuer } from './issuer.js';
 import type { Issuer } from './issuer.js';
+import { PAIR_FREE } from './throttle.js';
 
 const CLIENT_ID = 'kinema-web';
 const CLIENT_SECRET = 'a-long-enough-client-secret-for-tests';
@@ -74,9 +76,11 @@ async function start(
 }
 
 /** A tiny cookie jar: enough for one host, paths ignored (the provider scopes them; we send all). */
-function cookieJar() {
+/** A browser's cookies, and the fetch it connects with (another address plays another client). */
+function cookieJar(via: typeof fetch = fetch) {
   const jar = new Map<string, string>();
   return {
+    fetch: via,
     header: () => [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
     store(response: Response) {
       for (const line of response.headers.getSetCookie()) {
@@ -99,7 +103,7 @@ async function browse(jar: Jar, url: string, init: RequestInit = {}, stopAt?: st
   let current = url;
   let request = init;
   for (let hop = 0; hop < 10; hop++) {
-    const response = await fetch(current, {
+    const response = await jar.fetch(current, {
       ...request,
       redirect: 'manual',
       headers: { ...(request.headers as Record<string, string>), cookie: jar.header() },
@@ -241,6 +245,17 @@ describe('built-in OpenID issuer', () => {
     });
   });
 
+  it('advertises in discovery only what the registered client may use', async () => {
+    running = await start(dataDir);
+    const metadata = (await (await fetch(`${running.base}/oidc/.well-known/openid-configuration`)).json()) as Record<
+      string,
+      string[]
+    >;
+    expect(metadata['response_types_supported']).toEqual(['code']);
+    expect(metadata['token_endpoint_auth_methods_supported']).toEqual(['client_secret_post']);
+    expect(metadata['grant_types_supported']).not.toContain('implicit');
+  });
+
   it('refuses an authorization request without PKCE', async () => {
     running = await start(dataDir);
     const config = await discover(running);
@@ -321,21 +336,47 @@ describe('built-in OpenID issuer', () => {
     expect(running.issuer.accounts.findByEmail('new@example.com')?.roles).toEqual(['viewer']);
   });
 
-  it('says when an account is locked, refuses form posts without the interaction cookie, and switches language', async () => {
+  it("slows a guessing client with 429 + Retry-After, never the owner's own client", async () => {
     running = await start(dataDir);
     await running.issuer.accounts.create({ email: 'lock@example.com', password: 'the right one' });
+    const callback = `${running.base}/auth/callback`;
+    // The stranger connects from 127.0.0.2, the owner from 127.0.0.1.
+    const stranger = await beginLogin(running, {}, cookieJar(fetchFrom('127.0.0.2')));
+    const strangerAction = formAction(stranger.page.html!, running.base);
+    for (let i = 0; i < PAIR_FREE; i++) {
+      const wrong = await postForm(
+        stranger.jar,
+        strangerAction,
+        { email: 'lock@example.com', password: 'wrong' },
+        callback,
+      );
+      expect(wrong.response.status).toBe(401);
+      expect(wrong.html).toContain('メールアドレスまたはパスワードが正しくありません');
+    }
+    const slowed = await postForm(stranger.jar, strangerAction, { email: 'lock@example.com', password: 'x' }, callback);
+    expect(slowed.response.status).toBe(429);
+    expect(Number(slowed.response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(slowed.html).toContain('試行回数が多すぎます');
+    // An unknown email is answered the same way from the same client.
+    const unknown = await postForm(
+      stranger.jar,
+      strangerAction,
+      { email: 'nobody@example.com', password: 'x' },
+      callback,
+    );
+    expect(unknown.response.status).toBe(401);
+
+    const { jar, page } = await beginLogin(running);
+    const action = formAction(page.html!, running.base);
+    const owner = await postForm(jar, action, { email: 'lock@example.com', password: 'the right one' }, callback);
+    expect(owner.url).toMatch(/\/auth\/callback\?code=/);
+  });
+
+  it('refuses form posts without the interaction cookie, and switches language', async () => {
+    running = await start(dataDir);
     const { jar, page } = await beginLogin(running);
     const action = formAction(page.html!, running.base);
     const callback = `${running.base}/auth/callback`;
-    let last;
-    for (let i = 0; i < 5; i++) {
-      last = await postForm(jar, action, { email: 'lock@example.com', password: 'wrong password' }, callback);
-    }
-    expect(last!.response.status).toBe(401);
-    expect(last!.html).toContain('一時的にロックされています');
-    const locked = await postForm(jar, action, { email: 'lock@example.com', password: 'the right one' }, callback);
-    expect(locked.response.status).toBe(401);
-    expect(locked.html).toContain('ロック');
 
     // A cross-site post carries no interaction cookie: nothing happens but an error page.
     const forged = await postForm(cookieJar(), action, { email: 'lock@example.com', password: 'x' }, callback);

@@ -10,6 +10,7 @@ import { silentLogger } from '#shared/log.js';
 import { CLAIMS } from '#shared/ports/token-verifier.js';
 import { SCOPES, kinemaClaims, signAccountToken } from './access-token.js';
 import { accountStore, openIdentityDatabase } from './accounts.js';
+import { signInThrottle } from './throttle.js';
 import type { AccountStore } from './accounts.js';
 import { interactionRoutes, pickLang } from './interactions.js';
 import { loadIdentitySecrets } from './keys.js';
@@ -107,6 +108,12 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
       short: { httpOnly: true, sameSite: 'lax', signed: true },
     },
     pkce: { required: () => true },
+    // Discovery advertises what the registered clients may use, nothing more: the authorisation
+    // code flow (no implicit or hybrid `id_token` responses, no `none`) and their own client auth.
+    responseTypes: ['code'],
+    clientAuthMethods: [
+      ...new Set(options.clients.map((client) => client.tokenEndpointAuthMethod ?? 'client_secret_post')),
+    ],
     scopes: [...SCOPES],
     claims: {
       openid: ['sub'],
@@ -209,7 +216,8 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   provider.proxy = issuerUrl.protocol === 'https:';
   provider.on('server_error', (_ctx, error) => logger.error('identity provider error', { err: error }));
   const callback = provider.callback();
-  const interactions = interactionRoutes({ provider, accounts, basePath, now, logger });
+  const throttle = signInThrottle({ db, now });
+  const interactions = interactionRoutes({ provider, accounts, throttle, basePath, logger });
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const withOriginal = req as IncomingMessage & { originalUrl?: string };

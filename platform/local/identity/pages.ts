@@ -7,7 +7,7 @@ export type Lang = 'ja' | 'en';
 
 export type FormError =
   | 'wrong_credentials'
-  | 'locked'
+  | 'too_many'
   | 'email_taken'
   | 'weak_password'
   | 'password_mismatch'
@@ -40,8 +40,7 @@ const text = {
     errorLead: 'もう一度最初からお試しください。',
     errors: {
       wrong_credentials: 'メールアドレスまたはパスワードが正しくありません。',
-      locked: (minutes: number) =>
-        `サインインの失敗が続いたため、このアカウントは一時的にロックされています。約 ${minutes} 分後にもう一度お試しください。`,
+      too_many: (minutes: number) => `試行回数が多すぎます。約 ${minutes} 分後にもう一度お試しください。`,
       email_taken: 'このメールアドレスはすでに登録されています。サインインしてください。',
       weak_password: 'パスワードは 8 文字以上 128 文字以下にしてください。',
       password_mismatch: '確認用のパスワードが一致しません。',
@@ -74,8 +73,7 @@ const text = {
     errorLead: 'Please start again from the beginning.',
     errors: {
       wrong_credentials: 'The email address or password is incorrect.',
-      locked: (minutes: number) =>
-        `Too many failed sign-ins: this account is locked for now. Try again in about ${minutes} minutes.`,
+      too_many: (minutes: number) => `Too many attempts from here. Please try again in about ${minutes} minutes.`,
       email_taken: 'An account with this email address already exists. Please sign in.',
       weak_password: 'The password must be 8 to 128 characters long.',
       password_mismatch: 'The two passwords do not match.',
@@ -92,9 +90,9 @@ export function escapeHtml(value: string): string {
   );
 }
 
-export function errorMessage(lang: Lang, error: FormError, lockedMinutes = 15): string {
+export function errorMessage(lang: Lang, error: FormError, waitMinutes = 15): string {
   const message = text[lang].errors[error];
-  return typeof message === 'function' ? message(lockedMinutes) : message;
+  return typeof message === 'function' ? message(waitMinutes) : message;
 }
 
 const STYLE = `

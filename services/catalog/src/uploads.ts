@@ -5,7 +5,7 @@ import type { Clock } from '#shared/ports/clock.js';
 import type { ObjectStore } from '#shared/ports/object-store.js';
 import { MULTIPART } from '#shared/ports/object-store.js';
 import { sniffContainer } from './domain/container.js';
-import { planParts, SOURCE_TYPES } from './domain/upload-plan.js';
+import { planParts, plannedPartSize, SOURCE_TYPES } from './domain/upload-plan.js';
 import { assertUploadable } from './domain/video.js';
 import type { Video } from './domain/video.js';
 import type { CatalogStore } from './store.js';
@@ -54,11 +54,19 @@ export function uploads(deps: {
     return video.upload;
   };
 
-  const presign = (key: string, uploadId: string, partNumbers: number[]) =>
+  /** Part URLs good for exactly the planned bytes of each part: nobody stores more than declared. */
+  const presign = (
+    key: string,
+    uploadId: string,
+    plan: { size: number; partSize: number; partCount: number },
+    partNumbers: number[],
+  ) =>
     Promise.all(
       partNumbers.map(async (partNumber) => ({
         partNumber,
-        url: await objects.presignPart(key, uploadId, partNumber, deps.partUrlTtlSeconds),
+        url: await objects.presignPart(key, uploadId, partNumber, deps.partUrlTtlSeconds, {
+          contentLength: plannedPartSize(plan, partNumber),
+        }),
       })),
     );
 
@@ -91,7 +99,7 @@ export function uploads(deps: {
         uploadId,
         partSize: plan.partSize,
         partCount: plan.partCount,
-        parts: await presign(key, uploadId, numbers),
+        parts: await presign(key, uploadId, { size: request.size, ...plan }, numbers),
       };
     },
 
@@ -108,7 +116,7 @@ export function uploads(deps: {
         partSize: upload.partSize,
         partCount: upload.partCount,
         parts: received,
-        missing: await presign(upload.key, uploadId, missing),
+        missing: await presign(upload.key, uploadId, upload, missing),
       };
     },
 

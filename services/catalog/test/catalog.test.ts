@@ -115,6 +115,23 @@ describe('catalog service', () => {
     expect(outboxTypes()).toEqual(['VideoCreated', 'VideoUpdated']);
   });
 
+  it('refuses control, bidi, invisible and unpaired characters in text fields, storing nothing', async () => {
+    for (const title of ['a\u0000b', 'a\u0007b', '\u001b[31mred', 'abc\u202etxt', 'ad\u200bmin', 'a\ud800b']) {
+      const refused = await json('POST', '/videos', admin, { title, priceJpy: 1 });
+      expect(refused.status, JSON.stringify(title)).toBe(400);
+      expect(await refused.text()).toMatch(/character/);
+    }
+    const castRefused = await json('POST', '/videos', admin, { title: 'ok', cast: ['Setsuko\u202eHara'], priceJpy: 1 });
+    expect(castRefused.status).toBe(400);
+    expect(outboxTypes()).toEqual([]);
+    const family = await json('POST', '/videos', admin, {
+      title: '家族 👨\u200d👩\u200d👧',
+      description: 'one\ntwo',
+      priceJpy: 1,
+    });
+    expect(family.status).toBe(201);
+  });
+
   it('refuses ids that could escape a key or a path', async () => {
     for (const id of ['..%2F..%2Fetc', 'A', 'a.b', 'x%00y']) {
       const res = await json('GET', `/videos/${id}`, admin);

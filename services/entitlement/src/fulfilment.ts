@@ -29,6 +29,21 @@ export async function fulfil(
           videoId: fact.videoId,
         });
       }
+      if (fact.amountJpy !== video.priceJpy) {
+        // The checkout was opened at another price (the admin changed it meanwhile): the viewer
+        // was not offered this price, so nothing is granted; the provider retries, an operator refunds.
+        logger?.warn('payment at a price the title no longer has; nothing recorded', {
+          eventId: fact.eventId,
+          videoId: fact.videoId,
+          paidJpy: fact.amountJpy,
+          priceJpy: video.priceJpy,
+        });
+        throw new AppError(
+          'conflict',
+          `the price of ${fact.videoId} changed after checkout opened (paid ¥${fact.amountJpy}, now ¥${video.priceJpy}): no rental was recorded`,
+          { reason: 'price_changed', videoId: fact.videoId },
+        );
+      }
       return store.recordRental(fact, now);
     }
     case 'rental.refunded':

@@ -198,6 +198,19 @@ describe('rentals through the webhook', () => {
     expect(me.rentals).toEqual([]);
   });
 
+  it('refuses a payment at a price the title no longer has (changed after checkout opened)', async () => {
+    await setup();
+    await h.publish('v1', { priceJpy: 5000 });
+    // Checkout opened at ¥800; the admin raised the price to ¥5,000 before the viewer paid.
+    const stale = await h.webhook(h.rentalPaid('evt_1', 'u1', 'v1', 'pi_1', 800));
+    expect(stale.status).toBe(409);
+    expect(await errorOf(stale)).toMatchObject({ code: 'conflict', details: { reason: 'price_changed' } });
+    expect(h.outbox().filter((e) => e.source === 'kinema.entitlement')).toEqual([]);
+    const me = await json<{ rentals: unknown[] }>(await h.call('GET', '/me', { as: 'u1' }));
+    expect(me.rentals).toEqual([]);
+    expect((await h.webhook(h.rentalPaid('evt_2', 'u1', 'v1', 'pi_2', 5000))).status).toBe(200);
+  });
+
   it('two concurrent purchases of one title: both recorded, sales 2, one window from the later one', async () => {
     await setup();
     await h.publish('v1');

@@ -24,6 +24,11 @@ export function planParts(size: number, maxUploadBytes: number, preferredPartSiz
   return { partSize, partCount: Math.ceil(size / partSize) };
 }
 
+/** The exact size of one part of a plan: every part is `partSize` but the last, which holds the rest. */
+export function plannedPartSize(plan: { size: number; partSize: number; partCount: number }, partNumber: number) {
+  return partNumber < plan.partCount ? plan.partSize : plan.size - plan.partSize * (plan.partCount - 1);
+}
+
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;

@@ -1,17 +1,13 @@
 import { z } from 'zod';
 import { conflict } from '#shared/errors.js';
+import { typedText } from '#shared/text.js';
 
-const Text = (max: number) =>
-  z
-    .string()
-    .transform((value) => value.normalize('NFC').trim())
-    .pipe(z.string().max(max, `at most ${max} characters`));
-
-const Name = Text(100).pipe(z.string().min(1, 'may not be empty'));
+/** Names and titles are one line; the description may have several (`#shared/text.ts`). */
+const Name = typedText({ max: 100, min: 1 });
 
 const VideoFields = z.object({
-  title: Text(200).pipe(z.string().min(1, 'a title is required')),
-  description: Text(5000),
+  title: typedText({ max: 200 }).pipe(z.string().min(1, 'a title is required')),
+  description: typedText({ max: 5000, multiline: true }),
   cast: z.array(Name).max(50, 'at most 50 names'),
   genres: z.array(Name).max(10, 'at most 10 genres'),
   priceJpy: z.number().int('a whole number of yen').min(0).max(1_000_000),

@@ -1,6 +1,7 @@
 import { json } from '@sveltejs/kit';
 import type { RequestEvent } from '@sveltejs/kit';
 import { z } from 'zod';
+import { MediaState, VideoStatus } from '#shared/responses.js';
 import { webConfig } from './config';
 
 /**
@@ -12,9 +13,6 @@ import { webConfig } from './config';
 // ---------------------------------------------------------------------------------------------
 // Shapes the web reads (the public contract; parsed loosely so a new field never breaks a page)
 // ---------------------------------------------------------------------------------------------
-
-export const VideoStatus = z.enum(['draft', 'uploading', 'processing', 'ready', 'failed']);
-export type VideoStatus = z.infer<typeof VideoStatus>;
 
 /** A catalog video. Viewers get the public fields only; admins also get the upload internals. */
 export const CatalogVideo = z.object({
@@ -47,9 +45,6 @@ export type CatalogVideo = z.infer<typeof CatalogVideo>;
 export const VideoPage = z.object({ items: z.array(CatalogVideo), nextCursor: z.string().nullable().optional() });
 export type VideoPage = z.infer<typeof VideoPage>;
 
-export const MediaState = z.enum(['waiting', 'processing', 'ready', 'failed']);
-export type MediaState = z.infer<typeof MediaState>;
-
 /** `GET /api/media/videos/:id`; admins also see attempts, timings and the plan (kept as-is). */
 export const MediaStatus = z
   .object({
@@ -61,21 +56,6 @@ export const MediaStatus = z
   })
   .loose();
 export type MediaStatus = z.infer<typeof MediaStatus>;
-
-/** `GET /api/entitlement/me`, as the public contract describes it (the web reads it over HTTP only). */
-export const MyEntitlement = z.object({
-  plan: z.string(),
-  subscription: z
-    .object({
-      status: z.string(),
-      periodEnd: z.string(),
-      cancelAtPeriodEnd: z.boolean().optional(),
-    })
-    .nullable()
-    .optional(),
-  rentals: z.array(z.object({ videoId: z.string(), purchasedAt: z.string(), expiresAt: z.string() })),
-});
-export type MyEntitlement = z.infer<typeof MyEntitlement>;
 
 // ---------------------------------------------------------------------------------------------
 // Errors

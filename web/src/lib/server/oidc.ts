@@ -1,4 +1,5 @@
 import type { Cookies } from '@sveltejs/kit';
+import { safeRedirectPath } from '#shared/http/redirect.js';
 import * as client from 'openid-client';
 import { z } from 'zod';
 import type { Locale } from '$lib/paraglide/runtime.js';
@@ -51,10 +52,9 @@ const Flow = z.object({
   returnTo: z.string(),
 });
 
-/** Only paths on this site: `//evil.example` and `/\evil.example` are other origins in a browser. */
-export function safeReturnTo(value: string | null | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
-  return value;
+/** A `returnTo` from outside, reduced to a path of this site (`#shared/http/redirect.ts`). */
+export function safeReturnTo(value: unknown): string {
+  return safeRedirectPath(value, webConfig().KINEMA_PUBLIC_URL);
 }
 
 /**
@@ -177,6 +177,17 @@ function sessionFrom(tokens: client.TokenEndpointResponse): Session {
  * RP-initiated logout: the issuer's end_session_endpoint with the id token as hint, back to the
  * home page. When the issuer has no such endpoint (or cannot be reached) the local sign-out is all.
  */
+/** Revokes a refresh token at the issuer; a failure is logged, never shown (the cookie is gone anyway). */
+export async function revokeRefreshToken(refreshToken: string): Promise<void> {
+  try {
+    const oidc = await issuer();
+    if (!oidc.serverMetadata().revocation_endpoint) return;
+    await client.tokenRevocation(oidc, refreshToken, { token_type_hint: 'refresh_token' });
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'refresh token not revoked', err: String(error) }));
+  }
+}
+
 export async function signOutUrl(idToken: string | undefined): Promise<string> {
   const config = webConfig();
   const home = `${config.KINEMA_PUBLIC_URL}/`;

@@ -1,7 +1,7 @@
 import type { Cookies } from '@sveltejs/kit';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
-import { CLAIMS, ROLES } from '$shared/ports/token-verifier';
+import { CLAIMS, ROLES } from '#shared/ports/token-verifier.js';
 import { webConfig } from './config';
 import { seal, unseal } from './sealed';
 

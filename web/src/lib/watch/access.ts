@@ -1,17 +1,11 @@
+import type { AccessReason } from '#shared/responses.js';
+
 /**
  * Why a viewer may or may not watch a title, as `POST /api/entitlement/access` answers it, plus
  * `signin_required`: an anonymous visitor who would need a plan or a rental (the page then offers
  * both and asks them to sign in first).
  */
-export type ViewerAccessReason =
-  | 'admin'
-  | 'free_preview'
-  | 'subscription'
-  | 'rental'
-  | 'not_entitled'
-  | 'signin_required'
-  | 'not_published'
-  | 'not_found';
+export type ViewerAccessReason = AccessReason | 'signin_required';
 
 export interface ViewerAccess {
   canWatch: boolean;

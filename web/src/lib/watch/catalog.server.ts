@@ -2,9 +2,9 @@ import type { RequestEvent } from '@sveltejs/kit';
 import { api, ApiError, CatalogVideo, MediaStatus, VideoPage } from '$lib/server/api';
 import type { ApiEvent } from '$lib/server/api';
 import { webConfig } from '$lib/server/config';
-import type { Access, CatalogPage, VideoSummary } from './types';
+import type { CatalogPage, VideoSummary } from './types';
 
-export type { Access, CatalogPage, VideoSummary } from './types';
+export type { CatalogPage, VideoSummary } from './types';
 
 /** Ids as the API accepts them: anything else cannot exist, so it is a 404 without a call. */
 const ID = /^[0-9a-z][0-9a-z_-]{0,63}$/;
@@ -68,14 +68,6 @@ export async function availableHeights(event: ApiEvent, videoId: string): Promis
     // Only decoration on the page: without it the page still works.
     return [];
   }
-}
-
-/** A placeholder decision until the entitlement issue answers with `POST /api/entitlement/access`. */
-export function provisionalAccess(user: App.Locals['user'], video: Pick<VideoSummary, 'freePreview'>): Access {
-  if (user?.roles.includes('admin')) return { canWatch: true, reason: 'admin', expiresAt: null };
-  if (video.freePreview) return { canWatch: true, reason: 'free_preview', expiresAt: null };
-  if (!user) return { canWatch: false, reason: 'signin_required', expiresAt: null };
-  return { canWatch: false, reason: 'payment_required', expiresAt: null };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AccessReason, SubscriptionStatus } from '#shared/responses.js';
 import { api, ApiError } from '$lib/server/api';
 import type { ApiEvent } from '$lib/server/api';
 import type { ViewerAccess } from './access';
@@ -12,7 +13,7 @@ const AccessAnswer = z.record(
   z.string(),
   z.object({
     canWatch: z.boolean(),
-    reason: z.enum(['admin', 'free_preview', 'subscription', 'rental', 'not_entitled', 'not_published', 'not_found']),
+    reason: AccessReason,
     expiresAt: z.string().nullable(),
   }),
 );
@@ -69,7 +70,7 @@ export async function planPrice(event: ApiEvent): Promise<number | null> {
 
 export const SubscriptionView = z.object({
   subscriptionId: z.string(),
-  status: z.enum(['active', 'cancelled', 'past_due', 'ended']),
+  status: SubscriptionStatus,
   periodEnd: z.string(),
   cancelAtPeriodEnd: z.boolean(),
   renewsAt: z.string().nullable().optional(),

@@ -3,6 +3,7 @@ import { requireAdmin } from '$lib/admin/guard.server';
 import { api, ApiError, MediaStatus, VideoPage } from '$lib/server/api';
 import type { CatalogVideo } from '$lib/server/api';
 import type { Actions, PageServerLoad } from './$types';
+import { readForm } from '$lib/server/form';
 
 const PAGE_SIZE = 50;
 
@@ -41,7 +42,7 @@ export const load: PageServerLoad = async (event) => {
 /** Publish, unpublish and retry from the list: plain form posts, enhanced in the page. */
 async function act(event: Parameters<Actions[string]>[0], path: (videoId: string) => string) {
   requireAdmin(event);
-  const videoId = String((await event.request.formData()).get('videoId') ?? '');
+  const videoId = String((await readForm(event.request)).get('videoId') ?? '');
   if (!/^[0-9a-z][0-9a-z_-]{0,63}$/.test(videoId)) return fail(400, { videoId, message: 'no such video' });
   try {
     await api(event, path(videoId), { method: 'POST' });

@@ -1,15 +1,13 @@
 import { redirect } from '@sveltejs/kit';
 import { z } from 'zod';
+import { readForm } from '$lib/server/form';
+import { safeReturnTo } from '$lib/server/oidc';
 import { withoutCheckout } from '$lib/watch/access';
 import { startCheckout } from '$lib/watch/entitlement.server';
 import type { RequestHandler } from './$types';
 
-/** A path on this site (never `//host` or a backslash trick): where the viewer comes back to. */
-const ReturnTo = z
-  .string()
-  .max(512)
-  .regex(/^\/(?![/\\])[^\s\\]*$/)
-  .catch('/');
+/** Where the viewer comes back to: a path of this site, by the one redirect parser. */
+const ReturnTo = z.unknown().transform((value) => safeReturnTo(value));
 
 const CheckoutForm = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('subscription'), returnTo: ReturnTo }),
@@ -24,7 +22,7 @@ const CheckoutForm = z.discriminatedUnion('kind', [
  * (hooks.server.ts checks the Origin of every form post).
  */
 export const POST: RequestHandler = async (event) => {
-  const form = Object.fromEntries(await event.request.formData());
+  const form = Object.fromEntries(await readForm(event.request));
   const parsed = CheckoutForm.safeParse(form);
   const back = (outcome: string, to = ReturnTo.parse(form['returnTo'])) => {
     const url = new URL(to, event.url);

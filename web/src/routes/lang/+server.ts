@@ -1,12 +1,13 @@
 import { redirect } from '@sveltejs/kit';
 import { cookieMaxAge, cookieName, isLocale } from '$lib/paraglide/runtime.js';
 import { webConfig } from '$lib/server/config';
+import { readForm } from '$lib/server/form';
 import { safeReturnTo } from '$lib/server/oidc';
 import type { RequestHandler } from './$types';
 
 /** The header's language switch: a plain form, so it works before (or without) JavaScript. */
 export const POST: RequestHandler = async ({ request, cookies }) => {
-  const form = await request.formData();
+  const form = await readForm(request);
   const lang = form.get('lang');
   if (isLocale(lang)) {
     cookies.set(cookieName, lang, {
@@ -18,5 +19,5 @@ export const POST: RequestHandler = async ({ request, cookies }) => {
     });
   }
   const returnTo = form.get('returnTo');
-  redirect(303, safeReturnTo(typeof returnTo === 'string' ? returnTo : '/'));
+  redirect(303, safeReturnTo(returnTo));
 };

@@ -3,6 +3,7 @@ import { requireAdmin } from '$lib/admin/guard.server';
 import { fieldErrors, formValuesOf, readVideoForm, videoInput } from '$lib/admin/video-form.server';
 import { api, ApiError, CatalogVideo, MediaStatus } from '$lib/server/api';
 import type { Actions, PageServerLoad } from './$types';
+import { readForm } from '$lib/server/form';
 
 const videoPath = (id: string) => `/api/catalog/videos/${encodeURIComponent(id)}`;
 
@@ -40,7 +41,7 @@ async function post(event: Parameters<Actions[string]>[0], path: string) {
 export const actions: Actions = {
   save: async (event) => {
     requireAdmin(event);
-    const values = readVideoForm(await event.request.formData());
+    const values = readVideoForm(await readForm(event.request));
     try {
       await api(event, videoPath(event.params.id), { method: 'PATCH', json: videoInput(values) });
     } catch (caught) {
@@ -51,7 +52,7 @@ export const actions: Actions = {
   },
   delete: async (event) => {
     requireAdmin(event);
-    const form = await event.request.formData();
+    const form = await readForm(event.request);
     if (form.get('confirm') !== 'yes') return fail(400, { message: 'confirm the deletion first' });
     try {
       await api(event, videoPath(event.params.id), { method: 'DELETE' });

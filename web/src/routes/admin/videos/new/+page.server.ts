@@ -3,13 +3,14 @@ import { requireAdmin } from '$lib/admin/guard.server';
 import { emptyVideoForm, fieldErrors, readVideoForm, videoInput } from '$lib/admin/video-form.server';
 import { api, ApiError, CatalogVideo } from '$lib/server/api';
 import type { Actions, PageServerLoad } from './$types';
+import { readForm } from '$lib/server/form';
 
 export const load: PageServerLoad = () => ({ values: emptyVideoForm });
 
 export const actions: Actions = {
   create: async (event) => {
     requireAdmin(event);
-    const values = readVideoForm(await event.request.formData());
+    const values = readVideoForm(await readForm(event.request));
     let videoId: string;
     try {
       const video = await api(event, '/api/catalog/videos', { json: videoInput(values), schema: CatalogVideo });

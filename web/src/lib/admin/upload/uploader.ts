@@ -1,86 +1,14 @@
 import { contentTypeOf, sniffSource, SNIFF_BYTES } from './container';
+import { UploadApiError } from './ports';
+import type { PartTransport, PartUrl, ResumeStore, SavedUpload, SourceFile, UploadApi } from './ports';
 
 /**
  * The admin's resumable upload, framework-free: the S3 multipart flow driven from the browser.
  * Bytes go straight to the presigned part URLs (never through SvelteKit or the API); the API is
  * only asked to start, to list what the store already holds (resume) and to complete. Everything
  * with a side effect (the API, the part PUTs, persistence, time) is injected, so tests drive it
- * without a browser or a server.
+ * without a browser or a server (ports.ts says what it is given).
  */
-
-// ---------------------------------------------------------------------------------------------
-// What it is given
-// ---------------------------------------------------------------------------------------------
-
-export interface PartUrl {
-  partNumber: number;
-  url: string;
-}
-
-export interface StartedUpload {
-  uploadId: string;
-  partSize: number;
-  partCount: number;
-  parts: PartUrl[];
-}
-
-export interface ResumedUpload {
-  uploadId: string;
-  size: number;
-  partSize: number;
-  partCount: number;
-  /** What the store already holds. */
-  parts: { partNumber: number; etag: string; size: number }[];
-  /** Fresh URLs for the parts still to send. */
-  missing: PartUrl[];
-}
-
-/** The catalog's upload routes (through the web's proxy in the browser). Failures throw UploadApiError. */
-export interface UploadApi {
-  start(size: number, contentType: string): Promise<StartedUpload>;
-  resume(uploadId: string): Promise<ResumedUpload>;
-  complete(uploadId: string, parts: { partNumber: number; etag: string }[]): Promise<void>;
-  abort(uploadId: string): Promise<void>;
-}
-
-export class UploadApiError extends Error {
-  override name = 'UploadApiError';
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code = 'internal',
-  ) {
-    super(message);
-  }
-}
-
-/** Sends one part's bytes to its URL and resolves with the store's ETag; rejects on any failure. */
-export interface PartTransport {
-  put(url: string, body: Blob, onProgress: (loaded: number) => void, signal: AbortSignal): Promise<string>;
-}
-
-/** What survives a reload: enough to recognise the same file and to ask the store what it has. */
-export interface SavedUpload {
-  videoId: string;
-  uploadId: string;
-  fileName: string;
-  size: number;
-  lastModified: number;
-}
-
-export interface ResumeStore {
-  load(videoId: string): SavedUpload | undefined;
-  save(upload: SavedUpload): void;
-  clear(videoId: string): void;
-}
-
-/** The parts of a File the uploader uses (a File fits; so does a Blob with these fields). */
-export interface SourceFile {
-  name: string;
-  size: number;
-  lastModified: number;
-  slice(start?: number, end?: number): Blob;
-}
 
 // ---------------------------------------------------------------------------------------------
 // What it reports
@@ -471,105 +399,4 @@ export class Uploader {
     this.state = { ...this.state, ...change };
     this.options.onChange?.(this.state);
   }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Browser implementations
-// ---------------------------------------------------------------------------------------------
-
-/** PUT through XMLHttpRequest: fetch cannot report upload progress. The ETag header must be exposed (CORS). */
-export const xhrTransport: PartTransport = {
-  put(url, body, onProgress, signal) {
-    return new Promise((resolve, reject) => {
-      if (signal.aborted) return reject(signal.reason);
-      const xhr = new XMLHttpRequest();
-      xhr.open('PUT', url);
-      xhr.upload.onprogress = (event) => onProgress(event.loaded);
-      xhr.onload = () => {
-        const etag = xhr.getResponseHeader('ETag');
-        if (xhr.status >= 200 && xhr.status < 300 && etag) resolve(etag);
-        else reject(new Error(`part refused (${xhr.status})`));
-      };
-      xhr.onerror = () => reject(new Error('the connection dropped'));
-      xhr.ontimeout = () => reject(new Error('the part timed out'));
-      xhr.onabort = () => reject(signal.reason ?? new DOMException('aborted', 'AbortError'));
-      signal.addEventListener('abort', () => xhr.abort(), { once: true });
-      xhr.send(body);
-    });
-  },
-};
-
-const ErrorShape = (body: unknown): { code?: string; message?: string } => {
-  if (typeof body === 'object' && body !== null && 'error' in body) {
-    const error = (body as { error: unknown }).error;
-    if (typeof error === 'object' && error !== null) return error as { code?: string; message?: string };
-  }
-  return {};
-};
-
-/** The upload routes through the web's admin proxy (`/admin/api/<path under /api/>`), which adds the session's bearer. */
-export function proxiedUploadApi(videoId: string, base = '/admin/api', fetcher: typeof fetch = fetch): UploadApi {
-  const root = `${base}/catalog/videos/${encodeURIComponent(videoId)}/upload`;
-  const call = async <T>(path: string, init: RequestInit = {}): Promise<T> => {
-    let response: Response;
-    try {
-      response = await fetcher(path, {
-        ...init,
-        headers: { accept: 'application/json', ...(init.body ? { 'content-type': 'application/json' } : {}) },
-      });
-    } catch (error) {
-      throw new UploadApiError(0, error instanceof Error ? error.message : 'the connection dropped', 'unavailable');
-    }
-    const body: unknown = response.status === 204 ? undefined : await response.json().catch(() => undefined);
-    if (!response.ok) {
-      const problem = ErrorShape(body);
-      throw new UploadApiError(
-        response.status,
-        problem.message ?? `the server answered ${response.status}`,
-        problem.code ?? 'internal',
-      );
-    }
-    return body as T;
-  };
-  const query = (uploadId: string) => `?uploadId=${encodeURIComponent(uploadId)}`;
-  return {
-    start: (size, contentType) => call(root, { method: 'POST', body: JSON.stringify({ size, contentType }) }),
-    resume: (uploadId) => call(root + query(uploadId)),
-    complete: async (uploadId, parts) => {
-      await call(`${root}/complete`, { method: 'POST', body: JSON.stringify({ uploadId, parts }) });
-    },
-    abort: async (uploadId) => {
-      await call(root + query(uploadId), { method: 'DELETE' });
-    },
-  };
-}
-
-/** Remembers interrupted uploads in localStorage (per video), so a reload can carry on. */
-export function localResumeStore(storage: Storage = localStorage, prefix = 'kinema.upload.'): ResumeStore {
-  return {
-    load(videoId) {
-      try {
-        const value: unknown = JSON.parse(storage.getItem(prefix + videoId) ?? 'null');
-        if (typeof value !== 'object' || value === null) return undefined;
-        const saved = value as Partial<SavedUpload>;
-        if (
-          saved.videoId !== videoId ||
-          typeof saved.uploadId !== 'string' ||
-          typeof saved.fileName !== 'string' ||
-          typeof saved.size !== 'number' ||
-          typeof saved.lastModified !== 'number'
-        )
-          return undefined;
-        return saved as SavedUpload;
-      } catch {
-        return undefined;
-      }
-    },
-    save(upload) {
-      storage.setItem(prefix + upload.videoId, JSON.stringify(upload));
-    },
-    clear(videoId) {
-      storage.removeItem(prefix + videoId);
-    },
-  };
 }

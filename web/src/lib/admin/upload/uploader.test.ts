@@ -1,7 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { sniffSource } from './container';
-import { Uploader, UploadApiError } from './uploader';
-import type { PartTransport, ResumeStore, SavedUpload, SourceFile, UploadApi, UploadSnapshot } from './uploader';
+import { UploadApiError } from './ports';
+import type { PartTransport, ResumeStore, SavedUpload, SourceFile, UploadApi } from './ports';
+import { Uploader } from './uploader';
+import type { UploadSnapshot } from './uploader';
 
 const PART = 16;
 const ftyp = [0, 0, 0, 24, ...'ftypisom'].map((c) => (typeof c === 'number' ? c : c.charCodeAt(0)));

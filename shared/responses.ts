@@ -1,0 +1,31 @@
+import { z } from 'zod';
+
+/**
+ * The named states the services' HTTP answers carry, declared once: for the service that owns each
+ * (which may re-export it) and for the web, which reads them over HTTP and must not re-declare them.
+ * Shapes stay with their owners; only these closed lists are shared.
+ */
+
+/** A catalog video's lifecycle (`GET /api/catalog/videos…` → `status`). */
+export const VideoStatus = z.enum(['draft', 'uploading', 'processing', 'ready', 'failed']);
+export type VideoStatus = z.infer<typeof VideoStatus>;
+
+/** Where the media pipeline is with a video (`GET /api/media/videos/:id` → `state`). */
+export const MediaState = z.enum(['waiting', 'processing', 'ready', 'failed']);
+export type MediaState = z.infer<typeof MediaState>;
+
+/** A monthly plan as the account shows it (`GET /api/entitlement/me` → `subscription.status`). */
+export const SubscriptionStatus = z.enum(['active', 'cancelled', 'past_due', 'ended']);
+export type SubscriptionStatus = z.infer<typeof SubscriptionStatus>;
+
+/** Why a viewer may or may not watch a title (`POST /api/entitlement/access` → `reason`). */
+export const AccessReason = z.enum([
+  'admin',
+  'free_preview',
+  'subscription',
+  'rental',
+  'not_entitled',
+  'not_published',
+  'not_found',
+]);
+export type AccessReason = z.infer<typeof AccessReason>;
