@@ -15,6 +15,7 @@ export default defineConfig({
       'web/src/**/*.test.ts',
     ],
     exclude: ['test/e2e/**', 'node_modules/**'],
+    setupFiles: ['test/support/vitest-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,9 @@ async function createTable(name: string): Promise<void> {
       GlobalSecondaryIndexes: [index(1), index(2)],
     }),
   );
+  // dynalite answers CreateTable while the table is still CREATING (a timer, even at 0 ms); on a
+  // loaded machine the first write could otherwise arrive before it is ACTIVE.
+  await waitUntilTableExists({ client: base, maxWaitTime: 30, minDelay: 1 }, { TableName: name });
 }
 
 tableContract(

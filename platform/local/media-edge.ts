@@ -2,6 +2,7 @@ import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import type { Context } from 'hono';
 import { getCookie } from 'hono/cookie';
+import { cors } from 'hono/cors';
 import { verifyCloudFrontCookies } from '#protocol/cloudfront-cookies.js';
 import type { CookieRejection } from '#protocol/cloudfront-cookies.js';
 import { isAppError } from '#shared/errors.js';
@@ -58,27 +59,32 @@ type Denial = CookieRejection | 'origin_not_allowed';
 export function mediaEdge(options: MediaEdgeOptions) {
   const keyPrefix = options.keyPrefix ?? 'media/';
   const publicUrl = options.publicUrl.replace(/\/$/, '');
-  const edge = serviceApp(options.logger ? { logger: options.logger } : {});
+  const edge = serviceApp({ describe: false, ...(options.logger ? { logger: options.logger } : {}) });
 
   edge.use('*', async (c, next) => {
     await next();
-    c.res.headers.append('Vary', 'Origin');
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
-    if (c.req.header('origin') === options.allowedOrigin) {
-      c.res.headers.set('Access-Control-Allow-Origin', options.allowedOrigin);
-      c.res.headers.set('Access-Control-Allow-Credentials', 'true');
-      c.res.headers.set('Access-Control-Expose-Headers', 'Content-Length, Content-Range, Accept-Ranges, ETag');
-    }
   });
-
-  edge.options('/videos/*', (c) => {
-    if (c.req.header('origin') !== options.allowedOrigin) {
-      return deny(c, 'origin_not_allowed', 'this origin may not read media');
-    }
-    c.header('Access-Control-Allow-Methods', 'GET, HEAD, OPTIONS');
-    c.header('Access-Control-Allow-Headers', 'Range, If-None-Match, If-Modified-Since, If-Range');
-    c.header('Access-Control-Max-Age', '600');
-    return c.body(null, 204);
+  // A preflight from another origin is refused outright (CloudFront's response headers policy
+  // names one origin); Hono's cors answers the web origin's.
+  edge.options('/videos/*', async (c, next) => {
+    if (c.req.header('origin') === options.allowedOrigin) return next();
+    c.header('Vary', 'Origin');
+    return deny(c, 'origin_not_allowed', 'this origin may not read media');
+  });
+  const webOrigin = cors({
+    origin: options.allowedOrigin,
+    credentials: true,
+    allowMethods: ['GET', 'HEAD', 'OPTIONS'],
+    allowHeaders: ['Range', 'If-None-Match', 'If-Modified-Since', 'If-Range'],
+    exposeHeaders: ['Content-Length', 'Content-Range', 'Accept-Ranges', 'ETag'],
+    maxAge: 600,
+  });
+  // Hono's cors sends Allow-Credentials to every origin; the edge sends CORS headers only to the web's.
+  edge.use('*', async (c, next) => {
+    if (c.req.header('origin') === options.allowedOrigin) return webOrigin(c, next);
+    await next();
+    c.header('Vary', 'Origin', { append: true });
   });
 
   edge.get('/videos/:id/poster.jpg', async (c) => {

@@ -6,7 +6,23 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { AwsClientStub } from 'aws-sdk-client-mock';
+import { createHash } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { sentCommands } from '#test/support/aws-mock.js';
 import { ffmpegBinaries } from '#platform/local/ffmpeg/binaries.js';
 import { sqliteTable } from '#platform/local/sqlite-table.js';
 import type { SqliteTable } from '#platform/local/sqlite-table.js';
@@ -20,8 +36,8 @@ import type { MediaEnv } from './media.js';
 import { mediaStore } from '#services/media/src/store.js';
 
 /**
- * The media service's AWS composition with stubbed SDK clients: S3 is an in-memory bucket map
- * behind `client.send` (recorded), Step Functions a recorded `send`, DynamoDB a sqliteTable. The
+ * The media service's AWS composition with mocked SDK clients (aws-sdk-client-mock): S3 is an
+ * in-memory bucket map, Step Functions answers StartExecution, DynamoDB is a sqliteTable. The
  * probe runs the real ffprobe against a presigned URL served from the same map over local HTTP.
  */
 const UPLOADS = 'kinema-app-uploads-ap-northeast-1';
@@ -36,67 +52,62 @@ const bucket = (name: string) => {
   if (!found) buckets.set(name, (found = new Map()));
   return found;
 };
-type Sent = { command: string; input: Record<string, unknown> };
-let s3Sent: Sent[] = [];
-let sfnSent: Sent[] = [];
+let s3Mock: AwsClientStub<S3Client>;
+let sfnMock: AwsClientStub<SFNClient>;
+/** The S3 commands sent so far, bodies shown by their size. */
+const s3Sent = (): { command: string; input: Record<string, unknown> }[] =>
+  sentCommands(s3Mock).map(({ command, input }) => ({
+    command,
+    input: { ...input, ...(Buffer.isBuffer(input.Body) ? { Body: `<${input.Body.length} bytes>` } : {}) },
+  }));
+const sfnSent = () => sentCommands(sfnMock);
+const md5Etag = (body: Buffer) => `"${createHash('md5').update(body).digest('hex')}"`;
 
+/** S3 as an in-memory bucket map behind aws-sdk-client-mock, answering with S3's own shapes and errors. */
 function fakeS3(endpoint: string) {
   const client = mediaClients({ region: 'ap-northeast-1', endpoint, forcePathStyle: true, credentials }).s3;
-  const missing = () =>
-    Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey', $metadata: { httpStatusCode: 404 } });
-  vi.spyOn(client, 'send').mockImplementation((async (command: { constructor: { name: string }; input: object }) => {
-    const name = command.constructor.name;
-    const input = command.input as {
-      Bucket: string;
-      Key?: string;
-      Prefix?: string;
-      Body?: Buffer;
-      ContentType?: string;
-    };
-    s3Sent.push({
-      command: name,
-      input: { ...input, ...(input.Body ? { Body: `<${input.Body.length} bytes>` } : {}) },
-    });
-    const objects = bucket(input.Bucket);
-    const object = input.Key !== undefined ? objects.get(input.Key) : undefined;
-    switch (name) {
-      case 'PutObjectCommand':
-        objects.set(input.Key as string, { body: input.Body as Buffer, contentType: input.ContentType });
-        return { ETag: '"e"' };
-      case 'HeadObjectCommand':
-        if (!object) throw missing();
-        return { ContentLength: object.body.length, ETag: '"e"', ContentType: object.contentType };
-      case 'GetObjectCommand':
-        if (!object) throw missing();
-        return { Body: Readable.from([object.body]), ContentLength: object.body.length, ETag: '"e"' };
-      case 'ListObjectsV2Command':
-        return {
-          Contents: [...objects.entries()]
-            .filter(([key]) => key.startsWith(input.Prefix ?? ''))
-            .sort(([a], [b]) => a.localeCompare(b))
-            .map(([key, value]) => ({ Key: key, Size: value.body.length, ETag: '"e"' })),
-          IsTruncated: false,
-        };
-      case 'DeleteObjectCommand':
-        objects.delete(input.Key as string);
-        return {};
-      default:
-        throw new Error(`the fake S3 does not know ${name}`);
+  s3Mock = mockClient(client);
+  type Input = { Bucket: string; Key: string; Prefix?: string; Body?: Buffer; ContentType?: string };
+  const find = (input: Input) => bucket(input.Bucket).get(input.Key);
+  s3Mock.on(PutObjectCommand).callsFake((input: Input) => {
+    const body = input.Body as Buffer;
+    bucket(input.Bucket).set(input.Key, { body, contentType: input.ContentType });
+    return { ETag: md5Etag(body) };
+  });
+  s3Mock.on(HeadObjectCommand).callsFake((input: Input) => {
+    const object = find(input);
+    if (!object) throw new NotFound({ message: 'Not Found', $metadata: { httpStatusCode: 404 } });
+    return { ContentLength: object.body.length, ETag: md5Etag(object.body), ContentType: object.contentType };
+  });
+  s3Mock.on(GetObjectCommand).callsFake((input: Input) => {
+    const object = find(input);
+    if (!object) {
+      throw new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } });
     }
-  }) as never);
+    return { Body: Readable.from([object.body]), ContentLength: object.body.length, ETag: md5Etag(object.body) };
+  });
+  s3Mock.on(ListObjectsV2Command).callsFake((input: Input) => {
+    const contents = [...bucket(input.Bucket).entries()]
+      .filter(([key]) => key.startsWith(input.Prefix ?? ''))
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, value]) => ({ Key: key, Size: value.body.length, ETag: md5Etag(value.body) }));
+    return { Contents: contents, KeyCount: contents.length, IsTruncated: false };
+  });
+  s3Mock.on(DeleteObjectCommand).callsFake((input: Input) => {
+    bucket(input.Bucket).delete(input.Key);
+    return {};
+  });
   return client;
 }
 
+/** Step Functions: an execution's ARN is its state machine's with `:execution:` and the name. */
 function fakeSfn() {
   const client = mediaClients({ region: 'ap-northeast-1', credentials }).sfn;
-  vi.spyOn(client, 'send').mockImplementation((async (command: { constructor: { name: string }; input: object }) => {
-    const input = command.input as Record<string, unknown>;
-    sfnSent.push({ command: command.constructor.name, input });
-    if (command.constructor.name === 'StartExecutionCommand') {
-      return { executionArn: `${MACHINE.replace(':stateMachine:', ':execution:')}:${String(input.name)}` };
-    }
-    throw new Error(`the fake Step Functions does not know ${command.constructor.name}`);
-  }) as never);
+  sfnMock = mockClient(client);
+  sfnMock.on(StartExecutionCommand).callsFake((input: { stateMachineArn: string; name: string }) => ({
+    executionArn: `${input.stateMachineArn.replace(':stateMachine:', ':execution:')}:${input.name}`,
+    startDate: new Date(now),
+  }));
   return client;
 }
 
@@ -189,8 +200,6 @@ function compose(env: Partial<MediaEnv> = {}) {
 
 beforeEach(() => {
   buckets.clear();
-  s3Sent = [];
-  sfnSent = [];
   logs = [];
   now = Date.parse('2026-01-01T00:00:00Z');
   table = sqliteTable({ file: ':memory:' });
@@ -297,7 +306,7 @@ describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for Dy
     // VideoUploaded → StartExecution, named after the run so a redelivery is the same execution.
     const uploaded = await upload(lambda, 'v1');
     await lambda.onEvent(uploaded); // a redelivery: the inbox drops it
-    expect(sfnSent).toEqual([
+    expect(sfnSent()).toEqual([
       {
         command: 'StartExecutionCommand',
         input: {
@@ -408,25 +417,25 @@ describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for Dy
   it('reads the recorded S3 commands: presigned GET only for the source, listing and copies on the media bucket', async () => {
     const lambda = compose();
     await upload(lambda, 'v2');
-    s3Sent = [];
+    s3Mock.resetHistory();
     await lambda.probe({ videoId: 'v2', sourceKey: 'sources/v2/source', run: 1 });
     // Presigning sends nothing: the source is read by ffprobe over HTTP, not through the SDK.
-    expect(s3Sent.filter((entry) => entry.input.Bucket === UPLOADS)).toEqual([]);
-    expect(s3Sent).toEqual([
+    expect(s3Sent().filter((entry) => entry.input.Bucket === UPLOADS)).toEqual([]);
+    expect(s3Sent()).toEqual([
       { command: 'DeleteObjectCommand', input: { Bucket: MEDIA, Key: 'media/videos/v2/hls/master.m3u8' } },
       { command: 'ListObjectsV2Command', input: { Bucket: MEDIA, Prefix: 'media/videos/v2/' } },
     ]);
     writeMediaConvertOutputs('v2');
-    s3Sent = [];
+    s3Mock.resetHistory();
     await lambda.finalize({ videoId: 'v2', run: 1 });
-    const commands = s3Sent.map((entry) => `${entry.command} ${String(entry.input.Key ?? entry.input.Prefix)}`);
+    const commands = s3Sent().map((entry) => `${entry.command} ${String(entry.input.Key ?? entry.input.Prefix)}`);
     expect(commands.slice(0, 4)).toEqual([
       'ListObjectsV2Command media/videos/v2/captures/',
       'GetObjectCommand media/videos/v2/captures/still_poster.0000001.jpg',
       'PutObjectCommand media/videos/v2/poster.jpg',
       'HeadObjectCommand media/videos/v2/poster.jpg',
     ]);
-    expect(s3Sent.find((entry) => entry.command === 'PutObjectCommand')?.input).toEqual({
+    expect(s3Sent().find((entry) => entry.command === 'PutObjectCommand')?.input).toEqual({
       Bucket: MEDIA,
       Key: 'media/videos/v2/poster.jpg',
       Body: '<8 bytes>',

@@ -1,5 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { requestIdOf } from '#shared/http/app.js';
 import type { Logger } from '#shared/log.js';
 
 type Listener = (req: IncomingMessage, res: ServerResponse) => void;
@@ -11,7 +11,8 @@ type Listener = (req: IncomingMessage, res: ServerResponse) => void;
 export function withRequestLog(logger: Logger, listener: Listener): Listener {
   return (req, res) => {
     const started = performance.now();
-    const requestId = (req.headers['x-request-id'] as string | undefined) ?? randomUUID();
+    // hono/request-id's rule, so the apps keep this very id (they replace ids it would refuse).
+    const requestId = requestIdOf(req.headers['x-request-id'] as string | undefined);
     req.headers['x-request-id'] = requestId;
     res.setHeader('x-request-id', requestId);
     // Read before dispatch: the issuer rewrites req.url.

@@ -140,6 +140,7 @@ describe('sandbox payments, end to end in-process', () => {
     const { checkoutUrl } = (await (
       await h.call('POST', '/checkout', { as: 'u1', body: { kind: 'rental', videoId: 'v1' } })
     ).json()) as { checkoutUrl: string };
+    h.clock.at += 60_000; // the admin's edit comes after the checkout opened
     await h.publish('v1', { priceJpy: 5000 });
     const outcome = await sandbox.pay(sessionOf(checkoutUrl), '4242 4242 4242 4242');
     expect(outcome).toMatchObject({ outcome: 'price_changed', session: { amountJpy: 800 } });

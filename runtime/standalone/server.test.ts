@@ -47,6 +47,19 @@ describe('standalone server', () => {
     expect(res.headers.get('x-request-id')).toBeTruthy();
   });
 
+  it('serves the merged API description and its reference page from this origin', async () => {
+    const document = await fetch(`${kinema.url}/api/openapi.json`);
+    expect(document.status).toBe(200);
+    const paths = Object.keys(((await document.json()) as { paths: Record<string, unknown> }).paths);
+    expect(paths).toEqual(
+      expect.arrayContaining(['/api/catalog/videos', '/api/entitlement/me', '/api/media/videos/{id}']),
+    );
+    const page = await fetch(`${kinema.url}/api/docs`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('src="/api/docs/scalar.js"');
+    expect((await fetch(`${kinema.url}/api/docs/scalar.js`)).status).toBe(200);
+  });
+
   it('answers unknown API routes and bad tokens with JSON errors', async () => {
     const missing = await fetch(`${kinema.url}/api/nothing/here`);
     expect(missing.status).toBe(404);

@@ -11,6 +11,7 @@ import { fileStoreListener } from '#platform/local/file-store-http.js';
 import { sandboxCheckoutListener } from '#platform/local/sandbox-checkout-page.js';
 import { SANDBOX_PATH } from '#platform/local/sandbox-payments.js';
 import { localAdapters } from './adapters.js';
+import { apiDocs } from './api-docs.js';
 import { devRoutes } from './dev-routes.js';
 import { housekeepingTimers, startTimers } from './housekeeping.js';
 import { withRequestLog } from './request-log.js';
@@ -56,6 +57,9 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   const api = serviceApp({ logger });
   api.get('/healthz', (c) => c.json({ status: 'ok' }));
   for (const service of services) api.route(service.mount, service.app);
+  // GET /api/openapi.json and /api/docs: the services' own OpenAPI documents, merged.
+  const described = services.filter(({ name, mount }) => mount === `/api/${name}`).map(({ name }) => name);
+  api.route('/api', apiDocs({ services: described, request: (path) => api.request(path), logger }));
   const { dev } = adapters;
   if (dev) {
     api.route(

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { notFound } from '../errors.js';
 import { createLogger } from '../log.js';
-import { readJson, serviceApp } from './app.js';
+import { readJson, requestIdOf, serviceApp } from './app.js';
 
 function app() {
   const lines: string[] = [];
@@ -69,5 +69,18 @@ describe('serviceApp', () => {
     expect(body.error.code).toBe('internal');
     expect(body.error.message).not.toContain('secret');
     expect(lines.some((line) => line.includes('req-1') && line.includes('secret internals'))).toBe(true);
+  });
+
+  it('echoes the X-Request-Id it keeps, and keeps exactly the ids requestIdOf keeps', async () => {
+    const { app: a } = app();
+    const fresh = await a.request('/missing');
+    expect(fresh.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    for (const sent of ['req-1', 'abc=_-09', 'has space', 'x'.repeat(256), 'x'.repeat(255), 'caf\u00e9', '']) {
+      const res = await a.request('/missing', { headers: { 'x-request-id': sent } });
+      const kept = res.headers.get('x-request-id') === sent;
+      expect(kept, JSON.stringify(sent)).toBe(requestIdOf(sent) === sent);
+    }
+    expect(requestIdOf('req-1')).toBe('req-1');
+    expect(requestIdOf('a b')).not.toBe('a b');
   });
 });

@@ -1,8 +1,12 @@
-import { Hono } from 'hono';
-import type { Context } from 'hono';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { RouteConfig } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
 import { z } from 'zod';
-import { AppError, invalidInput } from '../errors.js';
+import { AppError, errorStatus, invalidInput } from '../errors.js';
+import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
 import type { Principal } from '../ports/token-verifier.js';
@@ -14,74 +18,164 @@ export interface AppEnv {
   };
 }
 
+/** The largest JSON body a route takes unless it says otherwise (`KINEMA_MAX_JSON_BYTES` standalone). */
+export const DEFAULT_MAX_JSON_BYTES = 64 * 1024;
+
+/** The name of the bearer-token security scheme every service app declares. */
+export const BEARER = 'bearerAuth';
+
+/** Where a service app describes itself (OpenAPI 3.1); `/api/<service>/openapi.json` once mounted. */
+export const OPENAPI_PATH = '/openapi.json';
+
 export function errorBody(code: string, message: string, details?: unknown) {
   return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
+}
+
+const codeOfStatus = new Map<number, ErrorCode>(
+  Object.entries(errorStatus).map(([code, status]) => [status, code as ErrorCode]),
+);
+
+/** A status Hono or a middleware threw, as the machine code the error contract names. */
+function codeOf(status: number): ErrorCode {
+  return codeOfStatus.get(status) ?? (status < 500 ? 'invalid_input' : 'internal');
 }
 
 /**
  * A service's Hono app with the one error mapping every app shares: typed errors become their
  * status and JSON body, anything else is logged with the request id and answered 500 `internal`.
+ * It is an `OpenAPIHono`: routes declared with `createRoute` are validated by their zod schemas
+ * (failures become the same 400 `invalid_input` as `parseInput`) and described at `/openapi.json`;
+ * a JSON body is read by `jsonBody` first, so 415/413/bad JSON answer as `readJson` always did.
+ * `describe: false` leaves that route out (for apps that are not a service's API, e.g. the media edge).
  */
-export function serviceApp(options: { logger?: Logger } = {}) {
+export function serviceApp(
+  options: { logger?: Logger; title?: string; describe?: boolean; maxJsonBytes?: number } = {},
+) {
   const logger = options.logger ?? silentLogger;
-  const app = new Hono<AppEnv>();
-  app.use(async (c, next) => {
-    c.set('requestId', c.req.header('x-request-id') ?? crypto.randomUUID());
-    await next();
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw invalidInputFrom(result.error);
+    },
   });
+  // A route whose body is a zod-described JSON body gets `jsonBody` after its own middleware
+  // (so who-may-call is answered first), whoever writes the route.
+  const declare = app.openapi;
+  const json = jsonBody(options.maxJsonBytes);
+  app.openapi = ((route: RouteConfig, ...rest: unknown[]) => {
+    const media = route.request?.body?.content?.['application/json'];
+    const body = media && 'schema' in media ? media.schema : undefined;
+    const parsed = typeof body === 'object' && body !== null && 'safeParse' in body;
+    const middleware = route.middleware === undefined ? [] : [route.middleware].flat();
+    return (declare as (...args: unknown[]) => unknown)(
+      parsed ? { ...route, middleware: [...middleware, json] } : route,
+      ...rest,
+    );
+  }) as typeof app.openapi;
+  // Keeps a caller's (or the standalone server's) X-Request-Id, else makes one; echoed on the response.
+  app.use(requestId());
   app.onError((error, c) => {
     if (error instanceof AppError) {
       return c.json(errorBody(error.code, error.message, error.details), error.status);
     }
     if (error instanceof HTTPException) {
       const status = error.status;
-      const code =
-        status === 413
-          ? 'payload_too_large'
-          : status === 401
-            ? 'unauthorized'
-            : status < 500
-              ? 'invalid_input'
-              : 'internal';
-      return c.json(errorBody(code, error.message || 'request refused'), status);
+      return c.json(errorBody(codeOf(status), error.message || 'request refused'), status);
     }
     logger.error('unhandled error', { requestId: c.get('requestId'), path: c.req.path, err: error });
     return c.json(errorBody('internal', `something went wrong (request ${c.get('requestId')})`), 500);
   });
   app.notFound((c) => c.json(errorBody('not_found', `no route for ${c.req.method} ${c.req.path}`), 404));
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER, {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'An access token from the identity provider (standalone: `npx kinema token --email E`).',
+  });
+  if (options.describe !== false) {
+    // Not `doc31()`: a generator failure should be the contract's 500, not a serialised exception.
+    const info = { title: options.title ?? 'Kinema service', version: '1' };
+    app.get(OPENAPI_PATH, (c) => c.json(app.getOpenAPI31Document({ openapi: '3.1.0', info })));
+  }
   return app;
 }
 
+export type ServiceApp = ReturnType<typeof serviceApp>;
+
 /**
- * Reads a JSON body through a schema. Non-JSON content types get 415, malformed JSON and schema
- * failures 400 with the failing paths, bodies above `maxBytes` 413: bad input never reaches a handler.
+ * The id of a request as `hono/request-id` settles it: the caller's `X-Request-Id` when it is at
+ * most 255 characters of `[A-Za-z0-9_=-]`, else a new UUID. Front doors that are not Hono (the
+ * standalone server's request log) use it so that their id and the apps' id are the same.
  */
-export async function readJson<S extends z.ZodType>(c: Context, schema: S, maxBytes = 64 * 1024): Promise<z.infer<S>> {
-  const type = c.req.header('content-type') ?? '';
-  if (!/^application\/json\b/i.test(type)) {
-    throw new AppError('unsupported_media_type', 'send the body as application/json');
-  }
-  const declared = Number(c.req.header('content-length') ?? '0');
-  if (declared > maxBytes) throw new AppError('payload_too_large', `the body may be at most ${maxBytes} bytes`);
-  const text = await c.req.text();
-  if (Buffer.byteLength(text) > maxBytes)
-    throw new AppError('payload_too_large', `the body may be at most ${maxBytes} bytes`);
+export function requestIdOf(header: string | undefined): string {
+  return header !== undefined && header.length > 0 && header.length <= 255 && !/[^\w\-=]/.test(header)
+    ? header
+    : crypto.randomUUID();
+}
+
+/**
+ * Route middleware for a JSON body, run before the route's schema validator so the answers stay
+ * the error contract's: a content type other than JSON → 415, a body above `maxBytes` → 413
+ * (Hono's body limit, which also counts bytes of bodies sent without a length), bytes that are not
+ * JSON → 400. The parsed body is cached on the request, so the validator does not read it twice.
+ */
+export function jsonBody(maxBytes = DEFAULT_MAX_JSON_BYTES): MiddlewareHandler {
+  const limit = bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new AppError('payload_too_large', `the body may be at most ${maxBytes} bytes`);
+    },
+  });
+  return async (c, next) => {
+    if (!/^application\/json\b/i.test(c.req.header('content-type') ?? '')) {
+      throw new AppError('unsupported_media_type', 'send the body as application/json');
+    }
+    return limit(c, async () => {
+      try {
+        await c.req.json();
+      } catch {
+        throw invalidInput('the body is not valid JSON');
+      }
+      await next();
+    });
+  };
+}
+
+/** Route middleware that refuses bodies above `maxBytes` with 413, whatever their type (webhooks). */
+export function rawBody(maxBytes: number): MiddlewareHandler {
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new AppError('payload_too_large', `the body may be at most ${maxBytes} bytes`);
+    },
+  });
+}
+
+/**
+ * Reads a JSON body through a schema, for routes not declared with `createRoute`: the same answers
+ * as `jsonBody` followed by the route validator (415, 413, 400 with the failing paths).
+ */
+export async function readJson<S extends z.ZodType>(
+  c: Context,
+  schema: S,
+  maxBytes = DEFAULT_MAX_JSON_BYTES,
+): Promise<z.infer<S>> {
   let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw invalidInput('the body is not valid JSON');
-  }
+  await jsonBody(maxBytes)(c, async () => {
+    value = await c.req.json();
+  });
   return parseInput(schema, value);
 }
 
 /** Parses any outside input (query, params, body) or throws `invalid_input` naming each problem. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);
-  if (!result.success) {
-    const issues = result.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-    const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
-    throw invalidInput(summary, issues);
-  }
+  if (!result.success) throw invalidInputFrom(result.error);
   return result.data;
+}
+
+/** A zod failure as the contract's 400: one `path: message` per issue, the issues as details. */
+export function invalidInputFrom(error: z.ZodError): AppError {
+  const issues = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+  const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
+  return invalidInput(summary, issues);
 }

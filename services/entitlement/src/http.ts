@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { AppError, notFound } from '#shared/errors.js';
-import { parseInput, readJson, serviceApp } from '#shared/http/app.js';
-import { authenticate, requirePrincipal, requireRole } from '#shared/http/auth.js';
+import { createRoute } from '@hono/zod-openapi';
+import { parseInput, rawBody, serviceApp } from '#shared/http/app.js';
+import { adminOnly, authenticate, requirePrincipal, signedIn } from '#shared/http/auth.js';
+import { bearer, errors, JSON_BODY_ERRORS, jsonRequest, ok } from '#shared/http/openapi.js';
 import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
 import { silentLogger } from '#shared/log.js';
@@ -56,6 +58,9 @@ const CheckoutBody = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('rental'), videoId: Id, returnPath: ReturnPath.optional() }),
 ]);
 
+const PlaybackParams = z.object({ videoId: Id });
+const StripeHeaders = z.object({ 'stripe-signature': z.string().max(4096).optional() });
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function createEntitlementApp(deps: EntitlementDeps) {
@@ -63,7 +68,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
   const now = () => deps.clock.now();
   const store = entitlementStore(deps.table, { now, factsCacheMs: deps.factsCacheMs ?? 2000 });
   const siteOrigin = deps.siteOrigin ? new URL(parseInput(z.url(), deps.siteOrigin)).origin : undefined;
-  const app = serviceApp({ logger });
+  const app = serviceApp({ logger, title: 'Kinema entitlement' });
   app.use(authenticate(deps.verifier));
 
   const requirePayments = () => {
@@ -71,157 +76,259 @@ export function createEntitlementApp(deps: EntitlementDeps) {
     return { payments: deps.payments, siteOrigin };
   };
 
-  app.get('/me', async (c) => {
-    const principal = requirePrincipal(c.get('principal'));
-    const at = now();
-    const { subscriptions, rentals } = await store.account(principal.userId);
-    // Overlapping purchases of one title are one running rental: the one ending last.
-    const running = new Map<string, (typeof rentals)[number]>();
-    for (const rental of activeRentals(rentals, at)) running.set(rental.videoId, rental);
-    return c.json({
-      userId: principal.userId,
-      email: principal.email ?? null,
-      roles: principal.roles,
-      plan: planAt(subscriptions, at),
-      subscription: subscriptionView(subscriptions, at),
-      rentals: [...running.values()].map(({ videoId, purchasedAt, expiresAt }) => ({
-        videoId,
-        purchasedAt,
-        expiresAt,
-        secondsLeft: Math.max(0, Math.floor((Date.parse(expiresAt) - at) / 1000)),
-      })),
-    });
-  });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/me',
+      summary: "The caller's plan, subscription and running rentals",
+      security: bearer,
+      middleware: [signedIn],
+      responses: { 200: ok('`{userId, email, roles, plan, subscription, rentals}`'), ...errors('unauthorized') },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c.get('principal'));
+      const at = now();
+      const { subscriptions, rentals } = await store.account(principal.userId);
+      // Overlapping purchases of one title are one running rental: the one ending last.
+      const running = new Map<string, (typeof rentals)[number]>();
+      for (const rental of activeRentals(rentals, at)) running.set(rental.videoId, rental);
+      return c.json({
+        userId: principal.userId,
+        email: principal.email ?? null,
+        roles: principal.roles,
+        plan: planAt(subscriptions, at),
+        subscription: subscriptionView(subscriptions, at),
+        rentals: [...running.values()].map(({ videoId, purchasedAt, expiresAt }) => ({
+          videoId,
+          purchasedAt,
+          expiresAt,
+          secondsLeft: Math.max(0, Math.floor((Date.parse(expiresAt) - at) / 1000)),
+        })),
+      });
+    },
+  );
 
-  app.get('/plans', (c) =>
-    c.json({ monthly: { priceJpy: deps.planPriceJpy ?? 990, currency: 'jpy', interval: 'month' } }),
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/plans',
+      summary: 'The monthly plan as shown on pages',
+      responses: { 200: ok('`{monthly: {priceJpy, currency, interval}}`') },
+    }),
+    (c) => c.json({ monthly: { priceJpy: deps.planPriceJpy ?? 990, currency: 'jpy', interval: 'month' } }),
   );
 
   /** One call for a whole page: one query of the viewer's rights plus the titles' facts. */
-  app.post('/access', async (c) => {
-    const principal = c.get('principal');
-    const { videoIds } = await readJson(c, AccessBody);
-    const at = now();
-    const [rights, facts] = await Promise.all([
-      principal ? store.account(principal.userId) : Promise.resolve({ subscriptions: [], rentals: [] }),
-      store.videoFactsMany(videoIds),
-    ]);
-    const result: Record<string, { canWatch: boolean; reason: string; expiresAt: string | null }> = {};
-    for (const videoId of videoIds) {
-      const decision = decideAccess({
-        principal,
-        video: facts.get(videoId),
-        subscriptions: rights.subscriptions,
-        rentals: rights.rentals,
-        now: at,
-        videoId,
-      });
-      result[videoId] = { canWatch: decision.canWatch, reason: decision.reason, expiresAt: iso(decision.expiresAt) };
-    }
-    c.header('Cache-Control', 'private, no-store');
-    return c.json(result);
-  });
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/access',
+      summary: 'Whether the caller may watch each title, and until when',
+      description: 'Anonymous callers are answered too (free previews only).',
+      security: bearer,
+      request: { body: jsonRequest(AccessBody) },
+      responses: {
+        200: ok('`{[videoId]: {canWatch, reason, expiresAt}}`'),
+        ...errors(...JSON_BODY_ERRORS, 'unauthorized'),
+      },
+    }),
+    async (c) => {
+      const principal = c.get('principal');
+      const { videoIds } = c.req.valid('json');
+      const at = now();
+      const [rights, facts] = await Promise.all([
+        principal ? store.account(principal.userId) : Promise.resolve({ subscriptions: [], rentals: [] }),
+        store.videoFactsMany(videoIds),
+      ]);
+      const result: Record<string, { canWatch: boolean; reason: string; expiresAt: string | null }> = {};
+      for (const videoId of videoIds) {
+        const decision = decideAccess({
+          principal,
+          video: facts.get(videoId),
+          subscriptions: rights.subscriptions,
+          rentals: rights.rentals,
+          now: at,
+          videoId,
+        });
+        result[videoId] = { canWatch: decision.canWatch, reason: decision.reason, expiresAt: iso(decision.expiresAt) };
+      }
+      c.header('Cache-Control', 'private, no-store');
+      return c.json(result);
+    },
+  );
 
-  app.post('/checkout', async (c) => {
-    const principal = requirePrincipal(c.get('principal'));
-    const body = await readJson(c, CheckoutBody);
-    const { payments, siteOrigin: origin } = requirePayments();
-    const at = now();
-    const back = (fallback: string, outcome: 'success' | 'cancel') => {
-      const url = new URL(body.returnPath ?? fallback, origin);
-      url.searchParams.set('checkout', outcome);
-      return url.toString();
-    };
-    const { subscriptions } = await store.account(principal.userId);
-    if (body.kind === 'subscription') {
-      if (planAt(subscriptions, at) === 'unlimited') {
-        throw new AppError('conflict', 'you already have the monthly plan', { reason: 'already_subscribed' });
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/checkout',
+      summary: 'Start a checkout for the monthly plan or one rental',
+      security: bearer,
+      middleware: [signedIn],
+      request: { body: jsonRequest(CheckoutBody) },
+      responses: {
+        200: ok('`{checkoutUrl}`: send the viewer there'),
+        ...errors(...JSON_BODY_ERRORS, 'unauthorized', 'not_found', 'conflict', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c.get('principal'));
+      const body = c.req.valid('json');
+      const { payments, siteOrigin: origin } = requirePayments();
+      const at = now();
+      const back = (fallback: string, outcome: 'success' | 'cancel') => {
+        const url = new URL(body.returnPath ?? fallback, origin);
+        url.searchParams.set('checkout', outcome);
+        return url.toString();
+      };
+      const { subscriptions } = await store.account(principal.userId);
+      if (body.kind === 'subscription') {
+        if (planAt(subscriptions, at) === 'unlimited') {
+          throw new AppError('conflict', 'you already have the monthly plan', { reason: 'already_subscribed' });
+        }
+        const { checkoutUrl } = await payments.createCheckout({
+          kind: 'subscription',
+          userId: principal.userId,
+          ...(principal.email ? { email: principal.email } : {}),
+          amountJpy: deps.planPriceJpy ?? 990,
+          successUrl: back('/account', 'success'),
+          cancelUrl: back('/account', 'cancel'),
+        });
+        return c.json({ checkoutUrl });
+      }
+      const video = await store.videoFacts(body.videoId);
+      if (!video || video.deleted) throw notFound(`video ${body.videoId}`);
+      if (!video.published) throw new AppError('conflict', 'this title is not available', { reason: 'not_published' });
+      if (video.freePreview) throw new AppError('conflict', 'this title is free to watch', { reason: 'free_preview' });
+      if (video.priceJpy < MIN_CHARGE_JPY) {
+        throw new AppError('conflict', 'this title is not for sale', { reason: 'not_for_sale' });
       }
       const { checkoutUrl } = await payments.createCheckout({
-        kind: 'subscription',
+        kind: 'rental',
         userId: principal.userId,
         ...(principal.email ? { email: principal.email } : {}),
-        amountJpy: deps.planPriceJpy ?? 990,
-        successUrl: back('/account', 'success'),
-        cancelUrl: back('/account', 'cancel'),
+        videoId: video.videoId,
+        title: video.title,
+        amountJpy: video.priceJpy,
+        successUrl: back(`/videos/${video.videoId}`, 'success'),
+        cancelUrl: back(`/videos/${video.videoId}`, 'cancel'),
       });
       return c.json({ checkoutUrl });
-    }
-    const video = await store.videoFacts(body.videoId);
-    if (!video || video.deleted) throw notFound(`video ${body.videoId}`);
-    if (!video.published) throw new AppError('conflict', 'this title is not available', { reason: 'not_published' });
-    if (video.freePreview) throw new AppError('conflict', 'this title is free to watch', { reason: 'free_preview' });
-    if (video.priceJpy < MIN_CHARGE_JPY) {
-      throw new AppError('conflict', 'this title is not for sale', { reason: 'not_for_sale' });
-    }
-    const { checkoutUrl } = await payments.createCheckout({
-      kind: 'rental',
-      userId: principal.userId,
-      ...(principal.email ? { email: principal.email } : {}),
-      videoId: video.videoId,
-      title: video.title,
-      amountJpy: video.priceJpy,
-      successUrl: back(`/videos/${video.videoId}`, 'success'),
-      cancelUrl: back(`/videos/${video.videoId}`, 'cancel'),
-    });
-    return c.json({ checkoutUrl });
-  });
+    },
+  );
 
   /** Cancel at period end: the provider is asked first, then the store says so at once. */
-  app.post('/subscription/cancel', async (c) => {
-    const principal = requirePrincipal(c.get('principal'));
-    const { payments } = requirePayments();
-    const at = now();
-    const { subscriptions } = await store.account(principal.userId);
-    const subscription = currentSubscription(subscriptions, at);
-    if (!subscription || subscriptionStatus(subscription, at) === 'ended') throw notFound('an active plan');
-    if (!subscription.cancelAtPeriodEnd) {
-      await payments.cancelSubscription(subscription.subscriptionId);
-      await store.applySubscription(
-        {
-          subscriptionId: subscription.subscriptionId,
-          userId: principal.userId,
-          fact: { at, cancelAtPeriodEnd: true },
-        },
-        at,
-      );
-    }
-    const after = await store.account(principal.userId);
-    return c.json({ subscription: subscriptionView(after.subscriptions, at) });
-  });
-
-  app.post('/webhooks/stripe', async (c) => {
-    const { payments } = requirePayments();
-    const declared = Number(c.req.header('content-length') ?? '0');
-    if (declared > MAX_WEBHOOK_BYTES) throw new AppError('payload_too_large', 'webhook body too large');
-    // The signature covers the exact bytes: read the raw text, never re-serialised JSON.
-    const raw = await c.req.text();
-    if (Buffer.byteLength(raw) > MAX_WEBHOOK_BYTES) throw new AppError('payload_too_large', 'webhook body too large');
-    let fact;
-    try {
-      fact = await payments.parseWebhook(raw, c.req.header('stripe-signature'));
-    } catch (error) {
-      if (error instanceof WebhookSignatureError) {
-        logger.warn('webhook refused', { reason: error.message });
-        throw new AppError('invalid_input', `webhook refused: ${error.message}`);
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/subscription/cancel',
+      summary: 'Cancel the monthly plan at the end of the paid period',
+      security: bearer,
+      middleware: [signedIn],
+      responses: { 200: ok('`{subscription}`'), ...errors('unauthorized', 'not_found', 'unavailable') },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c.get('principal'));
+      const { payments } = requirePayments();
+      const at = now();
+      const { subscriptions } = await store.account(principal.userId);
+      const subscription = currentSubscription(subscriptions, at);
+      if (!subscription || subscriptionStatus(subscription, at) === 'ended') throw notFound('an active plan');
+      if (!subscription.cancelAtPeriodEnd) {
+        await payments.cancelSubscription(subscription.subscriptionId);
+        await store.applySubscription(
+          {
+            subscriptionId: subscription.subscriptionId,
+            userId: principal.userId,
+            fact: { at, cancelAtPeriodEnd: true },
+          },
+          at,
+        );
       }
-      throw error;
-    }
-    if (!fact) return c.json({ received: true, outcome: 'ignored' });
-    const result = await fulfil(store, fact, now(), logger);
-    logger.info('payment fact', { kind: fact.kind, eventId: fact.eventId, outcome: result.outcome });
-    return c.json({ received: true, outcome: result.outcome });
-  });
+      const after = await store.account(principal.userId);
+      return c.json({ subscription: subscriptionView(after.subscriptions, at) });
+    },
+  );
 
-  app.get('/admin/sales', async (c) => {
-    requireRole(c.get('principal'), 'admin');
-    const at = now();
-    return c.json({ generatedAt: new Date(at).toISOString(), items: await store.sales(at) });
-  });
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/webhooks/stripe',
+      summary: "The payment provider's webhook (Stripe-Signature verified)",
+      description: 'The signature covers the exact bytes, so the body is read raw, not through a schema.',
+      // Not configured answers 503 before the body is looked at; then the size, then the signature.
+      middleware: [
+        async (_c, next) => {
+          requirePayments();
+          await next();
+        },
+        rawBody(MAX_WEBHOOK_BYTES),
+      ],
+      request: {
+        headers: StripeHeaders,
+        body: {
+          required: true,
+          content: { 'application/json': { schema: { type: 'object', description: 'a Stripe event' } } },
+        },
+      },
+      responses: {
+        200: ok('`{received: true, outcome}`'),
+        ...errors('invalid_input', 'not_found', 'payload_too_large', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const { payments } = requirePayments();
+      // The signature covers the exact bytes: read the raw text, never re-serialised JSON.
+      const raw = await c.req.text();
+      let fact;
+      try {
+        fact = await payments.parseWebhook(raw, c.req.header('stripe-signature'));
+      } catch (error) {
+        if (error instanceof WebhookSignatureError) {
+          logger.warn('webhook refused', { reason: error.message });
+          throw new AppError('invalid_input', `webhook refused: ${error.message}`);
+        }
+        throw error;
+      }
+      if (!fact) return c.json({ received: true, outcome: 'ignored' });
+      const result = await fulfil(store, fact, now(), logger);
+      logger.info('payment fact', { kind: fact.kind, eventId: fact.eventId, outcome: result.outcome });
+      return c.json({ received: true, outcome: result.outcome });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/admin/sales',
+      summary: 'Sales per title (admin)',
+      security: bearer,
+      middleware: [adminOnly],
+      responses: { 200: ok('`{generatedAt, items}`'), ...errors('unauthorized', 'forbidden') },
+    }),
+    async (c) => {
+      const at = now();
+      return c.json({ generatedAt: new Date(at).toISOString(), items: await store.sales(at) });
+    },
+  );
 
   const { cookies, mediaOrigin } = deps;
-  app.post(
-    '/playback/:videoId',
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/playback/{videoId}',
+      summary: 'Authorise playback of one title: sets its CloudFront signed cookies',
+      description:
+        'Answers `{manifestUrl, expiresAt}` with `Set-Cookie` CloudFront-Policy, CloudFront-Signature and ' +
+        "CloudFront-Key-Pair-Id, scoped to the title's HLS path.",
+      security: bearer,
+      // Who asks is answered before what they ask about (401 before a malformed id's 400).
+      middleware: cookies && mediaOrigin ? [signedIn] : [],
+      request: { params: PlaybackParams },
+      responses: {
+        200: ok('`{manifestUrl, expiresAt}` and the three cookies'),
+        ...errors('invalid_input', 'unauthorized', 'payment_required', 'not_found', 'unavailable'),
+      },
+    }),
     cookies && mediaOrigin
       ? playbackHandler({
           cookies,

@@ -49,6 +49,9 @@ describe('POST /playback/:videoId', () => {
     const response = await post('/playback/vid123');
     expect(response.status).toBe(401);
     expect((await errorOf(response)).code).toBe('unauthorized');
+    // Who asks is answered first, even when what they ask about is malformed.
+    expect((await post('/playback/NOT%20AN%20ID')).status).toBe(401);
+    expect((await post('/playback/NOT%20AN%20ID', viewer)).status).toBe(400);
     expect(calls).toEqual([]);
   });
 

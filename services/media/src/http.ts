@@ -1,6 +1,9 @@
 import { AppError } from '#shared/errors.js';
-import { parseInput, serviceApp } from '#shared/http/app.js';
+import { createRoute } from '@hono/zod-openapi';
+import { z } from 'zod';
+import { serviceApp } from '#shared/http/app.js';
 import { adminOnly, authenticate } from '#shared/http/auth.js';
+import { bearer, errors, ok } from '#shared/http/openapi.js';
 import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
 import type { Clock } from '#shared/ports/clock.js';
@@ -19,6 +22,8 @@ export interface MediaDeps {
   pipeline?: Pipeline;
 }
 
+const VideoParams = z.object({ id: Id });
+
 /**
  * The media service's routes:
  *   GET  /videos/:id        the pipeline state; anyone may read it, admins also see the details
@@ -26,23 +31,49 @@ export interface MediaDeps {
  */
 export function createMediaApp(deps: MediaDeps) {
   const store = mediaStore(deps.table);
-  const app = serviceApp({ logger: deps.logger });
+  const app = serviceApp({ title: 'Kinema media', ...(deps.logger ? { logger: deps.logger } : {}) });
   app.use(authenticate(deps.verifier));
 
-  app.get('/videos/:id', async (c) => {
-    const videoId = parseInput(Id, c.req.param('id'));
-    const admin = c.get('principal')?.roles.includes('admin') ?? false;
-    const found = await store.find(videoId);
-    c.header('cache-control', 'no-store');
-    return c.json(publicView(found?.video, admin));
-  });
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/videos/{id}',
+      summary: "A video's media state: waiting, processing, ready or failed",
+      description: 'Anyone may read it; admins also see the details of a failure.',
+      security: bearer,
+      request: { params: VideoParams },
+      responses: {
+        200: ok('`{state, progress, renditions, poster, error?}`'),
+        ...errors('invalid_input', 'unauthorized'),
+      },
+    }),
+    async (c) => {
+      const admin = c.get('principal')?.roles.includes('admin') ?? false;
+      const found = await store.find(c.req.valid('param').id);
+      c.header('cache-control', 'no-store');
+      return c.json(publicView(found?.video, admin));
+    },
+  );
 
-  app.post('/videos/:id/retry', adminOnly, async (c) => {
-    const videoId = parseInput(Id, c.req.param('id'));
-    if (!deps.pipeline) throw new AppError('unavailable', 'the media pipeline is not running here');
-    const video = await deps.pipeline.runs.retry(videoId);
-    return c.json(publicView(video, true), 202);
-  });
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/videos/{id}/retry',
+      summary: 'Restart the pipeline of a failed video (admin)',
+      security: bearer,
+      middleware: [adminOnly],
+      request: { params: VideoParams },
+      responses: {
+        202: ok('the media state after the restart'),
+        ...errors('invalid_input', 'unauthorized', 'forbidden', 'not_found', 'conflict', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      if (!deps.pipeline) throw new AppError('unavailable', 'the media pipeline is not running here');
+      const video = await deps.pipeline.runs.retry(c.req.valid('param').id);
+      return c.json(publicView(video, true), 202);
+    },
+  );
 
   return app;
 }
