@@ -1,16 +1,32 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, open, readFile, readdir, rm, stat, utimes } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, open, readdir, stat, utimes } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
-import { z } from 'zod';
 import { AppError } from '#shared/errors.js';
-import { DATA_LOCK_FILE, isDataFolderLocked, lockDataFolder } from '#platform/local/data-lock.js';
-import { fsyncDir, mkdirDurable, replaceFileSync } from '#platform/local/durable-fs.js';
+import { DATA_LOCK_FILE } from '#platform/local/data-lock.js';
+import { fsyncDir, replaceFileSync } from '#platform/local/durable-fs.js';
+import {
+  BackupRefused,
+  CHUNK,
+  DATA_FOLDER,
+  KINEMA_VERSION,
+  MANIFEST_FILE,
+  copyHashing,
+  emptyOut,
+  isErrno,
+  requireEmpty,
+} from './backup-manifest.js';
+import type { BackupManifest, BackupSummary } from './backup-manifest.js';
+
+export { BackupDamaged, BackupManifest, BackupRefused, readManifest } from './backup-manifest.js';
+export type { BackupSummary } from './backup-manifest.js';
+export { restoreDataFolder } from './backup-restore.js';
 
 /*
- * `kinema backup` and `kinema restore`: an online, consistent copy of a standalone data folder.
+ * `kinema backup`: an online, consistent copy of a standalone data folder (`kinema restore` is in
+ * backup-restore.ts, the manifest and the shared copying in backup-manifest.ts).
  *
  * A backup folder holds `manifest.json` (written last: a folder without it is not a backup) and
  * `data/`, a copy of the data folder. Databases are found, not listed: every `*.db` file outside
@@ -31,62 +47,9 @@ import { fsyncDir, mkdirDurable, replaceFileSync } from '#platform/local/durable
  * short restarts by itself), and the folder lock.
  */
 
-export const MANIFEST_FILE = 'manifest.json';
-const DATA_FOLDER = 'data';
 const SQLITE_HEADER = Buffer.from('SQLite format 3\0', 'latin1');
 /** Writers of the server wait up to 5 s (busy_timeout); the backup waits as long for its lock. */
 const LOCK_WAIT_MS = 5000;
-
-const KINEMA_VERSION = z
-  .object({ version: z.string() })
-  .parse(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))).version;
-
-const RelativePath = z
-  .string()
-  .min(1)
-  .refine(
-    (path) => !isAbsolute(path) && !path.includes('\\') && path.split('/').every((s) => s && s !== '.' && s !== '..'),
-    'a path inside the data folder',
-  );
-
-export const BackupManifest = z.object({
-  format: z.literal('kinema-backup'),
-  formatVersion: z.literal(1),
-  kinemaVersion: z.string(),
-  /** The instant the databases were copied at. */
-  snapshotAt: z.iso.datetime(),
-  /** When the copy ended. */
-  completedAt: z.iso.datetime(),
-  source: z.string(),
-  files: z.array(
-    z.object({
-      path: RelativePath,
-      kind: z.enum(['sqlite', 'file']),
-      size: z.number().int().nonnegative(),
-      sha256: z.string().regex(/^[0-9a-f]{64}$/),
-      mtimeMs: z.number(),
-    }),
-  ),
-});
-export type BackupManifest = z.infer<typeof BackupManifest>;
-
-/** The command cannot run against this folder as it is (not empty, in use); nothing was changed. */
-export class BackupRefused extends Error {
-  override name = 'BackupRefused';
-}
-
-/** The backup does not match its manifest (a file missing, cut short or altered). */
-export class BackupDamaged extends Error {
-  override name = 'BackupDamaged';
-}
-
-export interface BackupSummary {
-  manifest: BackupManifest;
-  databases: number;
-  files: number;
-  bytes: number;
-  ms: number;
-}
 
 interface Entry {
   /** Relative to the data folder, with "/" separators (the manifest's form). */
@@ -95,8 +58,6 @@ interface Entry {
 }
 
 const toManifestPath = (path: string) => path.split(sep).join('/');
-const isErrno = (error: unknown, ...codes: string[]) =>
-  error instanceof Error && codes.includes((error as NodeJS.ErrnoException).code ?? '');
 
 function leftOut(path: string): boolean {
   const name = path.slice(path.lastIndexOf('/') + 1);
@@ -145,33 +106,6 @@ async function isSqlite(entry: Entry): Promise<boolean> {
   }
 }
 
-const CHUNK = 4 * 1024 ** 2;
-
-/**
- * Copies bytes from one open file to another, hashing them, then flushes the copy; returns size and
- * SHA-256. Two buffers: the next chunk is read while this one is hashed and written.
- */
-async function copyHashing(from: FileHandle, to: FileHandle): Promise<{ size: number; sha256: string }> {
-  const hash = createHash('sha256');
-  const buffers = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
-  let size = 0;
-  let next = 0;
-  let reading = from.read(buffers[next]!, 0, CHUNK, size);
-  for (;;) {
-    const { bytesRead, buffer } = await reading;
-    if (bytesRead === 0) break;
-    size += bytesRead;
-    next ^= 1;
-    reading = from.read(buffers[next]!, 0, CHUNK, size);
-    const chunk = buffer.subarray(0, bytesRead);
-    hash.update(chunk);
-    let written = 0;
-    while (written < bytesRead) written += (await to.write(chunk, written, bytesRead - written)).bytesWritten;
-  }
-  await to.sync();
-  return { size, sha256: hash.digest('hex') };
-}
-
 async function hashFile(path: string): Promise<{ size: number; sha256: string }> {
   const handle = await open(path, 'r+');
   try {
@@ -188,24 +122,6 @@ async function hashFile(path: string): Promise<{ size: number; sha256: string }>
     return { size, sha256: hash.digest('hex') };
   } finally {
     await handle.close();
-  }
-}
-
-/** Makes `dir` if needed and checks that it holds nothing (an unheld lock file aside, when allowed). */
-async function requireEmpty(dir: string, what: string, allowLockFile: boolean): Promise<void> {
-  await mkdirDurable(dir);
-  const entries = (await readdir(dir)).filter((name) => !(allowLockFile && name === DATA_LOCK_FILE));
-  if (entries.length > 0) {
-    throw new BackupRefused(
-      `${what} ${dir} is not empty (${entries.slice(0, 3).join(', ')}${entries.length > 3 ? ', …' : ''}); give an empty or new folder`,
-    );
-  }
-}
-
-/** Removes what a failed run wrote into a folder that was empty when it began. */
-async function emptyOut(dir: string, keep: string[] = []): Promise<void> {
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
-    if (!keep.includes(name)) await rm(join(dir, name), { recursive: true, force: true });
   }
 }
 
@@ -336,103 +252,4 @@ export async function backupDataFolder(options: {
     await emptyOut(target);
     throw error;
   }
-}
-
-export async function readManifest(backupDir: string): Promise<BackupManifest> {
-  let text: string;
-  try {
-    text = await readFile(join(backupDir, MANIFEST_FILE), 'utf8');
-  } catch (error) {
-    if (isErrno(error, 'ENOENT', 'ENOTDIR')) {
-      throw new AppError('not_found', `${backupDir} is not a Kinema backup: it has no ${MANIFEST_FILE}`);
-    }
-    throw error;
-  }
-  let parsed;
-  try {
-    parsed = BackupManifest.safeParse(JSON.parse(text));
-  } catch {
-    throw new BackupDamaged(`${join(backupDir, MANIFEST_FILE)} is not valid JSON`);
-  }
-  if (!parsed.success) {
-    throw new BackupDamaged(
-      `${join(backupDir, MANIFEST_FILE)} is not a Kinema backup manifest: ${parsed.error.issues
-        .slice(0, 3)
-        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
-        .join('; ')}`,
-    );
-  }
-  return parsed.data;
-}
-
-/**
- * Restores a backup into `dataDir`, which must be empty (or new) and not in use: the server is
- * stopped. Every file is checked against the manifest's size and SHA-256 as it is copied; on any
- * mismatch the folder is emptied again and BackupDamaged thrown, so a restore is all or nothing.
- * The folder is locked for the duration, so a server started meanwhile refuses to run on it.
- */
-export async function restoreDataFolder(options: { backupDir: string; dataDir: string }): Promise<BackupSummary> {
-  const started = performance.now();
-  const backupDir = resolve(options.backupDir);
-  const dataDir = resolve(options.dataDir);
-  const manifest = await readManifest(backupDir);
-  await mkdirDurable(dataDir);
-  if (isDataFolderLocked(dataDir)) {
-    throw new BackupRefused(`the data folder ${dataDir} is in use: stop the Kinema server first`);
-  }
-  await requireEmpty(dataDir, 'the data folder', true);
-  let lock;
-  try {
-    lock = lockDataFolder(dataDir);
-  } catch (error) {
-    if (error instanceof AppError && error.code === 'conflict') throw new BackupRefused(error.message);
-    throw error;
-  }
-  const folders = new Set<string>([dataDir]);
-  try {
-    for (const file of manifest.files) {
-      const from = join(backupDir, DATA_FOLDER, ...file.path.split('/'));
-      const to = join(dataDir, ...file.path.split('/'));
-      await mkdir(dirname(to), { recursive: true, mode: 0o700 }); // keys live here: private, like the files
-      for (let dir = dirname(to); dir.startsWith(dataDir); dir = dirname(dir)) folders.add(dir);
-      let source: FileHandle;
-      try {
-        source = await open(from, 'r');
-      } catch (error) {
-        if (isErrno(error, 'ENOENT'))
-          throw new BackupDamaged(`the backup lacks ${file.path}, which its manifest lists`);
-        throw error;
-      }
-      let copied;
-      try {
-        const out = await open(to, 'wx', 0o600);
-        try {
-          copied = await copyHashing(source, out);
-        } finally {
-          await out.close();
-        }
-      } finally {
-        await source.close();
-      }
-      if (copied.size !== file.size || copied.sha256 !== file.sha256) {
-        throw new BackupDamaged(
-          `${file.path} in the backup does not match its manifest (${copied.size} bytes, SHA-256 ${copied.sha256.slice(0, 12)}…; expected ${file.size} bytes, ${file.sha256.slice(0, 12)}…)`,
-        );
-      }
-      await utimes(to, new Date(), file.mtimeMs / 1000);
-    }
-    for (const folder of [...folders].sort((a, b) => b.length - a.length)) await fsyncDir(folder);
-  } catch (error) {
-    await emptyOut(dataDir, [DATA_LOCK_FILE]);
-    throw error;
-  } finally {
-    lock.release();
-  }
-  return {
-    manifest,
-    databases: manifest.files.filter((file) => file.kind === 'sqlite').length,
-    files: manifest.files.length,
-    bytes: manifest.files.reduce((sum, file) => sum + file.size, 0),
-    ms: performance.now() - started,
-  };
 }
