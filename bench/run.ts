@@ -11,6 +11,7 @@ import { entitlementBench } from './suites/entitlement.js';
 import { likesBench } from './suites/likes.js';
 import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
+import { backupBench } from './suites/backup.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
@@ -25,6 +26,7 @@ const benchmarks: Benchmark[] = [
   likesBench,
   timersBench,
   searchBench,
+  backupBench,
 ];
 
 const filter = process.argv[2]?.toLowerCase();

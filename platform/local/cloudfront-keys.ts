@@ -1,7 +1,8 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { createFileOnceSync, mkdirDurableSync } from './durable-fs.js';
 
 /** The standalone runtime's CloudFront key pair: what a CloudFront public key + key group are on AWS. */
 export interface CloudFrontKeys {
@@ -34,13 +35,11 @@ export function loadOrCreateCloudFrontKeys(dir: string): CloudFrontKeys {
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const keyPairId = `K${base32(randomBytes(10))}`;
-  mkdirSync(dir, { recursive: true });
-  // 'wx': two processes starting at once cannot overwrite each other's key; the loser reads the winner's.
-  try {
-    writeFileSync(file, JSON.stringify({ keyPairId, privateKey: pem }, null, 2), { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return loadOrCreateCloudFrontKeys(dir);
-    throw error;
+  mkdirDurableSync(dir);
+  // Created once, whole and flushed: two processes starting at once cannot overwrite each other's
+  // key (the loser reads the winner's), and a crash cannot leave half a key behind.
+  if (!createFileOnceSync(file, JSON.stringify({ keyPairId, privateKey: pem }, null, 2))) {
+    return loadOrCreateCloudFrontKeys(dir);
   }
   return withPublicKey(keyPairId, pem);
 }

@@ -1,6 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { Clock } from '#shared/ports/clock.js';
+import { replaceFileSync } from './durable-fs.js';
 
 export interface DevClock extends Clock {
   /** Moves time forward; the offset is saved, so a restart does not travel back in time. */
@@ -20,11 +21,8 @@ export function devClock(options: { file: string; base?: Clock }): DevClock {
   const base = options.base ?? { now: () => Date.now() };
   let offset = existsSync(options.file) ? Saved.parse(JSON.parse(readFileSync(options.file, 'utf8'))).offsetMs : 0;
   const listeners = new Set<(now: number) => void>();
-  const save = () => {
-    const temp = `${options.file}.tmp`;
-    writeFileSync(temp, JSON.stringify({ offsetMs: offset }));
-    renameSync(temp, options.file);
-  };
+  // Flushed before advance() answers: a clock that jumped back after a power cut would revive expired rentals.
+  const save = () => replaceFileSync(options.file, JSON.stringify({ offsetMs: offset }));
   return {
     now: () => base.now() + offset,
     offsetMs: () => offset,

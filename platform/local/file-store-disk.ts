@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
@@ -8,6 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import { z } from 'zod';
 import { AppError, conflict, invalidInput } from '#shared/errors.js';
 import type { ObjectInfo } from '#shared/ports/object-store.js';
+import { fsyncDir, mkdirDurable } from './durable-fs.js';
 import { isErrno, quoted } from './file-store-inputs.js';
 
 /** The sidecar of an object; size and mtimeMs tie it to the data file it describes. */
@@ -44,7 +45,7 @@ export function storeDisk(options: { root: string; now: () => number }) {
   };
   let ready: Promise<void> | undefined;
   const ensureDirs = () =>
-    (ready ??= Promise.all(Object.values(dirs).map((dir) => mkdir(dir, { recursive: true }))).then(() => undefined));
+    (ready ??= Promise.all(Object.values(dirs).map((dir) => mkdirDurable(dir))).then(() => undefined));
 
   /** Joins a validated key under a base folder, refusing anything that would resolve outside it. */
   const under = (base: string, key: string, suffix = '') => {
@@ -152,6 +153,7 @@ export function storeDisk(options: { root: string; now: () => number }) {
     try {
       await writeFile(temp, JSON.stringify(value), { flag: 'wx', flush: true });
       await rename(temp, path);
+      await fsyncDir(dirname(path)); // the new name is durable before anyone is told
     } finally {
       await dropTemp(temp);
     }
@@ -173,9 +175,10 @@ export function storeDisk(options: { root: string; now: () => number }) {
   ): Promise<ObjectInfo> => {
     const meta: Meta = { ...facts, lastModified: new Date(now()).toISOString() };
     try {
-      await mkdir(dirname(dataPath(key)), { recursive: true });
-      await mkdir(dirname(metaPath(key)), { recursive: true });
+      await mkdirDurable(dirname(dataPath(key)));
+      await mkdirDurable(dirname(metaPath(key)));
       await rename(temp, dataPath(key));
+      await fsyncDir(dirname(dataPath(key)));
     } catch (error) {
       await dropTemp(temp);
       if (isErrno(error, 'EEXIST', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY')) {
@@ -199,7 +202,8 @@ export function storeDisk(options: { root: string; now: () => number }) {
     } catch {
       meta = undefined;
     }
-    if (meta && meta.size === data.size && meta.mtimeMs === data.mtimeMs) return infoOf(key, meta);
+    // Within 10 µs, not equal: a backup restored with utimes() brings mtimes back only to the microsecond.
+    if (meta && meta.size === data.size && Math.abs(meta.mtimeMs - data.mtimeMs) < 0.01) return infoOf(key, meta);
     const md5 = createHash('md5');
     await pipeline(createReadStream(dataPath(key)), md5);
     return infoOf(key, {
@@ -224,6 +228,11 @@ export function storeDisk(options: { root: string; now: () => number }) {
   const removeObject = async (key: string) => {
     await rm(dataPath(key), { force: true });
     await rm(metaPath(key), { force: true });
+    for (const dir of [dirname(dataPath(key)), dirname(metaPath(key))]) {
+      await fsyncDir(dir).catch((error: unknown) => {
+        if (!isErrno(error, 'ENOENT', 'ENOTDIR')) throw error;
+      });
+    }
   };
 
   /** Temp files nobody in this process is writing were left by a crash. */

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { AppError, invalidInput } from '#shared/errors.js';
 import { Id, newId } from '#shared/ids.js';
 import { CompletedParts, MULTIPART, PartNumber } from '#shared/ports/object-store.js';
 import type { ObjectInfo, UploadedPart } from '#shared/ports/object-store.js';
+import { fsyncDir } from './durable-fs.js';
 import type { StoreDisk } from './file-store-disk.js';
 import { ContentType, bareEtag, parse, quoted, validKey, validUploadId } from './file-store-inputs.js';
 
@@ -80,6 +81,7 @@ export function multipartUploads(disk: StoreDisk, now: () => number) {
       const manifest: Manifest = { key, contentType, createdAt: now() };
       await withUploadLock(uploadId, async () => {
         await mkdir(uploadDir(uploadId));
+        await fsyncDir(dirname(uploadDir(uploadId)));
         await disk.writeJsonAtomically(join(uploadDir(uploadId), 'manifest.json'), manifest);
       });
       return { uploadId };
@@ -115,6 +117,7 @@ export function multipartUploads(disk: StoreDisk, now: () => number) {
           await readManifest(key, uploadId); // it may have been completed or aborted meanwhile
           const dir = uploadDir(uploadId);
           await rename(written.path, join(dir, `${number}.${md5}`));
+          await fsyncDir(dir); // before the 200 + ETag: an acknowledged part survives a power cut
           for (const name of await readdir(dir)) {
             if (name.startsWith(`${number}.`) && name !== `${number}.${md5}`)
               await rm(join(dir, name), { force: true });

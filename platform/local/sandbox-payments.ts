@@ -6,7 +6,7 @@ import type { Logger } from '#shared/log.js';
 import { silentLogger } from '#shared/log.js';
 import type { Clock } from '#shared/ports/clock.js';
 import type { CheckoutRequest, Payments } from '#shared/ports/payments.js';
-import type { Table } from '#shared/ports/table.js';
+import type { Table, Write } from '#shared/ports/table.js';
 import { stripeWebhookParser } from '#protocol/stripe-webhook.js';
 
 /** Test cards, as on Stripe: this one pays… */
@@ -65,6 +65,10 @@ const SandboxSubscription = z.object({
 type SandboxSubscription = z.infer<typeof SandboxSubscription>;
 
 const Pending = z.object({ body: z.string(), attempts: z.number() });
+interface Outgoing {
+  id: string;
+  body: string;
+}
 
 export type PayOutcome =
   | { outcome: 'paid'; redirectUrl: string }
@@ -111,7 +115,7 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
   const logger = options.logger ?? silentLogger;
   const publicUrl = options.publicUrl.replace(/\/$/, '');
   const apiOrigin = (options.apiOrigin ?? publicUrl).replace(/\/$/, '');
-  const deliver =
+  const post =
     options.deliver ??
     (async (rawBody: string, signature: string) => {
       const response = await fetch(`${apiOrigin}${WEBHOOK_PATH}`, {
@@ -124,8 +128,8 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
     });
   const seconds = () => Math.floor(clock.now() / 1000);
 
-  /** Signs and delivers one event; a failed delivery is kept and retried by `tick()`, as Stripe does. */
-  async function send(type: string, object: Record<string, unknown>) {
+  /** A Stripe-shaped event, ready to be signed and delivered. */
+  function prepare(type: string, object: Record<string, unknown>): Outgoing {
     const id = `evt_sandbox_${newId(clock.now())}`;
     const body = JSON.stringify({
       id,
@@ -136,19 +140,40 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
       type,
       data: { object },
     });
-    await attempt(id, body, 0);
-    return id;
+    return { id, body };
   }
+
+  /**
+   * Commits `writes` together with the events they cause (kept as undelivered: the sandbox's
+   * outbox), then signs and delivers the events in order. A crash after the commit cannot lose
+   * them: `tick()` delivers what is still undelivered, as Stripe retries; the receiver dedupes by
+   * event id. Without this, a payment could be taken and never reach entitlement.
+   */
+  async function commit(writes: Write[], events: Outgoing[]) {
+    await table.transact([
+      ...writes,
+      ...events.map((event) => ({ put: { pk: PENDING, sk: event.id, body: event.body, attempts: 0 } })),
+    ]);
+  }
+  async function deliver(events: Outgoing[]) {
+    for (const event of events) await attempt(event.id, event.body, 0);
+  }
+  async function commitAndSend(writes: Write[], events: Outgoing[]) {
+    await commit(writes, events);
+    await deliver(events);
+  }
+
+  const send = (type: string, object: Record<string, unknown>) => commitAndSend([], [prepare(type, object)]);
 
   async function attempt(id: string, body: string, attempts: number) {
     let status = 0;
     try {
-      ({ status } = await deliver(body, signStripePayload(body, options.webhookSecret, seconds())));
+      ({ status } = await post(body, signStripePayload(body, options.webhookSecret, seconds())));
     } catch (error) {
       logger.warn('sandbox webhook delivery failed', { eventId: id, err: error });
     }
     if (status >= 200 && status < 300) {
-      if (attempts > 0) await table.delete({ pk: PENDING, sk: id });
+      await table.delete({ pk: PENDING, sk: id });
       return true;
     }
     logger.warn('sandbox webhook refused', { eventId: id, status, attempts: attempts + 1 });
@@ -176,7 +201,7 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
   });
 
   const invoicePaid = (subscription: SandboxSubscription, reason: string) =>
-    send('invoice.paid', {
+    prepare('invoice.paid', {
       id: `in_sandbox_${newId(clock.now())}`,
       object: 'invoice',
       status: 'paid',
@@ -211,7 +236,7 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
     return item ? SandboxSession.parse(item) : undefined;
   }
 
-  async function close(current: SandboxSession, status: 'paid' | 'declined' | 'voided') {
+  async function close(current: SandboxSession, status: 'declined' | 'voided') {
     try {
       await table.update(sessionKey(current.sessionId), { set: { status } }, [
         { kind: 'equals', attribute: 'status', value: 'open' },
@@ -241,7 +266,6 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
         return { outcome: 'price_changed', session: current };
       }
     }
-    if (!(await close(current, 'paid'))) return { outcome: 'closed', session: current };
 
     const now = clock.now();
     const metadata =
@@ -262,6 +286,15 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
       payment_intent: current.kind === 'rental' ? `pi_sandbox_${current.sessionId}` : null,
       subscription: current.kind === 'subscription' ? `sub_sandbox_${current.sessionId}` : null,
     };
+    // The session closes as paid in the same transaction that keeps its events for delivery.
+    const writes: Write[] = [
+      {
+        update: sessionKey(current.sessionId),
+        changes: { set: { status: 'paid' } },
+        when: [{ kind: 'equals', attribute: 'status', value: 'open' }],
+      },
+    ];
+    const events = [prepare('checkout.session.completed', checkout)];
     if (current.kind === 'subscription') {
       const subscription: SandboxSubscription = {
         subscriptionId: `sub_sandbox_${current.sessionId}`,
@@ -272,12 +305,16 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
         cancelAtPeriodEnd: false,
         status: 'active',
       };
-      await table.put({ pk: SUBSCRIPTIONS, sk: subscription.subscriptionId, ...subscription });
-      await send('checkout.session.completed', checkout);
-      await invoicePaid(subscription, 'subscription_create');
-    } else {
-      await send('checkout.session.completed', checkout);
+      writes.push({ put: { pk: SUBSCRIPTIONS, sk: subscription.subscriptionId, ...subscription } });
+      events.push(invoicePaid(subscription, 'subscription_create'));
     }
+    try {
+      await commit(writes, events);
+    } catch (error) {
+      if (error instanceof ConditionFailedError) return { outcome: 'closed', session: current };
+      throw error;
+    }
+    await deliver(events);
     return { outcome: 'paid', redirectUrl: current.successUrl };
   }
 
@@ -311,8 +348,10 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
       const subscription = await loadSubscription(subscriptionId);
       if (!subscription || subscription.status === 'ended' || subscription.cancelAtPeriodEnd) return;
       const next = { ...subscription, cancelAtPeriodEnd: true };
-      await table.put({ pk: SUBSCRIPTIONS, sk: subscriptionId, ...next });
-      await send('customer.subscription.updated', subscriptionObject(next));
+      await commitAndSend(
+        [{ put: { pk: SUBSCRIPTIONS, sk: subscriptionId, ...next } }],
+        [prepare('customer.subscription.updated', subscriptionObject(next))],
+      );
     },
   };
 
@@ -337,8 +376,10 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
         for (let months = 0; subscription.periodEnd <= now && months < 36; months++) {
           if (subscription.cancelAtPeriodEnd) {
             subscription = { ...subscription, status: 'ended' };
-            await table.put({ pk: SUBSCRIPTIONS, sk: subscription.subscriptionId, ...subscription });
-            await send('customer.subscription.deleted', subscriptionObject(subscription));
+            await commitAndSend(
+              [{ put: { pk: SUBSCRIPTIONS, sk: subscription.subscriptionId, ...subscription } }],
+              [prepare('customer.subscription.deleted', subscriptionObject(subscription))],
+            );
             sent++;
             break;
           }
@@ -347,8 +388,10 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
             periodStart: subscription.periodEnd,
             periodEnd: addMonth(subscription.periodEnd),
           };
-          await table.put({ pk: SUBSCRIPTIONS, sk: subscription.subscriptionId, ...subscription });
-          await invoicePaid(subscription, 'subscription_cycle');
+          await commitAndSend(
+            [{ put: { pk: SUBSCRIPTIONS, sk: subscription.subscriptionId, ...subscription } }],
+            [invoicePaid(subscription, 'subscription_cycle')],
+          );
           sent++;
         }
       }

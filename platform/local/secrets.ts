@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
+import { mkdirDurableSync, replaceFileSync } from './durable-fs.js';
 
 const secret = () => randomBytes(32).toString('base64url');
 
@@ -27,10 +28,8 @@ export function loadOrCreateSecrets(file: string): LocalSecrets {
   const saved: unknown = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : {};
   const secrets = Secrets.parse(saved);
   if (JSON.stringify(saved) !== JSON.stringify(secrets)) {
-    mkdirSync(dirname(file), { recursive: true });
-    const temp = `${file}.tmp`;
-    writeFileSync(temp, JSON.stringify(secrets, null, 2), { mode: 0o600 });
-    renameSync(temp, file);
+    mkdirDurableSync(dirname(file));
+    replaceFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   }
   return secrets;
 }

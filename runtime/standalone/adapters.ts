@@ -19,6 +19,7 @@ import { fileStore } from '#platform/local/file-store.js';
 import type { FileStore } from '#platform/local/file-store.js';
 import { createIssuer } from '#platform/local/identity/issuer.js';
 import type { Issuer } from '#platform/local/identity/issuer.js';
+import { lockDataFolder } from '#platform/local/data-lock.js';
 import { sandboxPayments } from '#platform/local/sandbox-payments.js';
 import type { SandboxPayments } from '#platform/local/sandbox-payments.js';
 import { loadOrCreateSecrets } from '#platform/local/secrets.js';
@@ -91,6 +92,8 @@ export async function localAdapters(
 ): Promise<LocalAdapters> {
   const dataDir = resolve(config.KINEMA_DATA);
   mkdirSync(dataDir, { recursive: true });
+  // One process per data folder: a second server, or a restore, is refused while this one runs.
+  const dataLock = lockDataFolder(dataDir);
   const { publicUrl, port } = address;
   const dev = config.KINEMA_DEV_CLOCK ? devClock({ file: join(dataDir, 'dev-clock.json') }) : undefined;
   const clock: Clock = dev ?? systemClock;
@@ -161,6 +164,7 @@ export async function localAdapters(
       await issuer.close();
       for (const table of Object.values(tables)) table.close();
       paymentsTable.close();
+      dataLock.release();
     },
   };
 }

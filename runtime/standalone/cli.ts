@@ -16,19 +16,23 @@ import { sqliteTable } from '#platform/local/sqlite-table.js';
 import { silentLogger } from '#shared/log.js';
 import { systemClock } from '#shared/ports/clock.js';
 import { standaloneNotification } from './notification.js';
+import { backupDataFolder, BackupDamaged, BackupRefused, restoreDataFolder } from './backup.js';
+import type { BackupSummary } from './backup.js';
 
 export interface CliIo {
   out: (text: string) => void;
   err: (text: string) => void;
 }
 
-const HELP = `kinema — manage the standalone Kinema's local accounts
+const HELP = `kinema — manage the standalone Kinema: local accounts, backups
 
 Usage:
   kinema users add --email E --password P [--role admin|viewer]...
   kinema users list
   kinema token --email E [--ttl SECONDS]
   kinema reminders reconcile
+  kinema backup DIR
+  kinema restore DIR
   kinema --help
 
 Commands:
@@ -39,6 +43,15 @@ Commands:
   reminders reconcile
                rebuild every pending rental reminder from the rentals (after restoring a backup or
                losing timers.db); idempotent. A running server picks new timers up within 30 s.
+  backup DIR   copy the data folder into DIR (new or empty), while the server runs: every
+               database as of one instant (SQLite online backup), the object store, keys and
+               secrets, and DIR/manifest.json with each file's size and SHA-256
+  restore DIR  copy the backup in DIR into KINEMA_DATA, which must be empty or new, with the
+               server stopped; every file is checked against the manifest (all or nothing)
+
+Exit status:
+  0 done, 1 failed, 2 usage mistake, 3 refused (folder not empty, or in use by a running
+  server; nothing was changed), 4 the backup does not match its manifest (nothing was restored)
 
 Environment:
   KINEMA_DATA        data folder (default ./.data)
@@ -62,6 +75,8 @@ const Token = z.object({
     .max(86_400, '--ttl must be at most 86400 seconds (one day)')
     .default(3600),
 });
+
+const mebibytes = (bytes: number) => (bytes / 1024 ** 2).toFixed(1);
 
 /** Usage mistakes exit 2, like most command-line tools; failures of a valid command exit 1. */
 class UsageError extends Error {}
@@ -170,6 +185,23 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
       io.out(rows.length === 0 ? 'no accounts yet\n' : `${table([['ID', 'EMAIL', 'ROLES', 'CREATED'], ...rows])}\n`);
       return 0;
     }
+    if (command === 'backup' || command === 'restore') {
+      const args = [sub, ...rest].filter((arg) => arg !== undefined);
+      if (args.length !== 1 || args[0]!.startsWith('-')) {
+        throw new UsageError(`${command} takes exactly one folder: kinema ${command} DIR`);
+      }
+      const folder = args[0]!;
+      const report = (verb: string, summary: BackupSummary) =>
+        `${verb} ${summary.files} files (${summary.databases} databases, ${mebibytes(summary.bytes)} MiB) in ${(summary.ms / 1000).toFixed(1)} s; snapshot at ${summary.manifest.snapshotAt}\n`;
+      if (command === 'backup') {
+        const summary = await backupDataFolder({ dataDir, target: folder });
+        io.out(report(`backed up ${dataDir} into ${folder}:`, summary));
+      } else {
+        const summary = await restoreDataFolder({ backupDir: folder, dataDir });
+        io.out(report(`restored ${folder} into ${dataDir}:`, summary));
+      }
+      return 0;
+    }
     if (command === 'token') {
       const input = flags(
         [sub, ...rest].filter((arg) => arg !== undefined),
@@ -211,6 +243,14 @@ export async function runCli(argv: string[], env: Record<string, string | undefi
     if (error instanceof UsageError) {
       io.err(`kinema: ${error.message}\nRun "kinema --help" for usage.\n`);
       return 2;
+    }
+    if (error instanceof BackupRefused) {
+      io.err(`kinema: ${error.message}\n`);
+      return 3;
+    }
+    if (error instanceof BackupDamaged) {
+      io.err(`kinema: ${error.message}\n`);
+      return 4;
     }
     if (isAppError(error)) {
       io.err(`kinema: ${error.message}\n`);

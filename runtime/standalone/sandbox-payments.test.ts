@@ -6,7 +6,8 @@ import { entitlementHarness, HOUR, T0 } from '#services/entitlement/test/support
 import type { EntitlementHarness } from '#services/entitlement/test/support.js';
 import { entitlementStore } from '#services/entitlement/src/store.js';
 import { sandboxCheckoutListener } from '#platform/local/sandbox-checkout-page.js';
-import { addMonth, sandboxPayments, signStripePayload } from '#platform/local/sandbox-payments.js';
+import { addMonth, SANDBOX_CARD_PAYS, sandboxPayments, signStripePayload } from '#platform/local/sandbox-payments.js';
+import { sqliteTable } from '#platform/local/sqlite-table.js';
 
 const SECRET = 'whsec_sandbox_test';
 const cleanup: (() => void | Promise<void>)[] = [];
@@ -83,6 +84,38 @@ describe('sandbox payments, end to end in-process', () => {
     });
     h.clock.at = T0 + 48 * HOUR;
     expect(await access('v1')).toMatchObject({ canWatch: false, reason: 'not_entitled' });
+  });
+
+  it('keeps a payment’s events before delivering them, so a crash in between loses no payment', async () => {
+    const table = sqliteTable({ file: ':memory:' });
+    cleanup.push(() => table.close());
+    const clock = { now: () => T0 };
+    let fail = true;
+    const pendingAtDelivery: number[] = [];
+    const sandbox = sandboxPayments({
+      table,
+      clock,
+      publicUrl: 'http://localhost:3000',
+      webhookSecret: SECRET,
+      deliver: async () => {
+        pendingAtDelivery.push((await table.query({ partition: 'sandbox-undelivered', limit: 10 })).items.length);
+        if (fail) throw new Error('the server died before the webhook left');
+        return { status: 200 };
+      },
+    });
+    const { checkoutUrl } = await sandbox.payments.createCheckout({
+      kind: 'subscription',
+      userId: 'u1',
+      amountJpy: 990,
+      successUrl: 'http://localhost:3000/account?checkout=success',
+      cancelUrl: 'http://localhost:3000/account?checkout=cancel',
+    });
+    expect((await sandbox.pay(checkoutUrl.split('/').at(-1)!, SANDBOX_CARD_PAYS)).outcome).toBe('paid');
+    // Both events (checkout completed, first invoice) were durable before the first delivery began.
+    expect(pendingAtDelivery).toEqual([2, 2]);
+    fail = false;
+    expect(await sandbox.tick()).toBe(2);
+    expect((await table.query({ partition: 'sandbox-undelivered', limit: 10 })).items).toEqual([]);
   });
 
   it('a declined card records nothing and sends no webhook', async () => {

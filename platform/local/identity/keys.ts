@@ -1,9 +1,10 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { chmodSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JWK, JSONWebKeySet } from 'jose';
 import { z } from 'zod';
+import { createFileOnceSync, mkdirDurableSync } from '#platform/local/durable-fs.js';
 
 export interface IdentitySecrets {
   /** The RS256 signing key as a private JWK (with `kid`, `alg`, `use`), for oidc-provider's keystore. */
@@ -31,30 +32,13 @@ const PrivateRsaJwk = z.looseObject({
 
 const CookieSecret = z.string().trim().min(32);
 
-/**
- * Writes a file only if none exists, atomically: the content goes to a private temporary file
- * that is then hard-linked into place. When the CLI and the server start together on a fresh
- * data folder, one wins and both read the winner's key.
- */
-function createOnce(file: string, content: string): void {
-  const temporary = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(temporary, content, { mode: 0o600, flag: 'wx' });
-  try {
-    linkSync(temporary, file);
-  } catch (error) {
-    if ((error as { code?: string }).code !== 'EEXIST') throw error;
-  } finally {
-    rmSync(temporary, { force: true });
-  }
-}
-
 function readOrCreate(file: string, make: () => string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as { code?: string }).code !== 'ENOENT') throw error;
   }
-  createOnce(file, make());
+  createFileOnceSync(file, make());
   return readFileSync(file, 'utf8');
 }
 
@@ -64,7 +48,7 @@ function readOrCreate(file: string, make: () => string): string {
  */
 export function loadIdentitySecrets(dataDir: string): IdentitySecrets {
   const folder = join(dataDir, 'identity');
-  mkdirSync(folder, { recursive: true, mode: 0o700 });
+  mkdirDurableSync(folder, 0o700);
 
   const keyFile = join(folder, 'signing-key.jwk.json');
   const keyText = readOrCreate(keyFile, () => {
