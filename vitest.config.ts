@@ -1,6 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const shared = fileURLToPath(new URL('./shared/', import.meta.url));
+
 export default defineConfig({
+  resolve: {
+    // web/ has its own package.json (no "imports"), so the web's `#shared/…` imports — SvelteKit's
+    // kit.alias when building — resolve here by the same rule as package.json's.
+    alias: [{ find: /^#shared\/(.*)\.js$/, replacement: `${shared}$1.ts` }],
+  },
   test: {
     include: [
       'shared/**/*.test.ts',

@@ -29,3 +29,43 @@ export const AccessReason = z.enum([
   'not_found',
 ]);
 export type AccessReason = z.infer<typeof AccessReason>;
+
+/**
+ * One word's highlight, as Algolia answers it (`<mark>` around matches) — the same on both
+ * runtimes, so the catalog's search route and the web share this one declaration.
+ */
+export const SearchHighlight = z.object({
+  value: z.string(),
+  matchLevel: z.string(),
+  matchedWords: z.array(z.string()),
+});
+
+/** One hit of `GET /api/catalog/search` (or of Algolia's browser query, same shape). */
+export const SearchHit = z.object({
+  videoId: z.string(),
+  title: z.string(),
+  description: z.string(),
+  cast: z.array(z.string()),
+  genres: z.array(z.string()),
+  priceJpy: z.number(),
+  freePreview: z.boolean(),
+  publishedAt: z.string(),
+  _highlightResult: z.object({
+    title: SearchHighlight,
+    description: SearchHighlight,
+    cast: z.array(SearchHighlight),
+  }),
+});
+export type SearchHit = z.infer<typeof SearchHit>;
+
+/** One email of the standalone outbox (`GET /api/notification/outbox`; the `.eml` files). */
+export const OutboxEntry = z.object({
+  id: z.string(),
+  messageId: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  date: z.string(),
+  text: z.string(),
+  file: z.string(),
+});
+export type OutboxEntry = z.infer<typeof OutboxEntry>;

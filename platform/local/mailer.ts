@@ -2,19 +2,11 @@ import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 
 import { join } from 'node:path';
 import nodemailer from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
-import { z } from 'zod';
 import type { Email, Mailer } from '#shared/ports/mailer.js';
+import { OutboxEntry } from '#shared/responses.js';
 
-export interface OutboxEntry {
-  id: string;
-  messageId: string;
-  to: string;
-  subject: string;
-  date: string;
-  text: string;
-  /** The `.eml` file, relative to the outbox folder. */
-  file: string;
-}
+/** One email of the outbox; `file` is the `.eml` file, relative to the outbox folder. */
+export type { OutboxEntry };
 
 export type LocalMailer = Mailer & {
   /** The emails written to the outbox, newest first. */
@@ -32,16 +24,6 @@ export interface LocalMailerOptions {
   /** Connection, greeting and socket timeouts of the SMTP client (default 10 s). */
   smtpTimeoutMs?: number;
 }
-
-const Entry = z.object({
-  id: z.string(),
-  messageId: z.string(),
-  to: z.string(),
-  subject: z.string(),
-  date: z.string(),
-  text: z.string(),
-  file: z.string(),
-});
 
 /**
  * The standalone Mailer. nodemailer's MIME composer builds every message (text and HTML
@@ -102,7 +84,7 @@ export function localMailer(options: LocalMailerOptions): LocalMailer {
         .sort()
         .reverse()
         .slice(0, limit);
-      return files.map((name) => Entry.parse(JSON.parse(readFileSync(join(dir, name), 'utf8'))));
+      return files.map((name) => OutboxEntry.parse(JSON.parse(readFileSync(join(dir, name), 'utf8'))));
     },
   };
 }

@@ -6,27 +6,10 @@ import type { AppEnv } from '#shared/http/app.js';
 import { errors } from '#shared/http/openapi.js';
 import type { SearchIndex, SearchKeys } from '#shared/ports/search-index.js';
 import { searchQuery, SearchParams, searchResponse } from './domain/search.js';
-
-const Highlight = z.object({
-  value: z.string(),
-  matchLevel: z.enum(['none', 'partial', 'full']),
-  matchedWords: z.array(z.string()),
-});
+import { SearchHit } from '#shared/responses.js';
 
 const SearchAnswer = z.object({
-  hits: z.array(
-    z.object({
-      videoId: z.string(),
-      title: z.string(),
-      description: z.string(),
-      cast: z.array(z.string()),
-      genres: z.array(z.string()),
-      priceJpy: z.number(),
-      freePreview: z.boolean(),
-      publishedAt: z.string(),
-      _highlightResult: z.object({ title: Highlight, description: Highlight, cast: z.array(Highlight) }),
-    }),
-  ),
+  hits: z.array(SearchHit),
   nbHits: z.number(),
   page: z.number(),
   nbPages: z.number(),

@@ -10,18 +10,10 @@ import { Contact, LANGUAGES, TimeZone } from './domain/reminder.js';
 import type { RentalReminders } from './reminders.js';
 import { SUPPRESSION_REASONS } from './store.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import { OutboxEntry } from '#shared/responses.js';
 
 /** One email of the standalone outbox (the `.eml` files); AWS has none. */
-export const OutboxEntry = z.object({
-  id: z.string(),
-  messageId: z.string(),
-  to: z.string(),
-  subject: z.string(),
-  date: z.string(),
-  text: z.string(),
-  file: z.string(),
-});
-export type OutboxEntry = z.infer<typeof OutboxEntry>;
+export { OutboxEntry };
 
 export interface NotificationDeps {
   reminders: RentalReminders;

@@ -1,23 +1,11 @@
 import { z } from 'zod';
+import { SearchHit } from '#shared/responses.js';
 
 /**
  * Search in the browser and on the server: the result shape of `GET /api/catalog/search` (the
  * same on both runtimes), the highlight splitter, and the as-you-type client.
  */
-const Highlight = z.object({ value: z.string(), matchLevel: z.string(), matchedWords: z.array(z.string()) });
-
-export const SearchHit = z.object({
-  videoId: z.string(),
-  title: z.string(),
-  description: z.string(),
-  cast: z.array(z.string()),
-  genres: z.array(z.string()),
-  priceJpy: z.number(),
-  freePreview: z.boolean(),
-  publishedAt: z.string(),
-  _highlightResult: z.object({ title: Highlight, description: Highlight, cast: z.array(Highlight) }),
-});
-export type SearchHit = z.infer<typeof SearchHit>;
+export { SearchHit };
 
 export const SearchAnswer = z.object({
   hits: z.array(SearchHit),

@@ -16,16 +16,8 @@ export const ReminderSettings = z.object({
 });
 export type ReminderSettings = z.infer<typeof ReminderSettings>;
 
-export const OutboxEmail = z.object({
-  id: z.string(),
-  messageId: z.string(),
-  to: z.string(),
-  subject: z.string(),
-  date: z.string(),
-  text: z.string(),
-  file: z.string(),
-});
-export type OutboxEmail = z.infer<typeof OutboxEmail>;
+import { OutboxEntry as OutboxEmail } from '#shared/responses.js';
+export { OutboxEmail };
 
 export const DeadReminder = z.object({
   rentalId: z.string(),
