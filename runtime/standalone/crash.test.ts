@@ -172,7 +172,7 @@ describe('a standalone server killed by SIGKILL in the middle of a write load', 
         liker.ackedChanges++;
         liker.inFlight = undefined;
         ackedLikes++;
-        await new Promise((done) => setTimeout(done, 150)); // under the limiter's 10 per second
+        await new Promise((done) => setTimeout(done, 100)); // about the limiter’s 10 per second
       }),
     );
     const catalog = loop(async (i) => {
