@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { StandaloneConfig } from '#shared/config.js';
 import { silentLogger } from '#shared/log.js';
 import { BackupManifest } from './backup.js';
 import { startStandalone } from './server.js';
 import type { Standalone } from './server.js';
-import { account, api, cli, play, publishTitle, purchase, putPart } from './test/durability-support.js';
+import { account, api, cli, play, publishTitle, purchase, putPart, token, until } from './test/durability-support.js';
 import type { UploadStart } from './test/durability-support.js';
 
 const folders: string[] = [];
@@ -23,7 +24,7 @@ afterAll(async () => {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 
-const start = async (dataDir: string, port = 0) => {
+const start = async (dataDir: string, port = 0, devClock = false) => {
   const server = await startStandalone(
     StandaloneConfig.parse({
       PORT: String(port),
@@ -31,11 +32,24 @@ const start = async (dataDir: string, port = 0) => {
       KINEMA_DATA: dataDir,
       ...(port ? { KINEMA_PUBLIC_URL: `http://localhost:${port}` } : {}),
       KINEMA_LOG_LEVEL: 'silent',
+      ...(devClock ? { KINEMA_DEV_CLOCK: '1' } : {}),
     }),
     silentLogger,
   );
   servers.push(server);
   return server;
+};
+
+const HOUR = 3600_000;
+
+/** The durable timers of a data folder (timers.db), read beside the server (WAL). */
+const timers = (dataDir: string) => {
+  const db = new Database(join(dataDir, 'timers.db'), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare<[], { name: string; due_at: number }>('SELECT name, due_at FROM timers ORDER BY name').all();
+  } finally {
+    db.close();
+  }
 };
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -52,7 +66,29 @@ describe('kinema backup and restore', () => {
 
     // A processed, published title; a rental of it; a monthly plan; drafts in the catalog.
     const title = await publishTitle(admin, { title: '復元される作品', priceJpy: 300 });
+    // The renter's email goes on file with the notification service (it learns it on first visit).
+    expect(await renter('GET', '/api/notification/me')).toMatchObject({ email: 'renter@example.com' });
     expect(await purchase(renter, url, { kind: 'rental', videoId: title })).toBe(true);
+    const { rentals: bought } = await renter<{ rentals: { videoId: string; purchasedAt: string }[] }>(
+      'GET',
+      '/api/entitlement/me',
+    );
+    const purchasedAt = Date.parse(bought.find((rental) => rental.videoId === title)!.purchasedAt);
+    // The notification service scheduled the reminder: one durable timer, due at purchase + 43 h.
+    const pending = await until('the reminder timer', async () => {
+      const rows = timers(source);
+      return rows.length > 0 ? rows : undefined;
+    });
+    expect(pending).toEqual([expect.objectContaining({ due_at: purchasedAt + 43 * HOUR })]);
+
+    // Likes: three viewers like the title, one takes it back (engagement learns of it by event first).
+    const likePath = `/api/engagement/videos/${title}/like`;
+    await until('the title likeable', async () =>
+      (await renter.raw('PUT', likePath)).status === 200 ? true : undefined,
+    );
+    await subscriber('PUT', likePath);
+    await admin('PUT', likePath);
+    expect(await admin('DELETE', likePath)).toEqual({ count: 2, liked: false });
     expect(await purchase(subscriber, url, { kind: 'subscription' })).toBe(true);
     const drafts: string[] = [];
     for (const name of ['草稿一', '草稿二']) {
@@ -84,6 +120,7 @@ describe('kinema backup and restore', () => {
     })();
     while (acknowledged.length < 5) await new Promise((done) => setTimeout(done, 20));
     const beforeBackup = [...acknowledged];
+    expect(timers(source)).toEqual(pending); // still pending as the backup starts
     const backupDir = join(folder('backup'), 'nightly');
     const backup = await cli(source, url, 'backup', backupDir);
     const duringBackup = acknowledged.length - beforeBackup.length;
@@ -148,7 +185,8 @@ describe('kinema backup and restore', () => {
     const restored = await cli(restoredDir, undefined, 'restore', backupDir);
     expect(restored).toMatchObject({ code: 0, err: '' });
     expect(restored.out).toMatch(/^restored .* into .*: \d+ files/);
-    const again = await start(restoredDir, port);
+    expect(timers(restoredDir)).toEqual(pending);
+    const again = await start(restoredDir, port, true);
     expect(await cli(restoredDir, undefined, 'restore', backupDir)).toMatchObject({ code: 3 });
 
     // Tokens made before the backup still verify (the signing key came back); fetch may first
@@ -180,5 +218,41 @@ describe('kinema backup and restore', () => {
     expect(played.master).toContain('#EXT-X-STREAM-INF');
     expect(played.segmentBytes).toBeGreaterThan(1000);
     expect(again.url).toBe(url);
+
+    // The likes came back: the count and each viewer's own state.
+    expect(await renter('GET', `/api/engagement/videos/${title}/likes`)).toEqual({ count: 2, liked: true });
+    expect(await subscriber('GET', `/api/engagement/videos/${title}/likes`)).toEqual({ count: 2, liked: true });
+    expect(await admin('GET', `/api/engagement/videos/${title}/likes`)).toEqual({ count: 2, liked: false });
+
+    // The reminder is still pending on the restored server, and fires there at purchase + 43 h:
+    // the dev clock jumps to 1 minute before (nothing), then past it (exactly one email).
+    expect(timers(restoredDir)).toEqual(pending);
+    const asAdmin = async () => api(url, await token(restoredDir, url, 'admin@example.com')); // tokens follow the clock
+    const clockTo = async (at: number) => {
+      const file = join(restoredDir, 'dev-clock.json');
+      const offset = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { offsetMs: number }).offsetMs : 0;
+      const answer = await (
+        await asAdmin()
+      )<{ now: string }>('POST', '/api/_dev/clock', {
+        advanceMs: Math.max(1, at - (Date.now() + offset)),
+      });
+      return Date.parse(answer.now);
+    };
+    const outbox = async () =>
+      (await (await asAdmin())<{ items: { to: string; subject: string }[] }>('GET', '/api/notification/outbox')).items;
+    expect(await clockTo(purchasedAt + 43 * HOUR - 60_000)).toBeLessThan(purchasedAt + 43 * HOUR);
+    // Absence cannot be polled for: give a wrongly early timer a moment to show itself.
+    await new Promise((done) => setTimeout(done, 1000));
+    expect(await outbox()).toEqual([]);
+    expect(timers(restoredDir)).toHaveLength(1);
+    expect(await clockTo(purchasedAt + 43 * HOUR + 1000)).toBeGreaterThanOrEqual(purchasedAt + 43 * HOUR);
+    const sent = await until('the reminder in the outbox', async () => {
+      const items = await outbox();
+      return items.length > 0 ? items : undefined;
+    });
+    expect(sent).toEqual([expect.objectContaining({ to: 'renter@example.com' })]);
+    expect(sent[0]!.subject).toContain('復元される作品');
+    await until('the fired timer gone', async () => (timers(restoredDir).length === 0 ? true : undefined));
+    expect(await outbox()).toHaveLength(1);
   }, 300_000);
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { account, api, publishTitle, purchase, putPart, token } from './test/durability-support.js';
+import { account, api, publishTitle, purchase, putPart, token, until, userIdOf } from './test/durability-support.js';
 import type { Api, UploadStart } from './test/durability-support.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -65,6 +65,20 @@ afterAll(async () => {
   for (const dir of folders) rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * One viewer's likes of the title, as the client saw them: the state its last acknowledged request
+ * set, how many changes were acknowledged, and the action still in flight when the server died
+ * (it may or may not have committed: the client never heard).
+ */
+interface Liker {
+  email: string;
+  userId: string;
+  api: Api;
+  acked: boolean;
+  ackedChanges: number;
+  inFlight?: boolean;
+}
+
 interface AckedPart {
   videoId: string;
   uploadId: string;
@@ -116,8 +130,51 @@ describe('a standalone server killed by SIGKILL in the middle of a write load', 
       viewers.push({ email, api: api(url, await account(dataDir, url, email)) });
     }
 
-    // The load: catalog writes, multipart part uploads, sandbox purchases, all at once.
+    const likers: Liker[] = [];
+    for (let i = 0; i < 6; i++) {
+      const email = `liker${i}@example.com`;
+      const bearer = await account(dataDir, url, email);
+      likers.push({ email, userId: userIdOf(bearer), api: api(url, bearer), acked: false, ackedChanges: 0 });
+    }
+    // Engagement learns of the publication from the catalog's event: wait until a like is taken.
+    const first0 = likers[0]!;
+    await until('the title likeable', async () => {
+      const response = await first0.api.raw('PUT', `/api/engagement/videos/${title}/like`);
+      await response.arrayBuffer();
+      return response.status === 200 ? true : undefined;
+    });
+    first0.acked = true;
+    first0.ackedChanges = 1;
+
+    // The load: catalog writes, multipart part uploads, sandbox purchases, likes, all at once.
     const acked = { videos: [] as string[], parts: [] as AckedPart[], rentals: [] as string[], plans: [] as string[] };
+    const likeFailures: string[] = [];
+    let ackedLikes = 0;
+    // Each liker toggles its like, one request at a time, so its last acknowledged action is its state.
+    const likeLoads = likers.map((liker) =>
+      loop(async () => {
+        const like = !liker.acked;
+        liker.inFlight = like;
+        const response = await liker.api.raw(like ? 'PUT' : 'DELETE', `/api/engagement/videos/${title}/like`);
+        const text = await response.text();
+        if (response.status === 429) {
+          // Refused by the rate limiter before the store: nothing changed; wait as told.
+          liker.inFlight = undefined;
+          await new Promise((done) => setTimeout(done, 1000 * Number(response.headers.get('retry-after') ?? 1)));
+          return;
+        }
+        const body = JSON.parse(text) as { liked?: boolean };
+        if (response.status !== 200 || body.liked !== like) {
+          likeFailures.push(`${liker.email}: ${response.status} ${text}`);
+          throw new Error(likeFailures.at(-1));
+        }
+        liker.acked = like;
+        liker.ackedChanges++;
+        liker.inFlight = undefined;
+        ackedLikes++;
+        await new Promise((done) => setTimeout(done, 100)); // about the limiter’s 10 per second
+      }),
+    );
     const catalog = loop(async (i) => {
       const { videoId } = await admin<{ videoId: string }>('POST', '/api/catalog/videos', {
         title: `crash load ${i}`,
@@ -164,7 +221,10 @@ describe('a standalone server killed by SIGKILL in the middle of a write load', 
     // Kill once each kind of write has been acknowledged a few times, with more in flight.
     const deadline = Date.now() + 60_000;
     while (
-      (acked.videos.length < 20 || acked.parts.length < 4 || acked.rentals.length + acked.plans.length < 6) &&
+      (acked.videos.length < 20 ||
+        acked.parts.length < 4 ||
+        acked.rentals.length + acked.plans.length < 6 ||
+        ackedLikes < 30) &&
       Date.now() < deadline
     ) {
       await new Promise((done) => setTimeout(done, 10));
@@ -172,13 +232,16 @@ describe('a standalone server killed by SIGKILL in the middle of a write load', 
     const exited = new Promise((done) => first.child.once('exit', done));
     first.child.kill('SIGKILL');
     await exited;
-    for (const load of [catalog, uploads, ...buyers]) load.stop();
-    await Promise.all([catalog, uploads, ...buyers].map((load) => load.done));
+    const loads = [catalog, uploads, ...buyers, ...likeLoads];
+    for (const load of loads) load.stop();
+    await Promise.all(loads.map((load) => load.done));
     expect(acked.videos.length).toBeGreaterThanOrEqual(20);
     expect(acked.parts.length).toBeGreaterThanOrEqual(4);
     expect(acked.rentals.length + acked.plans.length).toBeGreaterThanOrEqual(6);
     // The buyers had viewers left: purchases were still under way when the server died.
     expect(acked.rentals.length + acked.plans.length).toBeLessThan(viewers.length);
+    expect(likeFailures).toEqual([]);
+    expect(ackedLikes).toBeGreaterThanOrEqual(30);
 
     // Restart on the same folder and address.
     const second = await startServer(dataDir, port);
@@ -213,12 +276,50 @@ describe('a standalone server killed by SIGKILL in the middle of a write load', 
       });
     }
 
+    // Every acknowledged like state is there: a viewer with nothing in flight has exactly its last
+    // acknowledged state; one whose request died with the server has that or the in-flight one.
+    const finalLiked = new Map<string, boolean>();
+    let likedCount = -1;
+    for (const liker of likers) {
+      const viewer = api(url, await token(dataDir, url, liker.email));
+      const state = await viewer<{ count: number; liked: boolean }>('GET', `/api/engagement/videos/${title}/likes`);
+      const allowed = liker.inFlight === undefined ? [liker.acked] : [liker.acked, liker.inFlight];
+      expect(allowed, `${liker.email} liked=${state.liked}`).toContain(state.liked);
+      finalLiked.set(liker.userId, state.liked);
+      likedCount = state.count;
+    }
+    // The count the API shows is the number of viewers who like the title.
+    expect(likedCount).toBe([...finalLiked.values()].filter(Boolean).length);
+
     // No half-applied transaction: read the committed state itself (WAL lets us read beside the server).
     const open = (name: string) => new Database(join(dataDir, name), { readonly: true, fileMustExist: true });
     const entitlement = open('entitlement.db');
     const catalogDb = open('catalog.db');
     const sandbox = open('payments-sandbox.db');
+    const engagement = open('engagement.db');
     try {
+      // A like commits with its viewer item, its counter shard move and its LikeCountChanged event, or not at all.
+      const partition = items(engagement, `video#${title}`);
+      const likedItems = partition.filter((item) => String(item.sk).startsWith('viewer#'));
+      const shards = partition.filter((item) => String(item.sk).startsWith('count#'));
+      expect(new Set(likedItems.map((item) => String(item.sk).slice('viewer#'.length)))).toEqual(
+        new Set([...finalLiked].filter(([, liked]) => liked).map(([userId]) => userId)),
+      );
+      expect(shards.reduce((sum, shard) => sum + Number(shard.count), 0)).toBe(likedItems.length);
+      const changes = outbox(engagement, 'LikeCountChanged').filter((event) => event.detail.videoId === title);
+      expect(changes.reduce((sum, event) => sum + Number(event.detail.delta), 0)).toBe(likedItems.length);
+      for (const liker of likers) {
+        const mine = changes.filter((event) => event.detail.userId === liker.userId);
+        // The in-flight change committed iff the final state is not the last acknowledged one.
+        const committedInFlight = finalLiked.get(liker.userId) !== liker.acked ? 1 : 0;
+        expect(mine, liker.email).toHaveLength(liker.ackedChanges + committedInFlight);
+        // Like, unlike, like…: each event is the change the viewer asked for, in order.
+        expect(
+          mine.map((event) => [event.detail.liked, event.detail.delta]),
+          liker.email,
+        ).toEqual(mine.map((_, i) => (i % 2 === 0 ? [true, 1] : [false, -1])));
+      }
+
       // A rental commits with its payment link, its sales count and its RentalPurchased event, or not at all.
       const rentals = items(entitlement, 'user#%').filter((item) => String(item.sk).startsWith('rental#'));
       const purchased = outbox(entitlement, 'RentalPurchased').map((event) => event.detail.rentalId);
@@ -253,6 +354,7 @@ describe('a standalone server killed by SIGKILL in the middle of a write load', 
       entitlement.close();
       catalogDb.close();
       sandbox.close();
+      engagement.close();
     }
   }, 300_000);
 });

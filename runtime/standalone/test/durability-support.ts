@@ -176,3 +176,23 @@ export async function play(viewer: Api, videoId: string): Promise<{ master: stri
   const bytes = await (await get(new URL(segment, renditionUrl).href)).arrayBuffer();
   return { master, segmentBytes: bytes.byteLength };
 }
+
+/** The account id a token speaks for (its `sub` claim): what the services key a viewer's records by. */
+export function userIdOf(bearer: string): string {
+  const payload = bearer.split('.')[1];
+  if (!payload) throw new Error('not a JWT');
+  const { sub } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { sub?: unknown };
+  if (typeof sub !== 'string' || !sub) throw new Error('the token names no subject');
+  return sub;
+}
+
+/** Polls `probe` until it answers something other than undefined, or throws after `timeoutMs`. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((done) => setTimeout(done, 100));
+  }
+}
