@@ -253,6 +253,28 @@ describe('the same bundle before kinema/web is filled (neither web secret)', () 
     expect(JSON.parse(json.body!)).toMatchObject({ code: 'signin_unconfigured' });
   });
 
+  it('treats a malformed session key as none: signed out, sign-in 503, never a 500', async () => {
+    process.env.KINEMA_OIDC_CLIENT_SECRET = secrets.webClientSecret;
+    process.env.KINEMA_SESSION_SECRET = 'too-short';
+    try {
+      const copy = join(outdir, 'bad-key');
+      mkdirSync(copy);
+      copyFileSync(join(outdir, 'index.mjs'), join(copy, 'index.mjs'));
+      const { handler: badKey } = (await import(pathToFileURL(join(copy, 'index.mjs')).href)) as {
+        handler: typeof handler;
+      };
+      const page = await badKey(originRequest('GET', '/', { headers: { Cookie: sessionCookie } }));
+      expect(page.status).toBe('200');
+      expect(page.body).not.toContain('data-testid="signout-button"');
+      const login = await badKey(originRequest('GET', '/auth/login', { headers: { Cookie: 'lang=en' } }));
+      expect(login.status).toBe('503');
+      expect(login.body).toContain('Sign-in is not configured yet');
+    } finally {
+      delete process.env.KINEMA_OIDC_CLIENT_SECRET;
+      delete process.env.KINEMA_SESSION_SECRET;
+    }
+  });
+
   it('still signs out locally', async () => {
     const response = await anonymous(
       originRequest('POST', '/auth/logout', { headers: { Origin: kinema.url, Cookie: sessionCookie }, body: '' }),

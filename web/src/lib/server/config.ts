@@ -58,19 +58,23 @@ export function webConfig(): WebConfig {
 }
 
 /** A secret may arrive after start (the edge re-reads an empty one): cache by its raw value. */
-let sessionKeyCache: { raw: string; key: Uint8Array } | undefined;
+let sessionKeyCache: { raw: string; key: Uint8Array | undefined } | undefined;
 
 /**
  * The session cookie's key, or undefined while none is configured (an operator has not filled the
  * secret yet): the site then has no sessions, and every visitor is signed out. A key that is set
- * but malformed fails loudly.
+ * but malformed is logged once, naming the problem, and treated as none (sign-in answers 503):
+ * a page is never a 500 for it.
  */
 export function sessionKey(): Uint8Array | undefined {
   const raw = env['KINEMA_SESSION_SECRET'];
   if (!raw) return undefined;
   if (sessionKeyCache?.raw === raw) return sessionKeyCache.key;
   const result = SessionKey.safeParse(raw);
-  if (!result.success) throw new Error(`bad web configuration: KINEMA_SESSION_SECRET: ${problems(result.error)}`);
+  if (!result.success) {
+    const msg = `bad web configuration: KINEMA_SESSION_SECRET ${result.error.issues[0]?.message ?? 'is malformed'}`;
+    console.error(JSON.stringify({ level: 'error', msg }));
+  }
   sessionKeyCache = { raw, key: result.data };
   return result.data;
 }
