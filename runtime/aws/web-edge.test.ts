@@ -8,8 +8,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createEdgeHandler, type CloudFrontRequestEvent, type KitServer } from './web-edge.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { createEdgeHandler, SECRET_RETRY_MS, type CloudFrontRequestEvent, type KitServer } from './web-edge.js';
 
 const SECRET_ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:kinema/web-AbCdEf';
 const BAKED = {
@@ -112,19 +112,61 @@ describe('createEdgeHandler', () => {
     expect(seen.addresses[0]).toBe('198.51.100.7');
   });
 
-  it('fails the request while the secret is empty, and starts once it is filled', async () => {
+  it('renders without the web secrets while the secret is empty, and takes them once it is filled', async () => {
     sm.on(GetSecretValueCommand)
       .rejectsOnce(new ResourceNotFoundException({ $metadata: {}, message: "can't find the specified secret value" }))
       .resolves({ SecretString: JSON.stringify({ KINEMA_OIDC_CLIENT_SECRET: 'a', KINEMA_SESSION_SECRET: 'b' }) });
-    const { server } = fakeServer(() => new Response('ok'));
+    const { server, seen } = fakeServer(() => new Response('ok'));
+    let clock = 1_000_000;
     const handler = createEdgeHandler({
       server,
       manifest,
       baked: BAKED,
       configFile: configFile({ secrets: { secretId: SECRET_ARN, region: 'us-east-1' } }),
+      now: () => clock,
     });
-    await expect(handler(event('GET', '/'))).rejects.toThrow(/holds no value yet/);
     await expect(handler(event('GET', '/'))).resolves.toMatchObject({ status: '200' });
+    expect(seen.env).toEqual(BAKED);
+    // Within the retry interval the empty secret is not read again.
+    clock += SECRET_RETRY_MS - 1;
+    await expect(handler(event('GET', '/videos/v1'))).resolves.toMatchObject({ status: '200' });
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+    clock += 1;
+    await expect(handler(event('GET', '/'))).resolves.toMatchObject({ status: '200' });
+    expect(seen.env).toEqual({ ...BAKED, KINEMA_OIDC_CLIENT_SECRET: 'a', KINEMA_SESSION_SECRET: 'b' });
+    // Complete now: never read again in this container.
+    clock += 10 * SECRET_RETRY_MS;
+    await handler(event('GET', '/'));
+    expect(sm.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+    expect(seen.requests).toHaveLength(4);
+  });
+
+  it('renders when the secret cannot be read or is not JSON, and never logs its value', async () => {
+    const logged: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => void logged.push(line));
+    try {
+      for (const answer of [
+        () => sm.on(GetSecretValueCommand).rejects(new Error('AccessDeniedException: not authorised')),
+        () => sm.on(GetSecretValueCommand).resolves({ SecretString: 'hunter2-not-json' }),
+        () => sm.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ KINEMA_SESSION_SECRET: '' }) }),
+      ]) {
+        sm.reset();
+        answer();
+        const { server, seen } = fakeServer(() => new Response('ok'));
+        const handler = createEdgeHandler({
+          server,
+          manifest,
+          baked: BAKED,
+          configFile: configFile({ secrets: { secretId: SECRET_ARN, region: 'us-east-1' } }),
+        });
+        await expect(handler(event('GET', '/'))).resolves.toMatchObject({ status: '200' });
+        expect(seen.env).toEqual(BAKED);
+      }
+    } finally {
+      spy.mockRestore();
+    }
+    expect(logged).toHaveLength(3);
+    expect(logged.join('\n')).not.toContain('hunter2');
   });
 
   it('passes static files and /_app/* through to the origin untouched', async () => {

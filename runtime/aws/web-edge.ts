@@ -13,6 +13,11 @@ import { secretsManagerSecrets } from '#platform/aws/secrets.js';
  * `npm run build:edge` ran), `edge-config.json` beside the code (written by the stack, infra/site.ts),
  * and the web's secrets (OIDC client secret, session key) read from Secrets Manager at cold start,
  * or, when no secret is configured (a local run, the tests), from the process environment.
+ *
+ * The secrets never hold rendering up: while `kinema/web` is empty (the first `pulumi up` creates
+ * it so), unreadable or malformed, the site starts without them — anonymous pages render, a
+ * session cookie reads as signed out, sign-in answers 503 "not configured yet" — and the secret is
+ * read again at most once per `SECRET_RETRY_MS` until both values are there.
  */
 
 /** The structural part of SvelteKit's `Server` this handler uses. */
@@ -51,10 +56,15 @@ const EdgeConfig = z.object({
 });
 export type EdgeConfig = z.infer<typeof EdgeConfig>;
 
+/** Each value is taken on its own: a missing or empty one is simply absent. */
 const WebSecrets = z.object({
-  KINEMA_OIDC_CLIENT_SECRET: z.string().min(1),
-  KINEMA_SESSION_SECRET: z.string().min(1),
+  KINEMA_OIDC_CLIENT_SECRET: z.string().min(1).optional().catch(undefined),
+  KINEMA_SESSION_SECRET: z.string().min(1).optional().catch(undefined),
 });
+type WebSecrets = z.infer<typeof WebSecrets>;
+
+/** How long a container waits before reading an empty or unreadable web secret again. */
+export const SECRET_RETRY_MS = 60_000;
 
 /** CloudFront's view of a header: lower-case name → the original spellings and values. */
 type CloudFrontHeaders = Record<string, { key?: string; value: string }[]>;
@@ -140,6 +150,8 @@ export interface EdgeHandlerOptions {
   environment?: Record<string, string | undefined>;
   /** Tests replace the Secrets Manager client. */
   secretsClient?: (region: string) => SecretsManagerClient;
+  /** Tests move time. */
+  now?: () => number;
 }
 
 function readConfigFile(file: URL | undefined): Record<string, unknown> {
@@ -152,16 +164,37 @@ function readConfigFile(file: URL | undefined): Record<string, unknown> {
   }
 }
 
-async function webSecrets(config: EdgeConfig, options: EdgeHandlerOptions): Promise<z.infer<typeof WebSecrets>> {
+function log(level: 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}) {
+  console.error(JSON.stringify({ level, msg, ...fields }));
+}
+
+/**
+ * The web's secrets, as many as there are: never throws. An empty secret (no version yet), one
+ * that is not JSON, or a failed read gives fewer values, logged, and the caller tries again later.
+ */
+async function webSecrets(config: EdgeConfig, options: EdgeHandlerOptions): Promise<WebSecrets> {
   if (!config.secrets) {
     const environment = options.environment ?? process.env;
     return WebSecrets.parse(Object.fromEntries(SECRET_KEYS.map((key) => [key, environment[key]])));
   }
-  const client = (options.secretsClient ?? ((region) => new SecretsManagerClient({ region })))(config.secrets.region);
-  const values = await secretsManagerSecrets({ client, ids: { web: config.secrets.secretId } }).get();
-  if (!values.web)
-    throw new Error(`the secret ${config.secrets.secretId} holds no value yet (README: fill the secrets)`);
-  return WebSecrets.parse(JSON.parse(values.web));
+  const secretId = config.secrets.secretId;
+  try {
+    const client = (options.secretsClient ?? ((region) => new SecretsManagerClient({ region })))(config.secrets.region);
+    const values = await secretsManagerSecrets({ client, ids: { web: secretId } }).refresh();
+    if (!values.web) {
+      log('warn', 'web secret holds no value yet: anonymous pages only (README: fill the secrets)', { secretId });
+      return {};
+    }
+    const parsed = WebSecrets.parse(JSON.parse(values.web));
+    const missing = SECRET_KEYS.filter((key) => !parsed[key]);
+    if (missing.length > 0) log('warn', 'web secret lacks values: sign-in is off', { secretId, missing });
+    return parsed;
+  } catch (error) {
+    // Never the value itself: a JSON error message could quote it.
+    const reason = error instanceof SyntaxError || error instanceof z.ZodError ? 'not a JSON object' : String(error);
+    log('error', 'web secret not read: anonymous pages only', { secretId, reason });
+    return {};
+  }
 }
 
 /** A CloudFront origin-request event → the Web request SvelteKit answers. */
@@ -227,16 +260,29 @@ export async function toCloudFrontResponse(response: Response): Promise<CloudFro
  * request is returned unchanged, so CloudFront fetches it); everything else is rendered.
  */
 export function createEdgeHandler(options: EdgeHandlerOptions) {
+  const now = options.now ?? Date.now;
   let ready: Promise<EdgeConfig> | undefined;
-  const start = async () => {
-    const config = EdgeConfig.parse({ ...options.baked, ...readConfigFile(options.configFile) });
+  /** While a secret value is missing: when to read the secret again. */
+  let retryAt: number | undefined;
+
+  const init = async (config: EdgeConfig) => {
     const secrets = await webSecrets(config, options);
-    const env: Record<string, string> = { ...secrets };
+    const complete = SECRET_KEYS.every((key) => secrets[key]);
+    retryAt = complete ? undefined : now() + SECRET_RETRY_MS;
+    const env: Record<string, string> = {};
+    for (const key of SECRET_KEYS) {
+      const value = secrets[key];
+      if (value) env[key] = value;
+    }
     for (const key of PUBLIC_CONFIG_KEYS) {
       const value = config[key];
       if (value !== undefined) env[key] = value;
     }
     await options.server.init({ env });
+  };
+  const start = async () => {
+    const config = EdgeConfig.parse({ ...options.baked, ...readConfigFile(options.configFile) });
+    await init(config);
     return config;
   };
 
@@ -260,7 +306,19 @@ export function createEdgeHandler(options: EdgeHandlerOptions) {
       ready = undefined;
       throw error;
     });
-    const config = await ready;
+    let config = await ready;
+    if (retryAt !== undefined && now() >= retryAt) {
+      // The secret was empty or unreadable: read it again (SvelteKit allows init again for env).
+      const known = config;
+      ready = init(known).then(
+        () => known,
+        (error: unknown) => {
+          ready = undefined;
+          throw error;
+        },
+      );
+      config = await ready;
+    }
     const response = await options.server.respond(toRequest(request, config.KINEMA_PUBLIC_URL), {
       getClientAddress: () => request.clientIp,
     });

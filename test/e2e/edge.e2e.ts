@@ -1,7 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { EncryptJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildEdge } from '../../scripts/build-edge.js';
 import type { CloudFrontRequestEvent, CloudFrontResponse } from '#runtime/aws/web-edge.js';
@@ -17,6 +18,7 @@ const kinema = inject('kinema');
 let outdir: string;
 let handler: (event: CloudFrontRequestEvent) => Promise<CloudFrontResponse>;
 let videoId: string;
+let secrets: { webClientSecret: string; sessionSecret: string };
 
 /** A CloudFront origin-request event, shaped as Lambda@Edge delivers it (includeBody on). */
 function originRequest(
@@ -69,10 +71,7 @@ const header = (response: CloudFrontResponse, name: string) =>
 
 beforeAll(async () => {
   if (!kinema.dataDir) throw new Error('the edge test needs the standalone server started by the suite');
-  const secrets = JSON.parse(readFileSync(join(kinema.dataDir, 'secrets.json'), 'utf8')) as {
-    webClientSecret: string;
-    sessionSecret: string;
-  };
+  secrets = JSON.parse(readFileSync(join(kinema.dataDir, 'secrets.json'), 'utf8')) as typeof secrets;
   outdir = mkdtempSync(join(tmpdir(), 'kinema-edge-'));
   const built = await buildEdge({
     web: false,
@@ -163,5 +162,125 @@ describe('the Lambda@Edge bundle (dist/edge/index.mjs)', () => {
     expect(await handler(asset)).toEqual(asset.Records[0]!.cf.request);
     const hashed = originRequest('GET', '/_app/version.json');
     expect(await handler(hashed)).toEqual(hashed.Records[0]!.cf.request);
+  });
+});
+
+/** A session cookie as the web seals it (web/src/lib/server/sealed.ts: JWE dir/A256GCM, `{ v }`). */
+async function sealedSession(accessToken: string, key: string): Promise<string> {
+  const session = {
+    accessToken,
+    expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    user: { sub: 'edge-anon-admin', email: 'edge-anon@example.com', roles: ['admin'] },
+  };
+  const value = await new EncryptJWT({ v: session })
+    .setProtectedHeader({ alg: 'dir', enc: 'A256GCM' })
+    .setIssuedAt()
+    .setExpirationTime('1h')
+    .encrypt(Buffer.from(key, 'base64url'));
+  return `kinema_session=${value}`;
+}
+
+describe('the same bundle before kinema/web is filled (neither web secret)', () => {
+  let anonymous: typeof handler;
+  let sessionCookie: string;
+
+  beforeAll(async () => {
+    // The configured copy has read its secrets (its cold start) before they leave the environment.
+    expect((await handler(originRequest('GET', '/'))).status).toBe('200');
+    sessionCookie = await sealedSession(await adminToken(kinema), secrets.sessionSecret);
+    delete process.env.KINEMA_OIDC_CLIENT_SECRET;
+    delete process.env.KINEMA_SESSION_SECRET;
+    // Another path is another module instance: a second container, cold-started with no secret.
+    const copy = join(outdir, 'unfilled');
+    mkdirSync(copy);
+    copyFileSync(join(outdir, 'index.mjs'), join(copy, 'index.mjs'));
+    ({ handler: anonymous } = (await import(pathToFileURL(join(copy, 'index.mjs')).href)) as {
+      handler: typeof handler;
+    });
+  }, 60_000);
+
+  afterAll(() => {
+    process.env.KINEMA_OIDC_CLIENT_SECRET = secrets.webClientSecret;
+    process.env.KINEMA_SESSION_SECRET = secrets.sessionSecret;
+  });
+
+  it('renders the home page, a title page and search', async () => {
+    const home = await anonymous(originRequest('GET', '/'));
+    expect(home.status).toBe('200');
+    expect(home.body).toMatch(/^<!doctype html>/i);
+    expect(home.body).toContain(SAMPLE.title);
+    expect(home.body).toContain('/auth/login');
+    const title = await anonymous(originRequest('GET', `/videos/${videoId}`));
+    expect(title.status).toBe('200');
+    expect(title.body).toContain(SAMPLE.cast[0]);
+    const search = await anonymous(originRequest('GET', '/search', { querystring: 'q=a' }));
+    expect(search.status).toBe('200');
+    expect(search.body).toMatch(/^<!doctype html>/i);
+  });
+
+  it('reads a session cookie as signed out, without clearing it', async () => {
+    // The cookie is real: the configured copy opens it and shows the person signed in.
+    const signedIn = await handler(originRequest('GET', '/', { headers: { Cookie: sessionCookie } }));
+    expect(signedIn.status).toBe('200');
+    expect(signedIn.body).toContain('data-testid="signout-button"');
+
+    const response = await anonymous(originRequest('GET', '/', { headers: { Cookie: sessionCookie } }));
+    expect(response.status).toBe('200');
+    expect(response.body).toContain(SAMPLE.title);
+    expect(response.body).not.toContain('data-testid="signout-button"');
+    expect(response.body).not.toContain('edge-anon@example.com');
+    expect(response.body).toContain('/auth/login');
+    expect(header(response, 'set-cookie').filter((cookie) => cookie.startsWith('kinema_session='))).toEqual([]);
+  });
+
+  it('answers sign-in, sign-up and the callback with 503 "sign-in is not configured yet"', async () => {
+    for (const [uri, querystring] of [
+      ['/auth/login', 'returnTo=/'],
+      ['/auth/signup', ''],
+      ['/auth/callback', 'code=abc&state=def'],
+    ] as const) {
+      const page = await anonymous(
+        originRequest('GET', uri, { querystring, headers: { Accept: 'text/html', Cookie: 'lang=en' } }),
+      );
+      expect(page.status, uri).toBe('503');
+      expect(header(page, 'content-type')[0]).toMatch(/^text\/html/);
+      expect(page.body).toContain('Sign-in is not configured yet');
+      expect(page.body).not.toMatch(/at .+\.(js|ts|mjs):\d+/);
+      expect(header(page, 'set-cookie')).toEqual([]);
+    }
+    const json = await anonymous(originRequest('GET', '/auth/login', { headers: { Accept: 'application/json' } }));
+    expect(json.status).toBe('503');
+    expect(JSON.parse(json.body!)).toMatchObject({ code: 'signin_unconfigured' });
+  });
+
+  it('treats a malformed session key as none: signed out, sign-in 503, never a 500', async () => {
+    process.env.KINEMA_OIDC_CLIENT_SECRET = secrets.webClientSecret;
+    process.env.KINEMA_SESSION_SECRET = 'too-short';
+    try {
+      const copy = join(outdir, 'bad-key');
+      mkdirSync(copy);
+      copyFileSync(join(outdir, 'index.mjs'), join(copy, 'index.mjs'));
+      const { handler: badKey } = (await import(pathToFileURL(join(copy, 'index.mjs')).href)) as {
+        handler: typeof handler;
+      };
+      const page = await badKey(originRequest('GET', '/', { headers: { Cookie: sessionCookie } }));
+      expect(page.status).toBe('200');
+      expect(page.body).not.toContain('data-testid="signout-button"');
+      const login = await badKey(originRequest('GET', '/auth/login', { headers: { Cookie: 'lang=en' } }));
+      expect(login.status).toBe('503');
+      expect(login.body).toContain('Sign-in is not configured yet');
+    } finally {
+      delete process.env.KINEMA_OIDC_CLIENT_SECRET;
+      delete process.env.KINEMA_SESSION_SECRET;
+    }
+  });
+
+  it('still signs out locally', async () => {
+    const response = await anonymous(
+      originRequest('POST', '/auth/logout', { headers: { Origin: kinema.url, Cookie: sessionCookie }, body: '' }),
+    );
+    expect(response.status).toBe('303');
+    expect(header(response, 'location')[0]).toBe(`${kinema.url}/`);
+    expect(header(response, 'set-cookie').some((cookie) => /^kinema_session=;/.test(cookie))).toBe(true);
   });
 });

@@ -12,7 +12,7 @@ declare global {
     interface Error {
       message: string;
       /** A machine reason the error page can localise, e.g. `forbidden`. */
-      code?: 'forbidden' | 'not_found' | 'signin_failed' | 'internal';
+      code?: 'forbidden' | 'not_found' | 'signin_failed' | 'signin_unconfigured' | 'internal';
     }
   }
 }

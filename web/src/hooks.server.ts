@@ -2,9 +2,9 @@ import { text } from '@sveltejs/kit';
 import type { Handle, HandleServerError, RequestEvent } from '@sveltejs/kit';
 import { paraglideMiddleware } from '$lib/paraglide/server.js';
 import { webConfig } from '$lib/server/config';
-import { refreshSession } from '$lib/server/oidc';
+import { refreshSession, SignInUnconfiguredError } from '$lib/server/oidc';
 import { isRevoked } from '$lib/server/revoked';
-import { clearSession, readSession, writeSession } from '$lib/server/session';
+import { clearSession, keepsUnreadableCookie, readSession, writeSession } from '$lib/server/session';
 import type { Session } from '$lib/server/session';
 
 /** Renew a little early, so a token never expires between this hook and the API call. */
@@ -42,15 +42,16 @@ export const handle: Handle = async ({ event, resolve }) => {
 
   let session: Session | null = (await readSession(event.cookies)) ?? null;
   if (session && isRevoked(session.accessToken)) session = null;
-  if (!session && event.cookies.get('kinema_session')) clearSession(event.cookies);
+  if (!session && event.cookies.get('kinema_session') && !keepsUnreadableCookie()) clearSession(event.cookies);
   if (session && session.expiresAt - Math.floor(Date.now() / 1000) < REFRESH_MARGIN_SECONDS) {
     try {
       session = await refreshSession(session);
       await writeSession(event.cookies, session);
-    } catch {
-      // The issuer said no (revoked, expired, account closed) or is away: sign out locally.
+    } catch (error) {
+      // The issuer said no (revoked, expired, account closed) or is away: sign out locally. With no
+      // client secret configured yet the cookie is kept: it may renew once the secret is there.
       session = null;
-      clearSession(event.cookies);
+      if (!(error instanceof SignInUnconfiguredError)) clearSession(event.cookies);
     }
   }
   event.locals.session = session;

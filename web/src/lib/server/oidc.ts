@@ -3,7 +3,7 @@ import { safeRedirectPath } from '#shared/http/redirect.js';
 import * as client from 'openid-client';
 import { z } from 'zod';
 import type { Locale } from '$lib/paraglide/runtime.js';
-import { webConfig } from './config';
+import { oidcClientSecret, signInSecrets, webConfig } from './config';
 import { seal, unseal } from './sealed';
 import { accessTokenExpiry, userFromTokens } from './session';
 import type { Session } from './session';
@@ -24,9 +24,15 @@ function issuer(): Promise<client.Configuration> {
   return discovered;
 }
 
+/** Thrown where the token endpoint is needed but no client secret is configured yet. */
+export class SignInUnconfiguredError extends Error {
+  override name = 'SignInUnconfiguredError';
+}
+
 async function discover(): Promise<client.Configuration> {
   const config = webConfig();
-  const secret = config.KINEMA_OIDC_CLIENT_SECRET;
+  const secret = oidcClientSecret();
+  if (!secret) throw new SignInUnconfiguredError('no OIDC client secret is configured yet');
   const auth =
     config.KINEMA_OIDC_CLIENT_AUTH === 'client_secret_post'
       ? client.ClientSecretPost(secret)
@@ -66,6 +72,7 @@ export async function beginSignIn(
   options: { mode: 'signin' | 'signup'; lang: Locale; returnTo: string },
 ): Promise<URL> {
   const config = webConfig();
+  const secrets = signInSecrets();
   const oidc = await issuer();
   const codeVerifier = client.randomPKCECodeVerifier();
   const flow = {
@@ -74,7 +81,7 @@ export async function beginSignIn(
     codeVerifier,
     returnTo: safeReturnTo(options.returnTo),
   };
-  cookies.set(FLOW_COOKIE, await seal(flow, config.KINEMA_SESSION_SECRET, FLOW_TTL_SECONDS), {
+  cookies.set(FLOW_COOKIE, await seal(flow, secrets.sessionKey, FLOW_TTL_SECONDS), {
     path: '/auth',
     httpOnly: true,
     sameSite: 'lax',
@@ -105,7 +112,7 @@ export class SignInError extends Error {
  */
 export async function finishSignIn(cookies: Cookies, search: string): Promise<{ session: Session; returnTo: string }> {
   const config = webConfig();
-  const flow = await unseal(Flow, cookies.get(FLOW_COOKIE), config.KINEMA_SESSION_SECRET);
+  const flow = await unseal(Flow, cookies.get(FLOW_COOKIE), signInSecrets().sessionKey);
   cookies.delete(FLOW_COOKIE, { path: '/auth', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
   if (!flow) throw new SignInError('the sign-in took too long or was started in another browser');
   const oidc = await issuer();

@@ -2,7 +2,7 @@ import type { Cookies } from '@sveltejs/kit';
 import { decodeJwt } from 'jose';
 import { z } from 'zod';
 import { CLAIMS, ROLES } from '#shared/ports/token-verifier.js';
-import { webConfig } from './config';
+import { sessionKey, signInSecrets, webConfig } from './config';
 import { seal, unseal } from './sealed';
 
 export const SESSION_COOKIE = 'kinema_session';
@@ -57,17 +57,36 @@ export function accessTokenExpiry(accessToken: string, expiresIn: number | undef
   return exp ?? nowSeconds + (expiresIn ?? 300);
 }
 
+/**
+ * The session the cookie holds, or undefined: no cookie, a cookie that does not open (tampered,
+ * expired, another key), or no session key configured yet (everyone is signed out then; the cookie
+ * is left alone, see `keepsUnreadableCookie`).
+ */
 export async function readSession(cookies: Cookies): Promise<Session | undefined> {
-  return unseal(Session, cookies.get(SESSION_COOKIE), webConfig().KINEMA_SESSION_SECRET);
+  const sealed = cookies.get(SESSION_COOKIE);
+  if (!sealed) return undefined;
+  const key = sessionKey();
+  if (!key) return undefined;
+  return unseal(Session, sealed, key);
 }
 
+/**
+ * True while no session key is configured: a cookie that cannot be read then is not known to be
+ * bad (the key may arrive, or come back after a failed secret read), so it is not cleared.
+ */
+export function keepsUnreadableCookie(): boolean {
+  return sessionKey() === undefined;
+}
+
+/** Seals the session into its cookie; without a session key, the 503 "sign-in is not configured yet". */
 export async function writeSession(cookies: Cookies, session: Session): Promise<void> {
   const config = webConfig();
-  let value = await seal(session, config.KINEMA_SESSION_SECRET, SESSION_TTL_SECONDS);
+  const key = signInSecrets().sessionKey;
+  let value = await seal(session, key, SESSION_TTL_SECONDS);
   if (value.length > COOKIE_BUDGET && session.idToken) {
     // The id token only serves as a logout hint; losing it beats losing the whole session.
     const { idToken: _dropped, ...lighter } = session;
-    value = await seal(lighter, config.KINEMA_SESSION_SECRET, SESSION_TTL_SECONDS);
+    value = await seal(lighter, key, SESSION_TTL_SECONDS);
   }
   cookies.set(SESSION_COOKIE, value, {
     path: '/',
