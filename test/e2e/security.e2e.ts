@@ -1,11 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { fetchFrom } from '#test/support/fetch-from.js';
-import { signOut, signUp } from './flows.js';
+import { fillSignUp, followSignUpEmail, signOut, signUp, signUpLinkFor } from './flows.js';
 import { launchBrowser, newPage, newPerson } from './harness.js';
 import type { Credentials } from './harness.js';
 
-const { url } = inject('kinema');
+const { url, admin } = inject('kinema');
 let browser: Browser;
 
 beforeAll(async () => {
@@ -26,11 +26,8 @@ describe('open redirects', () => {
       // Anonymous: the target survives the whole sign-up round trip through the issuer.
       await page.goto(`${url}/auth/signup?returnTo=/%09/evil.example`);
       await page.waitForURL(/\/oidc\//);
-      await page.locator('input[name="email"]').fill(person.email);
-      await page.locator('input[name="password"]').fill(person.password);
-      await page.locator('input[name="password_confirm"]').fill(person.password);
-      await page.getByTestId('signup-submit').click();
-      await page.getByTestId('signout-button').waitFor();
+      await fillSignUp(page, person);
+      await followSignUpEmail(page, person.email);
       expect(new URL(page.url()).origin).toBe(url);
       expect(new URL(page.url()).pathname).toBe('/');
 
@@ -109,6 +106,30 @@ function stranger() {
     },
   };
 }
+
+describe('sign-up', () => {
+  test('answers a taken and a new address alike; only the new one gets a link', async () => {
+    const { context, page } = await newPage(browser, 'desktop');
+    try {
+      const answers: { status: number | undefined; text: string }[] = [];
+      for (const email of [admin.email, newPerson('fresh').email]) {
+        await page.context().clearCookies();
+        await page.goto(`${url}/auth/signup`);
+        await page.waitForURL(/\/oidc\//);
+        const response = page.waitForResponse((r) => r.request().method() === 'POST' && /\/signup$/.test(r.url()));
+        await fillSignUp(page, { email, password: 'a long enough password' });
+        const text = (await page.locator('main').innerText()).replaceAll(email.toLowerCase(), '<email>');
+        answers.push({ status: (await response).status(), text });
+      }
+      expect(answers[0]).toEqual(answers[1]);
+      expect(answers[0]!.status).toBe(200);
+      // The admin's own account is untouched and got a notice, not a link.
+      await expect(signUpLinkFor(admin.email, 500)).rejects.toThrow(/no sign-up email/);
+    } finally {
+      await context.close();
+    }
+  });
+});
 
 describe('sign-in throttling', () => {
   test("a stranger's failed sign-ins do not stop the owner from signing in", async () => {
