@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { inject } from 'vitest';
+import { dataDirs } from './harness.js';
 import type { Credentials } from './harness.js';
 
 /**
@@ -27,17 +28,20 @@ export async function fillSignUp(page: Page, person: Credentials, beforeSubmit?:
 
 /** Opens the newest sign-up link emailed to `email` in this page; ends on the site, signed in. */
 export async function followSignUpEmail(page: Page, email: string): Promise<void> {
-  await page.goto(await signUpLinkFor(email));
+  await page.goto(await signUpLinkFor(email, 10_000, new URL(page.url()).origin));
   await page.getByTestId('signout-button').waitFor();
 }
 
 /**
  * The link in the newest email to `email` in the server's outbox (`<KINEMA_DATA>/outbox/`: one
- * `.eml` per email beside a `.json` record of it, whose `text` is the decoded text part).
+ * `.eml` per email beside a `.json` record of it, whose `text` is the decoded text part), of the
+ * server at `origin` (default: the suite's).
  */
-export async function signUpLinkFor(email: string, timeoutMs = 10_000): Promise<string> {
-  const { dataDir } = inject('kinema');
-  if (!dataDir) throw new Error('following a sign-up email needs the standalone server started by the suite');
+export async function signUpLinkFor(email: string, timeoutMs = 10_000, origin?: string): Promise<string> {
+  // The suite's server, or one a test file started itself (entitlement's).
+  const suite = inject('kinema');
+  const dataDir = origin && origin !== suite.url ? dataDirs.get(origin) : suite.dataDir;
+  if (!dataDir) throw new Error('following a sign-up email needs a standalone server started by the tests');
   const outbox = join(dataDir, 'outbox');
   const to = email.normalize('NFKC').trim().toLowerCase();
   const deadline = Date.now() + timeoutMs;

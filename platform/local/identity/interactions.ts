@@ -253,7 +253,8 @@ export function interactionRoutes(deps: {
       : signUpLinkEmail(lang, {
           id,
           to,
-          link: `${publicBase}/interaction/${uid}/verify?token=${signUps.start({ email: to, passwordHash, interactionUid: uid })}`,
+          // The language rides along: the link may be opened in a browser without the lang cookie.
+          link: `${publicBase}/interaction/${uid}/verify?token=${signUps.start({ email: to, passwordHash, interactionUid: uid })}&lang=${lang}`,
         });
     try {
       await mailer.send(message);
@@ -262,7 +263,7 @@ export function interactionRoutes(deps: {
       send(res, 503, mailFailedPage(lang));
       return;
     }
-    send(res, 200, signUpSentPage(lang, to, `${self}?screen=signup&lang=${lang === 'ja' ? 'en' : 'ja'}`), headers);
+    send(res, 200, signUpSentPage(lang, to), headers);
 
     /** Follows an emailed link: creates the account once, then finishes the sign-in if it is still open here. */
     async function verify(uid: string, token: string, lang: Lang): Promise<void> {

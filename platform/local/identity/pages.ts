@@ -275,7 +275,7 @@ ${detail ? `<p class="alert" role="alert">${escapeHtml(detail)}</p>` : ''}`,
 }
 
 /** After a sign-up form: the same page whether or not the address already has an account. */
-export function signUpSentPage(lang: Lang, email: string, langSwitch?: string): string {
+export function signUpSentPage(lang: Lang, email: string): string {
   const t = text[lang];
   return page(
     lang,
@@ -283,7 +283,6 @@ export function signUpSentPage(lang: Lang, email: string, langSwitch?: string): 
     `<h1>${t.sentTitle}</h1>
 <p class="lead" data-testid="signup-sent">${escapeHtml(t.sentLead(email))}</p>
 <p class="hint">${t.sentHint}</p>`,
-    langSwitch,
   );
 }
 
