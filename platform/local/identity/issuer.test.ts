@@ -376,9 +376,11 @@ describe('built-in OpenID issuer', () => {
     expect(running.issuer.accounts.findByEmail('new@example.com')?.roles).toEqual(['viewer']);
 
     // The link is single-use: a second click creates nothing and says so.
+    // (in the form's language, even in a browser without the lang cookie).
     const again = await browse(cookieJar(), link);
     expect(again.response.status).toBe(410);
-    expect(again.html).toContain('<html lang="ja">');
+    expect(again.html).toContain('<html lang="en">');
+    expect(again.html).toContain('This link has already been used.');
     expect(again.html).toContain('data-testid="signup-link-problem"');
     expect(running.issuer.accounts.list().map((account) => account.email)).toEqual([
       'taken@example.com',
