@@ -20,6 +20,8 @@ import type { FileStore } from '#platform/local/file-store.js';
 import { createIssuer } from '#platform/local/identity/issuer.js';
 import type { Issuer } from '#platform/local/identity/issuer.js';
 import { lockDataFolder } from '#platform/local/data-lock.js';
+import { localMailer } from '#platform/local/mailer.js';
+import type { LocalMailer } from '#platform/local/mailer.js';
 import { sandboxPayments } from '#platform/local/sandbox-payments.js';
 import type { SandboxPayments } from '#platform/local/sandbox-payments.js';
 import { loadOrCreateSecrets } from '#platform/local/secrets.js';
@@ -56,6 +58,8 @@ export interface LocalAdapters {
    */
   bus: LateBus;
   secrets: LocalSecrets;
+  /** The one outbox mailer (`outbox/`, or SMTP when configured): the issuer's sign-up emails and notification's. */
+  mailer: LocalMailer;
   issuer: Issuer;
   issuerUrl: string;
   audience: string;
@@ -69,6 +73,9 @@ export interface LocalAdapters {
   sandbox: SandboxPayments;
   close(): Promise<void>;
 }
+
+/** The sender of every email the standalone runtime writes. */
+export const MAIL_FROM = 'Kinema <no-reply@kinema.local>';
 
 export type LateBus = Bus & { connect(target: Bus): void };
 
@@ -104,6 +111,13 @@ export async function localAdapters(
   ) as Record<TableName, SqliteTable>;
   const secrets = loadOrCreateSecrets(join(dataDir, 'secrets.json'));
 
+  const mailer = localMailer({
+    dir: join(dataDir, 'outbox'),
+    from: MAIL_FROM,
+    now,
+    ...(config.KINEMA_SMTP_URL ? { smtpUrl: config.KINEMA_SMTP_URL } : {}),
+  });
+
   const issuerUrl = `${publicUrl}/oidc`;
   const audience = `${publicUrl}/api`;
   const issuer = await createIssuer({
@@ -113,6 +127,7 @@ export async function localAdapters(
     issuer: issuerUrl,
     audience,
     now,
+    mailer,
     logger: logger.child({ part: 'oidc' }),
     clients: [
       {
@@ -152,6 +167,7 @@ export async function localAdapters(
     tables,
     bus: lateBus(),
     secrets,
+    mailer,
     issuer,
     issuerUrl,
     audience,

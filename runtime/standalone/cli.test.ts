@@ -80,6 +80,7 @@ describe('kinema CLI', () => {
       audience: 'http://localhost:4123/api',
       clients: [],
       now: Date.now,
+      mailer: { send: () => Promise.reject(new Error('this test sends no email')) },
     });
     try {
       expect(issuer.accounts.findByEmail('shared@example.com')).toBeTruthy();

@@ -9,7 +9,9 @@ import type { Clock } from '#shared/ports/clock.js';
 import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import { localMailer } from '#platform/local/mailer.js';
+import type { LocalMailer } from '#platform/local/mailer.js';
 import { sqliteTimers } from '#platform/local/timers.js';
+import { MAIL_FROM } from './adapters.js';
 
 export interface StandaloneNotificationOptions {
   dataDir: string;
@@ -19,6 +21,8 @@ export interface StandaloneNotificationOptions {
   /** A server secret; the unsubscribe-link key is derived from it. */
   secret: string;
   smtpUrl?: string | undefined;
+  /** The server's one mailer (shared with the issuer); built here from `smtpUrl` when absent (the CLI). */
+  mailer?: LocalMailer;
   /** Where fired timers and AccountClosed go (the server's late-connected dispatcher). */
   bus: Bus;
   logger: Logger;
@@ -41,12 +45,14 @@ export function standaloneNotification(options: StandaloneNotificationOptions) {
     fire: (events) => bus.publish(events),
     logger: logger.child({ part: 'timers' }),
   });
-  const mailer = localMailer({
-    dir: join(dataDir, 'outbox'),
-    from: 'Kinema <no-reply@kinema.local>',
-    now,
-    ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}),
-  });
+  const mailer =
+    options.mailer ??
+    localMailer({
+      dir: join(dataDir, 'outbox'),
+      from: MAIL_FROM,
+      now,
+      ...(options.smtpUrl ? { smtpUrl: options.smtpUrl } : {}),
+    });
   const reminders = rentalReminders({
     table: options.table,
     scheduler: timers,

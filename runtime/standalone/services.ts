@@ -65,6 +65,7 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     publicUrl,
     secret: a.secrets.urlSigningSecret,
     smtpUrl: config.KINEMA_SMTP_URL,
+    mailer: a.mailer,
     bus: a.bus,
     logger,
   });

@@ -87,6 +87,9 @@ async function waitForHealth(url: string, child: ChildProcess, output: () => str
  * waits until it is healthy, and makes an admin with the CLI. `stop()` sends SIGTERM, waits, and
  * removes the data folder.
  */
+/** The data folder of each server this process started, by URL (tests read its outbox). */
+export const dataDirs = new Map<string, string>();
+
 export async function startKinema(): Promise<Kinema> {
   const dataDir = mkdtempSync(join(tmpdir(), 'kinema-e2e-'));
   const port = await freePort();
@@ -122,6 +125,7 @@ export async function startKinema(): Promise<Kinema> {
       clearTimeout(timer);
     }
     rmSync(dataDir, { recursive: true, force: true });
+    dataDirs.delete(url);
   };
   try {
     await waitForHealth(url, child, output, 60_000);
@@ -140,6 +144,7 @@ export async function startKinema(): Promise<Kinema> {
       ],
       env,
     );
+    dataDirs.set(url, dataDir);
     return { url, admin, dataDir, output, stop };
   } catch (error) {
     await stop();

@@ -1,11 +1,11 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { fetchFrom } from '#test/support/fetch-from.js';
-import { signOut, signUp } from './flows.js';
+import { fillSignUp, followSignUpEmail, signOut, signUp, signUpLinkFor } from './flows.js';
 import { launchBrowser, newPage, newPerson } from './harness.js';
 import type { Credentials } from './harness.js';
 
-const { url } = inject('kinema');
+const { url, admin } = inject('kinema');
 let browser: Browser;
 
 beforeAll(async () => {
@@ -26,11 +26,8 @@ describe('open redirects', () => {
       // Anonymous: the target survives the whole sign-up round trip through the issuer.
       await page.goto(`${url}/auth/signup?returnTo=/%09/evil.example`);
       await page.waitForURL(/\/oidc\//);
-      await page.locator('input[name="email"]').fill(person.email);
-      await page.locator('input[name="password"]').fill(person.password);
-      await page.locator('input[name="password_confirm"]').fill(person.password);
-      await page.getByTestId('signup-submit').click();
-      await page.getByTestId('signout-button').waitFor();
+      await fillSignUp(page, person);
+      await followSignUpEmail(page, person.email);
       expect(new URL(page.url()).origin).toBe(url);
       expect(new URL(page.url()).pathname).toBe('/');
 
@@ -66,8 +63,8 @@ describe('state-changing requests', () => {
 });
 
 /** A minimal cookie-carrying client that connects from another address (a stranger's machine). */
-function stranger() {
-  const via = fetchFrom('127.0.0.2');
+function stranger(address = '127.0.0.2') {
+  const via = fetchFrom(address);
   const jar = new Map<string, string>();
   const go = async (target: string, init: RequestInit = {}) => {
     let current = target;
@@ -107,8 +104,38 @@ function stranger() {
       });
       return result.response.status;
     },
+    async signUp(email: string, password: string) {
+      const page = await go(`${url}/auth/signup`);
+      const action = /<form method="post" action="([^"]+)"/.exec(page.html)?.[1]?.replace(/&amp;/g, '&');
+      if (!action) throw new Error(`no sign-up form at ${page.url}`);
+      const result = await go(new URL(action, url).href, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', origin: url },
+        body: new URLSearchParams({ email, password, password_confirm: password }).toString(),
+      });
+      return { status: result.response.status, html: result.html };
+    },
   };
 }
+
+describe('sign-up', () => {
+  test('answers a taken and a new address alike; only the new one gets a link', async () => {
+    // From its own address, so the browser tests' sign-up allowance is left alone.
+    const fresh = newPerson('fresh').email;
+    const taken = await stranger('127.0.0.3').signUp(admin.email, 'a long enough password');
+    const created = await stranger('127.0.0.3').signUp(fresh, 'a long enough password');
+    expect(taken.status).toBe(200);
+    expect(created.status).toBe(200);
+    expect(taken.html).toContain('data-testid="signup-sent"');
+    // The same page but for the address it echoes (and the interaction's own id in no link at all).
+    expect(taken.html.replaceAll(admin.email.toLowerCase(), '<email>')).toBe(
+      created.html.replaceAll(fresh.toLowerCase(), '<email>'),
+    );
+    // Only the new address got a link; the admin's own account got a notice.
+    expect(await signUpLinkFor(fresh)).toMatch(/\/verify\?token=/);
+    await expect(signUpLinkFor(admin.email, 500)).rejects.toThrow(/no sign-up email/);
+  });
+});
 
 describe('sign-in throttling', () => {
   test("a stranger's failed sign-ins do not stop the owner from signing in", async () => {

@@ -57,6 +57,20 @@ describe('account store', () => {
     });
   });
 
+  it('creates an account from a password hashed earlier (an emailed sign-up), once per address', async () => {
+    const passwordHash = await hashPassword('chosen at sign-up');
+    const account = store.createWithPasswordHash({ email: 'Later@Example.com', passwordHash });
+    expect(account).toMatchObject({ email: 'later@example.com', roles: ['viewer'] });
+    const check = await store.verifyPassword('later@example.com', 'chosen at sign-up');
+    expect(check.ok && check.account.id).toBe(account.id);
+    expect(() => store.createWithPasswordHash({ email: 'later@example.com', passwordHash })).toThrow(
+      expect.objectContaining({ code: 'conflict' }),
+    );
+    expect(() => store.createWithPasswordHash({ email: 'plain@example.com', passwordHash: 'hunter22' })).toThrow(
+      expect.objectContaining({ code: 'invalid_input' }),
+    );
+  });
+
   it('rejects bad emails, weak or huge passwords and unknown roles as invalid input', async () => {
     await expect(store.create({ email: 'not-an-email', password: 'password1' })).rejects.toMatchObject({
       code: 'invalid_input',

@@ -24,6 +24,8 @@ export type PasswordCheck = { ok: true; account: Account } | { ok: false; reason
 
 export interface AccountStore {
   create(input: { email: string; password: string; roles?: Role[] }): Promise<Account>;
+  /** The same, with a password hashed earlier (`hashPassword`), e.g. by an emailed sign-up. */
+  createWithPasswordHash(input: { email: string; passwordHash: string; roles?: Role[] }): Account;
   list(): Account[];
   findByEmail(email: string): Account | undefined;
   findById(id: string): Account | undefined;
@@ -51,6 +53,11 @@ export const Password = z
 export const Roles = z.array(z.enum(ROLES)).min(1, 'give at least one role');
 
 const NewAccount = z.object({ email: Email, password: Password, roles: Roles.default(['viewer']) });
+const HashedAccount = z.object({
+  email: Email,
+  passwordHash: z.string().startsWith('scrypt$'),
+  roles: Roles.default(['viewer']),
+});
 
 interface AccountRow {
   id: string;
@@ -118,23 +125,32 @@ export function accountStore(options: { file: string; now?: () => number }): Acc
     createdAt: row.created_at,
   });
 
+  const insertAccount = (email: string, hash: string, roles: Role[]): Account => {
+    if (byEmail.get(email)) throw conflict('an account with this email already exists');
+    const createdAt = now();
+    const account: Account = { id: newId(createdAt), email, roles: [...new Set(roles)], createdAt };
+    try {
+      insert.run({ id: account.id, email, hash, roles: JSON.stringify(account.roles), createdAt });
+    } catch (error) {
+      // Another process took the address meanwhile.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+        throw conflict('an account with this email already exists');
+      throw error;
+    }
+    return account;
+  };
+
   return {
     async create(input) {
       const { email, password, roles } = parse(NewAccount, input);
       // Hash first: a taken address takes as long to refuse as a new one takes to register.
       const hash = await hashPassword(password);
-      if (byEmail.get(email)) throw conflict('an account with this email already exists');
-      const createdAt = now();
-      const account: Account = { id: newId(createdAt), email, roles: [...new Set(roles)], createdAt };
-      try {
-        insert.run({ id: account.id, email, hash, roles: JSON.stringify(account.roles), createdAt });
-      } catch (error) {
-        // Another process took the address while this one was hashing.
-        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
-          throw conflict('an account with this email already exists');
-        throw error;
-      }
-      return account;
+      return insertAccount(email, hash, roles);
+    },
+
+    createWithPasswordHash(input) {
+      const { email, passwordHash, roles } = parse(HashedAccount, input);
+      return insertAccount(email, passwordHash, roles);
     },
 
     list: () => all.all().map(toAccount),

@@ -2,12 +2,26 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { isAppError } from '#shared/errors.js';
+import { newId } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
+import type { Mailer } from '#shared/ports/mailer.js';
 import type { AccountStore } from './accounts.js';
 import { Email, Password, normaliseEmail } from './accounts.js';
-import { errorPage, signInPage, signUpPage } from './pages.js';
+import { signUpLinkEmail, signUpTakenEmail } from './emails.js';
+import {
+  accountExistsPage,
+  accountReadyPage,
+  errorPage,
+  mailFailedPage,
+  signInPage,
+  signUpLinkPage,
+  signUpPage,
+  signUpSentPage,
+} from './pages.js';
 import type { FormError, Lang } from './pages.js';
 import { errorMessage } from './pages.js';
+import { hashPassword } from './password.js';
+import type { PendingSignUps } from './signups.js';
 import type { SignInThrottle } from './throttle.js';
 
 const MAX_FORM_BYTES = 16 * 1024;
@@ -72,22 +86,35 @@ async function readForm(req: IncomingMessage): Promise<Record<string, string> | 
 }
 
 /**
- * The issuer's interaction endpoints (`<base>/interaction/:uid[/signin|/signup]`): the sign-in and
- * sign-up forms, and automatic consent for the first-party clients. CSRF: a form post only counts
- * with the provider's same-site interaction cookie, and that cookie must name the uid in the URL.
+ * The issuer's interaction endpoints (`<base>/interaction/:uid[/signin|/signup|/verify]`): the
+ * sign-in and sign-up forms, the emailed sign-up link, and automatic consent for the first-party
+ * clients. CSRF: a form post only counts with the provider's same-site interaction cookie, and
+ * that cookie must name the uid in the URL.
+ *
+ * Sign-up never says whether an address has an account: every valid form gets the same "we sent
+ * you a link" page after the same work (a scrypt hash, one email). A new address gets a link that
+ * creates the account; a taken one gets a notice to its owner instead.
  */
 export function interactionRoutes(deps: {
   provider: Provider;
   accounts: AccountStore;
   throttle: SignInThrottle;
-  basePath: string;
+  signUps: PendingSignUps;
+  mailer: Mailer;
+  /** The issuer's public URL (`https://host/oidc`): emailed links are absolute on it. */
+  issuerUrl: string;
+  /** Where "sign in" links go: the site's own sign-in, which starts a fresh authorisation. */
+  signInUrl: string;
+  now: () => number;
   logger: Logger;
 }) {
-  const { provider, accounts, throttle, basePath, logger } = deps;
+  const { provider, accounts, throttle, signUps, mailer, signInUrl, now, logger } = deps;
+  const publicBase = deps.issuerUrl.replace(/\/+$/, '');
+  const basePath = new URL(publicBase).pathname.replace(/\/+$/, '');
 
   return async function handle(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     const url = new URL(path, 'http://issuer.invalid');
-    const match = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(signin|signup))?$/.exec(url.pathname);
+    const match = /^\/interaction\/([A-Za-z0-9_-]{1,64})(?:\/(signin|signup|verify))?$/.exec(url.pathname);
     const queryLang = url.searchParams.get('lang') ?? undefined;
     const cookieLang = readCookie(req, 'lang');
     if (!match) {
@@ -96,6 +123,16 @@ export function interactionRoutes(deps: {
     }
     const uid = match[1]!;
     const action = match[2];
+
+    // The emailed link works in any browser, with or without this interaction's cookie.
+    if (action === 'verify') {
+      if (req.method !== 'GET') {
+        send(res, 405, errorPage(pickLang(queryLang, cookieLang), undefined), { allow: 'GET' });
+        return;
+      }
+      await verify(uid, url.searchParams.get('token') ?? '', pickLang(queryLang, cookieLang));
+      return;
+    }
 
     let details: Awaited<ReturnType<Provider['interactionDetails']>>;
     try {
@@ -203,19 +240,64 @@ export function interactionRoutes(deps: {
     const { email, password, password_confirm: confirm } = input.data;
     const allowance = throttle.signUpAttempt(client);
     if (!allowance.allowed) return tooMany('signup', email, allowance.retryAfterSeconds);
-    if (!Email.safeParse(email).success) return fail(400, 'signup', 'invalid_email', email);
+    const address = Email.safeParse(email);
+    if (!address.success) return fail(400, 'signup', 'invalid_email', email);
     if (!Password.safeParse(password).success) return fail(400, 'signup', 'weak_password', email);
     if (password !== confirm) return fail(400, 'signup', 'password_mismatch', email);
-    let accountId: string;
+    const to = address.data;
+    // The same work for a taken and a new address: one scrypt hash, one email, one page.
+    const passwordHash = await hashPassword(password);
+    const id = `signup-${newId(now())}`;
+    const message = accounts.findByEmail(to)
+      ? signUpTakenEmail(lang, { id, to, signInUrl })
+      : signUpLinkEmail(lang, {
+          id,
+          to,
+          // The language rides along: the link may be opened in a browser without the lang cookie.
+          link: `${publicBase}/interaction/${uid}/verify?token=${signUps.start({ email: to, passwordHash, interactionUid: uid })}&lang=${lang}`,
+        });
     try {
-      accountId = (await accounts.create({ email, password, roles: ['viewer'] })).id;
+      await mailer.send(message);
     } catch (error) {
-      if (isAppError(error) && error.code === 'conflict') return fail(409, 'signup', 'email_taken', email);
-      if (isAppError(error) && error.code === 'invalid_input') return fail(400, 'signup', 'invalid_email', email);
-      throw error;
+      logger.error('sign-up email not sent', { err: error });
+      send(res, 503, mailFailedPage(lang));
+      return;
     }
-    logger.info('account created', { accountId });
-    await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+    send(res, 200, signUpSentPage(lang, to), headers);
+
+    /** Follows an emailed link: creates the account once, then finishes the sign-in if it is still open here. */
+    async function verify(uid: string, token: string, lang: Lang): Promise<void> {
+      const redemption = signUps.redeem(token, uid);
+      if (!redemption.ok) {
+        const status = redemption.reason === 'used' || redemption.reason === 'expired' ? 410 : 400;
+        send(res, status, signUpLinkPage(lang, redemption.reason));
+        return;
+      }
+      let accountId: string;
+      try {
+        const { email, passwordHash } = redemption.signUp;
+        accountId = accounts.createWithPasswordHash({ email, passwordHash, roles: ['viewer'] }).id;
+      } catch (error) {
+        if (isAppError(error) && error.code === 'conflict') {
+          send(res, 409, accountExistsPage(lang, signInUrl));
+          return;
+        }
+        throw error;
+      }
+      logger.info('account created', { accountId });
+      let alive = false;
+      try {
+        const details = await provider.interactionDetails(req, res);
+        alive = details.uid === uid && details.prompt.name === 'login';
+      } catch {
+        // Another browser, or the sign-in expired: the account exists all the same.
+      }
+      if (!alive) {
+        send(res, 200, accountReadyPage(lang, signInUrl));
+        return;
+      }
+      await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });
+    }
 
     /** First-party clients only: grant what the provider says is missing, without asking. */
     async function grantConsent(interaction: typeof details): Promise<void> {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +10,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import { CLAIMS } from '#shared/ports/token-verifier.js';
 import { fetchFrom } from '#test/support/fetch-from.js';
+import { localMailer } from '#platform/local/mailer.js';
+import type { LocalMailer } from '#platform/local/mailer.js';
 import { createIssuer } from './issuer.js';
 import type { Issuer } from './issuer.js';
 import { PAIR_FREE } from './throttle.js';
@@ -23,6 +25,8 @@ interface Running {
   audience: string;
   issuer: Issuer;
   server: Server;
+  /** The sign-up emails, as the standalone server writes them. */
+  outbox: LocalMailer;
   stop(): Promise<void>;
 }
 
@@ -38,10 +42,12 @@ async function start(
   dataDir: string,
   port = 0,
   planOf: (userId: string) => Promise<string | undefined> = async () => 'monthly',
+  now: () => number = () => Date.now(),
 ): Promise<Running> {
   const server = createServer();
   const actual = await listen(server, port);
   const base = `http://127.0.0.1:${actual}`;
+  const outbox = localMailer({ dir: join(dataDir, 'outbox'), from: 'Kinema <no-reply@kinema.local>', now });
   const issuer = await createIssuer({
     dataDir,
     issuer: `${base}/oidc`,
@@ -54,8 +60,9 @@ async function start(
         postLogoutRedirectUris: [`${base}/`],
       },
     ],
-    now: () => Date.now(),
+    now,
     planOf,
+    mailer: outbox,
   });
   server.on('request', (req, res) => {
     if (req.url?.startsWith('/oidc')) return issuer.listener(req, res);
@@ -67,6 +74,7 @@ async function start(
     audience: `${base}/api`,
     issuer,
     server,
+    outbox,
     async stop() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -160,6 +168,18 @@ async function beginLogin(running: Running, extra: Record<string, string> = {}, 
   });
   const page = await browse(jar, url.href);
   return { config, verifier, state, jar, page };
+}
+
+async function newestEmail(running: Running, to: string) {
+  const mail = (await running.outbox.list(1000)).find((entry) => entry.to === to);
+  if (!mail) throw new Error(`no email to ${to}`);
+  return mail;
+}
+
+function signUpLink(mail: { text: string }): string {
+  const link = /https?:\/\/\S+\/verify\?token=\S+/.exec(mail.text)?.[0];
+  if (!link) throw new Error('no sign-up link in the email');
+  return link;
 }
 
 function verifierFor(running: Running, keysFrom: Issuer = running.issuer) {
@@ -313,15 +333,35 @@ describe('built-in OpenID issuer', () => {
       { email: 'TAKEN@example.com', password: 'long enough 1', password_confirm: 'long enough 1' },
       callback,
     );
-    expect(taken.response.status).toBe(409);
-    expect(taken.html).toContain('already exists');
-
-    const done = await postForm(
+    const fresh = await postForm(
       jar,
       action,
       { email: 'new@example.com', password: 'long enough 1', password_confirm: 'long enough 1' },
       callback,
     );
+    // The same answer whatever the address: status, headers that matter, and page but for the echo.
+    expect(taken.response.status).toBe(200);
+    expect(fresh.response.status).toBe(200);
+    expect(taken.html).toContain('We sent a link to taken@example.com to finish creating your account.');
+    expect(taken.html!.replaceAll('taken@example.com', '<email>')).toBe(
+      fresh.html!.replaceAll('new@example.com', '<email>'),
+    );
+    expect(taken.response.headers.get('set-cookie')).toBe(fresh.response.headers.get('set-cookie'));
+    expect(running.issuer.accounts.findByEmail('new@example.com')).toBeUndefined();
+
+    // The owner of the taken address hears of it; the new address gets the link.
+    const takenMail = await newestEmail(running, 'taken@example.com');
+    expect(takenMail.subject).toBe('Someone tried to create a Kinema account with your address');
+    expect(takenMail.text).toContain(`${running.base}/auth/login`);
+    expect(takenMail.text).not.toContain('/verify?token=');
+    const link = signUpLink(await newestEmail(running, 'new@example.com'));
+    expect(link.startsWith(`${page.url}/verify?token=`)).toBe(true);
+    // The .eml file is a real MIME message with both parts.
+    const eml = readFileSync(join(dataDir, 'outbox', (await newestEmail(running, 'new@example.com')).file), 'utf8');
+    expect(eml).toMatch(/^To: new@example\.com\r$/m);
+    expect(eml).toContain('multipart/alternative');
+
+    const done = await browse(jar, link, {}, callback);
     expect(done.url).toMatch(/\/auth\/callback\?code=/);
     const tokens = await oidc.authorizationCodeGrant(
       config,
@@ -334,6 +374,85 @@ describe('built-in OpenID issuer', () => {
     const refreshed = await oidc.refreshTokenGrant(config, tokens.refresh_token!, resource);
     expect((await verifierFor(running).verify(refreshed.access_token)).email).toBe('new@example.com');
     expect(running.issuer.accounts.findByEmail('new@example.com')?.roles).toEqual(['viewer']);
+
+    // The link is single-use: a second click creates nothing and says so.
+    // (in the form's language, even in a browser without the lang cookie).
+    const again = await browse(cookieJar(), link);
+    expect(again.response.status).toBe(410);
+    expect(again.html).toContain('<html lang="en">');
+    expect(again.html).toContain('This link has already been used.');
+    expect(again.html).toContain('data-testid="signup-link-problem"');
+    expect(running.issuer.accounts.list().map((account) => account.email)).toEqual([
+      'taken@example.com',
+      'new@example.com',
+    ]);
+  });
+
+  it('refuses forged, reused and expired links, and finishes in another browser with a sign-in link', async () => {
+    let skew = 0;
+    running = await start(
+      dataDir,
+      0,
+      async () => 'none',
+      () => Date.now() + skew,
+    );
+    const callback = `${running.base}/auth/callback`;
+    const signUp = async (email: string) => {
+      const { jar, page } = await beginLogin(running!, { screen_hint: 'signup' });
+      const sent = await postForm(
+        jar,
+        formAction(page.html!, running!.base),
+        { email, password: 'long enough 1', password_confirm: 'long enough 1' },
+        callback,
+      );
+      expect(sent.response.status).toBe(200);
+      expect(sent.html).toContain('data-testid="signup-sent"');
+      return { jar, link: signUpLink(await newestEmail(running!, email)) };
+    };
+
+    const first = await signUp('other@example.com');
+    const url = new URL(first.link);
+    const token = url.searchParams.get('token')!;
+    const forgeries = [
+      `${url.origin}${url.pathname}?token=${token.slice(0, -1)}${token.endsWith('A') ? 'B' : 'A'}`,
+      `${url.origin}${url.pathname}?token=short`,
+      `${url.origin}${url.pathname}`,
+      // The right token under another interaction's path.
+      `${url.origin}${url.pathname.replace(/interaction\/[^/]+/, 'interaction/someoneelse')}?token=${token}`,
+    ];
+    for (const forged of forgeries) {
+      const refused = await browse(cookieJar(), forged);
+      expect(refused.response.status, forged).toBe(400);
+      expect(refused.html).toContain('このリンクは無効です');
+    }
+    expect(running.issuer.accounts.findByEmail('other@example.com')).toBeUndefined();
+
+    // Opened on another device: the account exists and the page points to sign-in.
+    const elsewhere = await browse(cookieJar(), first.link);
+    expect(elsewhere.response.status).toBe(200);
+    expect(elsewhere.html).toContain('data-testid="account-ready-signin"');
+    expect(elsewhere.html).toContain(`href="${running.base}/auth/login"`);
+    expect(running.issuer.accounts.findByEmail('other@example.com')).toBeTruthy();
+    const reused = await browse(first.jar, first.link);
+    expect(reused.response.status).toBe(410);
+    expect(reused.html).toContain('すでに使われています');
+
+    // Thirty minutes on, a link is spent.
+    const late = await signUp('late@example.com');
+    skew += 30 * 60 * 1000 + 1;
+    const expired = await browse(late.jar, late.link);
+    expect(expired.response.status).toBe(410);
+    expect(expired.html).toContain('有効期限');
+    expect(running.issuer.accounts.findByEmail('late@example.com')).toBeUndefined();
+
+    // Two sign-ups for one address: the first link creates it, the second creates nothing.
+    const one = await signUp('twice@example.com');
+    const two = await signUp('twice@example.com');
+    expect((await browse(one.jar, one.link, {}, callback)).url).toMatch(/\/auth\/callback\?code=/);
+    const second = await browse(two.jar, two.link, {}, callback);
+    expect(second.response.status).toBe(409);
+    expect(second.html).toContain('data-testid="account-exists-signin"');
+    expect(running.issuer.accounts.list().filter((account) => account.email === 'twice@example.com')).toHaveLength(1);
   });
 
   it("slows a guessing client with 429 + Retry-After, never the owner's own client", async () => {

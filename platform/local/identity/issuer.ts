@@ -7,6 +7,7 @@ import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { notFound } from '#shared/errors.js';
 import type { Logger } from '#shared/log.js';
 import { silentLogger } from '#shared/log.js';
+import type { Mailer } from '#shared/ports/mailer.js';
 import { CLAIMS } from '#shared/ports/token-verifier.js';
 import { SCOPES, kinemaClaims, signAccountToken } from './access-token.js';
 import { accountStore, openIdentityDatabase } from './accounts.js';
@@ -15,6 +16,7 @@ import type { AccountStore } from './accounts.js';
 import { interactionRoutes, pickLang } from './interactions.js';
 import { loadIdentitySecrets } from './keys.js';
 import { errorPage, loggedOutPage, logoutPage } from './pages.js';
+import { pendingSignUps } from './signups.js';
 import { sqliteAdapter } from './sqlite-adapter.js';
 
 export interface IssuerClient {
@@ -38,6 +40,10 @@ export interface IssuerOptions {
   now: () => number;
   /** The account's plan for the display-only plan claim; `none` when absent. */
   planOf?: (userId: string) => Promise<string | undefined>;
+  /** Sends the sign-up emails (the link for a new address, a notice for a taken one). */
+  mailer: Mailer;
+  /** Where the pages' "sign in" links go; default `<issuer origin>/auth/login` (the web app's). */
+  signInUrl?: string;
   logger?: Logger;
   accessTokenTtlSeconds?: number;
 }
@@ -217,7 +223,17 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   provider.on('server_error', (_ctx, error) => logger.error('identity provider error', { err: error }));
   const callback = provider.callback();
   const throttle = signInThrottle({ db, now });
-  const interactions = interactionRoutes({ provider, accounts, throttle, basePath, logger });
+  const interactions = interactionRoutes({
+    provider,
+    accounts,
+    throttle,
+    signUps: pendingSignUps({ db, now }),
+    mailer: options.mailer,
+    issuerUrl: issuer,
+    signInUrl: options.signInUrl ?? `${issuerUrl.origin}/auth/login`,
+    now,
+    logger,
+  });
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const withOriginal = req as IncomingMessage & { originalUrl?: string };

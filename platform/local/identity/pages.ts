@@ -38,6 +38,23 @@ const text = {
     loggedOutLead: 'またのご利用をお待ちしています。',
     errorTitle: 'エラーが発生しました',
     errorLead: 'もう一度最初からお試しください。',
+    sentTitle: 'メールを確認してください',
+    sentLead: (email: string) =>
+      `${email} 宛てに、アカウントの作成を完了するためのリンクを送りました。リンクの有効期限は 30 分です。`,
+    sentHint: 'メールが届かない場合は、迷惑メールフォルダを確認するか、もう一度お試しください。',
+    mailFailed: 'メールを送信できませんでした。しばらくしてからもう一度お試しください。',
+    readyTitle: 'アカウントの準備ができました',
+    readyLead: 'サインインして Kinema をお楽しみください。',
+    existsTitle: 'アカウントはすでにあります',
+    existsLead: 'このメールアドレスのアカウントはすでに作成されています。サインインしてください。',
+    toSigninButton: 'サインインへ',
+    linkTitle: 'このリンクは使えません',
+    linkErrors: {
+      malformed: 'このリンクは無効です。メールのリンクをそのまま開いてください。',
+      unknown: 'このリンクは無効です。メールのリンクをそのまま開いてください。',
+      used: 'このリンクはすでに使われています。アカウントが作成済みならサインインしてください。',
+      expired: 'このリンクの有効期限（30 分）が切れています。もう一度アカウントを作成してください。',
+    },
     errors: {
       wrong_credentials: 'メールアドレスまたはパスワードが正しくありません。',
       too_many: (minutes: number) => `試行回数が多すぎます。約 ${minutes} 分後にもう一度お試しください。`,
@@ -71,6 +88,23 @@ const text = {
     loggedOutLead: 'See you again soon.',
     errorTitle: 'Something went wrong',
     errorLead: 'Please start again from the beginning.',
+    sentTitle: 'Check your email',
+    sentLead: (email: string) =>
+      `We sent a link to ${email} to finish creating your account. The link works for 30 minutes.`,
+    sentHint: 'No email? Check your spam folder, or try again.',
+    mailFailed: 'The email could not be sent. Please try again in a little while.',
+    readyTitle: 'Your account is ready',
+    readyLead: 'Sign in to start watching on Kinema.',
+    existsTitle: 'You already have an account',
+    existsLead: 'An account with this email address already exists. Please sign in.',
+    toSigninButton: 'Sign in',
+    linkTitle: 'This link cannot be used',
+    linkErrors: {
+      malformed: 'This link is not valid. Open the link from the email exactly as it is.',
+      unknown: 'This link is not valid. Open the link from the email exactly as it is.',
+      used: 'This link has already been used. If your account was created, please sign in.',
+      expired: 'This link has expired (it works for 30 minutes). Please create your account again.',
+    },
     errors: {
       wrong_credentials: 'The email address or password is incorrect.',
       too_many: (minutes: number) => `Too many attempts from here. Please try again in about ${minutes} minutes.`,
@@ -119,11 +153,15 @@ button.secondary{background:transparent;border:1px solid #3a4150;color:#e8eaf0;m
 .alert{border:1px solid #a23b3e;background:#2a1517;color:#ffb3b5;border-radius:8px;padding:10px 12px;font-size:.92rem;margin:0 0 8px}
 .switch{margin:22px 0 0;font-size:.9rem;color:#a9afbd;text-align:center}
 a{color:#ff8a8e}
+a.button{display:block;text-align:center;margin-top:24px;padding:12px;font-weight:700;border-radius:8px;
+  background:#d63a40;color:#fff;text-decoration:none}
+a.button:hover{background:#c0343a}
+a.button:focus-visible{outline:2px solid #fff;outline-offset:2px}
 footer{margin-top:18px;text-align:center;font-size:.85rem}
 @media (max-width:420px){main{padding:24px 18px;border-radius:10px}}
 @media (prefers-color-scheme:light){body{background:#f3f4f7;color:#1b1e24}main{background:#fff;border-color:#e1e4ea;
   box-shadow:0 10px 30px rgba(20,24,40,.08)}p.lead,.switch,.hint{color:#5b6272}input{background:#fff;color:#1b1e24;border-color:#c9ced8}
-  .alert{background:#fff1f1;color:#9b1c21;border-color:#f0b7b9}button.secondary{color:#1b1e24;border-color:#c9ced8}a{color:#d63a40}}
+  .alert{background:#fff1f1;color:#9b1c21;border-color:#f0b7b9}button.secondary{color:#1b1e24;border-color:#c9ced8}a{color:#d63a40}a.button{color:#fff}}
 `;
 
 function page(lang: Lang, title: string, body: string, langSwitch?: string): string {
@@ -233,5 +271,57 @@ export function errorPage(lang: Lang, detail: string | undefined): string {
     `<h1>${t.errorTitle}</h1>
 <p class="lead">${t.errorLead}</p>
 ${detail ? `<p class="alert" role="alert">${escapeHtml(detail)}</p>` : ''}`,
+  );
+}
+
+/** After a sign-up form: the same page whether or not the address already has an account. */
+export function signUpSentPage(lang: Lang, email: string): string {
+  const t = text[lang];
+  return page(
+    lang,
+    t.sentTitle,
+    `<h1>${t.sentTitle}</h1>
+<p class="lead" data-testid="signup-sent">${escapeHtml(t.sentLead(email))}</p>
+<p class="hint">${t.sentHint}</p>`,
+  );
+}
+
+export function mailFailedPage(lang: Lang): string {
+  return errorPage(lang, text[lang].mailFailed);
+}
+
+/** The emailed link worked but this browser's sign-in has gone (another device, or it expired). */
+export function accountReadyPage(lang: Lang, signInUrl: string): string {
+  const t = text[lang];
+  return page(
+    lang,
+    t.readyTitle,
+    `<h1>${t.readyTitle}</h1>
+<p class="lead">${t.readyLead}</p>
+<a class="button" href="${escapeHtml(signInUrl)}" data-testid="account-ready-signin">${t.toSigninButton}</a>`,
+  );
+}
+
+/** The address got an account between the form and the link: nothing was created. */
+export function accountExistsPage(lang: Lang, signInUrl: string): string {
+  const t = text[lang];
+  return page(
+    lang,
+    t.existsTitle,
+    `<h1>${t.existsTitle}</h1>
+<p class="lead">${t.existsLead}</p>
+<a class="button" href="${escapeHtml(signInUrl)}" data-testid="account-exists-signin">${t.toSigninButton}</a>`,
+  );
+}
+
+export type LinkProblem = 'malformed' | 'unknown' | 'used' | 'expired';
+
+export function signUpLinkPage(lang: Lang, problem: LinkProblem): string {
+  const t = text[lang];
+  return page(
+    lang,
+    t.linkTitle,
+    `<h1>${t.linkTitle}</h1>
+<p class="alert" role="alert" data-testid="signup-link-problem">${t.linkErrors[problem]}</p>`,
   );
 }
