@@ -89,6 +89,38 @@ describe('jwtVerifier', () => {
     expect((await refusal(token, () => Date.now() + 11 * 60_000)).message).toBe('the access token has expired');
   });
 
+  it('remembers a verified token until it expires: no second signature check, expiry still read', async () => {
+    let keyLookups = 0;
+    let at = Date.now();
+    const counting = jwtVerifier({
+      issuer: ISSUER,
+      audience: AUDIENCE,
+      now: () => at,
+      keys: async (header) => {
+        keyLookups++;
+        const jwk = { ...(await exportJWK(publicKey)), kid: KID, alg: 'RS256', use: 'sig' };
+        return createLocalJWKSet({ keys: [jwk] })(header);
+      },
+    });
+    const token = await sign();
+    const first = await counting.verify(token);
+    first.roles.push('admin'); // a caller changing its copy must not change what is remembered
+    expect(await counting.verify(token)).toEqual({
+      userId: 'user-1',
+      roles: ['viewer'],
+      email: 'viewer@example.com',
+      plan: 'monthly',
+    });
+    expect(keyLookups).toBe(1);
+    at += 11 * 60_000;
+    await expect(counting.verify(token)).rejects.toMatchObject({ code: 'unauthorized' });
+    // A refusal is never remembered: a bad token is checked each time.
+    const forged = await sign(goodClaims(), { key: otherPrivateKey });
+    at = Date.now();
+    await expect(counting.verify(forged)).rejects.toMatchObject({ code: 'unauthorized' });
+    await expect(counting.verify(forged)).rejects.toMatchObject({ code: 'unauthorized' });
+  });
+
   it('refuses a token signed with another key', async () => {
     const token = await sign(goodClaims(), { key: otherPrivateKey });
     expect((await refusal(token)).message).toBe('the access token is not valid');
