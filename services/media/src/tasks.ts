@@ -70,7 +70,15 @@ function resolveKey(playlistKey: string, uri: string): string {
 export function pipelineTasks(
   records: VideoRecords,
   runs: PipelineRuns,
-  deps: { clock: Clock; logger: Logger; jobFor: JobBuilder; prober?: Prober; encoder?: LadderEncoder },
+  deps: {
+    clock: Clock;
+    logger: Logger;
+    jobFor: JobBuilder;
+    prober?: Prober;
+    encoder?: LadderEncoder;
+    /** Lists the video's subtitle languages in its master (see subtitles.ts). */
+    refreshSubtitles?: (videoId: string) => Promise<void>;
+  },
 ) {
   const { store, media, iso, update, current, removeMedia, readObject } = records;
   const { clock, logger, jobFor } = deps;
@@ -113,7 +121,8 @@ export function pipelineTasks(
       const plan = video.plan;
       const keys = mediaKeys(videoId);
       const sizes = stillSizes(plan.ladder);
-      await removeMedia(videoId); // a previous run's leftovers must not mix with this ladder
+      // A previous run's leftovers must not mix with this ladder; the subtitle sources stay (finalize republishes them).
+      await removeMedia(videoId, { keep: keys.subtitles });
 
       let lastReport = 0;
       let reporting: Promise<unknown> = Promise.resolve();
@@ -230,6 +239,8 @@ export function pipelineTasks(
       await media.put(keys.master, Buffer.from(masterPlaylist(variants, audioGroup)), {
         contentType: CONTENT_TYPES.m3u8,
       });
+      // Subtitles need no transcode: their segments follow the ladder just written.
+      await deps.refreshSubtitles?.(input.videoId);
       return {
         renditions,
         posterKey,
@@ -278,6 +289,8 @@ export function pipelineTasks(
         return { published: false };
       }
       if (input.kind === 'failed') logger.warn('media pipeline failed', { videoId, run, reason: done.error });
+      // A language added between finalize and now is listed now (the ladder is ready from here on).
+      else await deps.refreshSubtitles?.(videoId);
       return { published: true, state: done.state };
     },
   };
