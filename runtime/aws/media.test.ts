@@ -503,19 +503,30 @@ describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for Dy
         Body: '<54 bytes>',
         ContentType: 'text/vtt; charset=utf-8',
       },
-      { Bucket: MEDIA, Key: `${folder}seg_00000.vtt`, Body: '<98 bytes>', ContentType: 'text/vtt; charset=utf-8' },
-      { Bucket: MEDIA, Key: `${folder}seg_00001.vtt`, Body: '<51 bytes>', ContentType: 'text/vtt; charset=utf-8' },
+      ...[
+        [`${folder}seg_00000.vtt`, '<98 bytes>'],
+        [`${folder}seg_00001.vtt`, '<51 bytes>'],
+      ].map(([Key, Body]) => ({
+        Bucket: MEDIA,
+        Key,
+        Body,
+        ContentType: 'text/vtt; charset=utf-8',
+        CacheControl: 'max-age=60',
+      })),
       {
         Bucket: MEDIA,
         Key: `${folder}index.m3u8`,
         Body: expect.any(String),
         ContentType: 'application/vnd.apple.mpegurl',
+        CacheControl: 'max-age=10',
       },
       {
         Bucket: MEDIA,
         Key: 'media/videos/v7/hls/master.m3u8',
         Body: expect.any(String),
         ContentType: 'application/vnd.apple.mpegurl',
+        // Rewritten in place: CloudFront keeps it seconds, not the day of an object without a header.
+        CacheControl: 'max-age=10',
       },
     ]);
     expect(bucket(MEDIA).get(`${folder}seg_00000.vtt`)?.body.toString()).toContain('こんにちは');

@@ -7,7 +7,13 @@ import type { Clock } from '#shared/ports/clock.js';
 import type { ObjectStore } from '#shared/ports/object-store.js';
 import type { Table } from '#shared/ports/table.js';
 import { mediaKeys } from './domain/media-video.js';
-import { parseMasterPlaylist, parseMediaPlaylist, withSubtitles } from './domain/playlist.js';
+import {
+  PLAYLIST_CACHE_CONTROL,
+  WEBVTT_CACHE_CONTROL,
+  parseMasterPlaylist,
+  parseMediaPlaylist,
+  withSubtitles,
+} from './domain/playlist.js';
 import { decodeSubtitleBytes } from './domain/subtitle-encoding.js';
 import { SubtitleRejected } from './domain/subtitle-issues.js';
 import type { SubtitleIssueCode } from './domain/subtitle-issues.js';
@@ -104,10 +110,14 @@ export function createSubtitles(deps: SubtitlesDeps) {
       throw new Error(`the ${record.language} subtitles of ${record.videoId} lost their source`);
     const segments = subtitleSegments((await parseSubtitles(source)).cues, durations);
     for (const segment of segments) {
-      await media.put(`${folder}${segment.name}`, Buffer.from(segment.text), { contentType: VTT_TYPE });
+      await media.put(`${folder}${segment.name}`, Buffer.from(segment.text), {
+        contentType: VTT_TYPE,
+        cacheControl: WEBVTT_CACHE_CONTROL,
+      });
     }
     await media.put(`${folder}${SUBTITLE_PLAYLIST}`, Buffer.from(subtitleMediaPlaylist(segments)), {
       contentType: PLAYLIST_TYPE,
+      cacheControl: PLAYLIST_CACHE_CONTROL,
     });
   }
 
@@ -140,7 +150,12 @@ export function createSubtitles(deps: SubtitlesDeps) {
           uri: `${subtitleFolder(record.language, record.revision)}/${SUBTITLE_PLAYLIST}`,
         })),
       );
-      if (next !== master) await media.put(masterKey, Buffer.from(next), { contentType: PLAYLIST_TYPE });
+      if (next !== master) {
+        await media.put(masterKey, Buffer.from(next), {
+          contentType: PLAYLIST_TYPE,
+          cacheControl: PLAYLIST_CACHE_CONTROL,
+        });
+      }
       if (fingerprint(await records.list(videoId)) === fingerprint(list)) return;
     }
     logger.warn('subtitle master refresh gave up after 5 concurrent changes', { videoId });

@@ -9,7 +9,13 @@ import { outcomeFromProbeReport } from './domain/ffprobe.js';
 import { AUDIO_BITRATE, KEYFRAME_SECONDS, SEGMENT_SECONDS, assessSource } from './domain/ladder.js';
 import { POSTER_AT, PROGRESS_INTERVAL_MS, THUMBNAILS_AT, mediaKeys } from './domain/media-video.js';
 import { stillSizes } from './domain/stills.js';
-import { codecsFromInit, masterPlaylist, measureBitrates, parseMediaPlaylist } from './domain/playlist.js';
+import {
+  PLAYLIST_CACHE_CONTROL,
+  codecsFromInit,
+  masterPlaylist,
+  measureBitrates,
+  parseMediaPlaylist,
+} from './domain/playlist.js';
 import { PipelineInput } from './pipeline-contract.js';
 import type { JobBuilder } from './pipeline-contract.js';
 import { isCurrent } from './records.js';
@@ -238,6 +244,7 @@ export function pipelineTasks(
           : undefined;
       await media.put(keys.master, Buffer.from(masterPlaylist(variants, audioGroup)), {
         contentType: CONTENT_TYPES.m3u8,
+        cacheControl: PLAYLIST_CACHE_CONTROL,
       });
       // Subtitles need no transcode: their segments follow the ladder just written.
       await deps.refreshSubtitles?.(input.videoId);

@@ -252,6 +252,26 @@ describe('bad subtitle files change nothing', () => {
     expect(huge.status).toBe(413);
     expect((await issuesOf(huge)).code).toBe('payload_too_large');
 
+    // Refused from its declared length: the answer comes while the body is still being sent.
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (pulled < 3) controller.enqueue(new Uint8Array(64 * 1024).fill(0x41));
+        // then never ends: a server that read it all would never answer
+      },
+    });
+    const early = await service.app.request(
+      new Request('http://media.test/videos/v4/subtitles/ja', {
+        method: 'PUT',
+        headers: { authorization: 'Bearer admin', 'content-length': String(50 * 1024 * 1024) },
+        body: endless,
+        duplex: 'half',
+      } as RequestInit),
+    );
+    expect(early.status).toBe(413);
+    expect(pulled).toBeLessThan(3);
+
     expect((await put('v4', 'klingon', SRT)).status).toBe(400);
     expect((await put('nope', 'ja', SRT)).status).toBe(404);
     expect((await put('v4', 'ja', SRT, { authorization: 'Bearer viewer' })).status).toBe(403);

@@ -4,6 +4,14 @@
  * and average bandwidth, CODECS, RESOLUTION, FRAME-RATE and EXT-X-INDEPENDENT-SEGMENTS.
  */
 
+/**
+ * Cache-Control of the text Kinema rewrites in place: a master changes when subtitles do, so a CDN
+ * (CloudFront honours the object's header) and players keep it seconds, not the day they would
+ * keep an object without one. Same figures as the local media edge sends by file type.
+ */
+export const PLAYLIST_CACHE_CONTROL = 'max-age=10';
+export const WEBVTT_CACHE_CONTROL = 'max-age=60';
+
 export interface Variant {
   uri: string;
   /** Peak segment bitrate, bits per second. */
