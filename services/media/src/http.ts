@@ -22,7 +22,7 @@ export interface MediaDeps {
   logger?: Logger;
   /** Runs the pipeline (retry); without it the retry route answers 503. */
   pipeline?: Pipeline;
-  /** A video's subtitles; without it the subtitle routes are not mounted. */
+  /** A video's subtitles; without it the subtitle routes answer 503. */
   subtitles?: Subtitles;
 }
 
@@ -80,7 +80,10 @@ export function createMediaApp(deps: MediaDeps) {
     },
   );
 
-  if (deps.subtitles) subtitleRoutes(app, deps.subtitles);
+  subtitleRoutes(app, () => {
+    if (!deps.subtitles) throw new AppError('unavailable', 'subtitles are not handled here');
+    return deps.subtitles;
+  });
 
   return app;
 }

@@ -40,7 +40,7 @@ const REFUSAL =
  *   PUT    /videos/:id/subtitles/:language  add or replace one language (raw file body)
  *   DELETE /videos/:id/subtitles/:language  remove one language
  */
-export function subtitleRoutes(app: ServiceApp, subtitles: Subtitles): void {
+export function subtitleRoutes(app: ServiceApp, subtitles: () => Subtitles): void {
   app.openapi(
     createRoute({
       method: 'get',
@@ -51,12 +51,12 @@ export function subtitleRoutes(app: ServiceApp, subtitles: Subtitles): void {
       request: { params: VideoParams },
       responses: {
         200: ok('`{items: [{language, name, format, encoding, cueCount, bytes, revision, updatedAt}]}`'),
-        ...errors('invalid_input', 'unauthorized', 'forbidden'),
+        ...errors('invalid_input', 'unauthorized', 'forbidden', 'unavailable'),
       },
     }),
     async (c) => {
       c.header('cache-control', 'no-store');
-      return c.json({ items: await subtitles.list(c.req.valid('param').id) });
+      return c.json({ items: await subtitles().list(c.req.valid('param').id) });
     },
   );
 
@@ -77,7 +77,14 @@ export function subtitleRoutes(app: ServiceApp, subtitles: Subtitles): void {
           'replaced: the language `{language, name, format, encoding, cueCount, bytes, revision, updatedAt, replaced: true}`',
         ),
         201: ok('added: the same shape, `replaced: false`'),
-        ...errors('unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'unsupported_media_type'),
+        ...errors(
+          'unauthorized',
+          'forbidden',
+          'not_found',
+          'payload_too_large',
+          'unsupported_media_type',
+          'unavailable',
+        ),
         400: { ...refusal, description: REFUSAL },
       },
     }),
@@ -85,7 +92,7 @@ export function subtitleRoutes(app: ServiceApp, subtitles: Subtitles): void {
       const { id } = c.req.valid('param');
       const language = parseInput(SubtitleLanguage, c.req.param('language'));
       const bytes = new Uint8Array(await c.req.arrayBuffer());
-      const result = await subtitles.put(id, language, bytes);
+      const result = await subtitles().put(id, language, bytes);
       return c.json(result, result.replaced ? 200 : 201);
     },
   );
@@ -100,12 +107,12 @@ export function subtitleRoutes(app: ServiceApp, subtitles: Subtitles): void {
       request: { params: LanguageParams },
       responses: {
         204: ok('removed from the master'),
-        ...errors('invalid_input', 'unauthorized', 'forbidden', 'not_found'),
+        ...errors('invalid_input', 'unauthorized', 'forbidden', 'not_found', 'unavailable'),
       },
     }),
     async (c) => {
       const { id } = c.req.valid('param');
-      await subtitles.remove(id, parseInput(SubtitleLanguage, c.req.param('language')));
+      await subtitles().remove(id, parseInput(SubtitleLanguage, c.req.param('language')));
       return c.body(null, 204);
     },
   );
