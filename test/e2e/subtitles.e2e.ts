@@ -48,6 +48,13 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  // Leave no free title behind for the other files of the suite.
+  if (videoId) {
+    await fetch(`${url}/api/catalog/videos/${videoId}`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${token}` },
+    });
+  }
 });
 
 async function adminVideoPage(viewport: ViewportName) {
