@@ -12,6 +12,7 @@ import { likesBench } from './suites/likes.js';
 import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
 import { backupBench } from './suites/backup.js';
+import { playbackStartBench } from './suites/playback-start.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
@@ -27,6 +28,7 @@ const benchmarks: Benchmark[] = [
   timersBench,
   searchBench,
   backupBench,
+  playbackStartBench,
 ];
 
 const filter = process.argv[2]?.toLowerCase();

@@ -72,6 +72,41 @@ describe('mediaConvertJobSettings', () => {
     ]);
   });
 
+  it('captures the storyboard frames under the HLS path, one JPEG per interval from the first frame', () => {
+    const job = mediaConvertJobSettings({
+      ...base,
+      storyboard: {
+        uri: 's3://kinema-media/media/videos/v1/hls/storyboard/',
+        base: 'frame',
+        everySeconds: 4,
+        frames: 300,
+        size: { width: 160, height: 90 },
+      },
+    });
+    const group = job.Settings.OutputGroups.at(-1) as {
+      Name: string;
+      OutputGroupSettings: { FileGroupSettings: { Destination: string } };
+      Outputs: Record<string, unknown>[];
+    };
+    expect(group.Name).toBe('Storyboard');
+    expect(group.OutputGroupSettings.FileGroupSettings.Destination).toBe(
+      's3://kinema-media/media/videos/v1/hls/storyboard/frame',
+    );
+    expect(group.Outputs).toHaveLength(1);
+    expect(group.Outputs[0]).not.toHaveProperty('NameModifier');
+    expect(group.Outputs[0]).toMatchObject({
+      ContainerSettings: { Container: 'RAW' },
+      VideoDescription: {
+        Width: 160,
+        Height: 90,
+        CodecSettings: {
+          Codec: 'FRAME_CAPTURE',
+          FrameCaptureSettings: { FramerateNumerator: 1000, FramerateDenominator: 4000, MaxCaptures: 300 },
+        },
+      },
+    });
+  });
+
   it('writes frame rates as fractions, NTSC ones exactly', () => {
     expect(frameRateFraction(30)).toEqual({ numerator: 30, denominator: 1 });
     expect(frameRateFraction(29.97)).toEqual({ numerator: 30000, denominator: 1001 });

@@ -15,6 +15,22 @@ export interface MediaConvertJobInput {
   userMetadata?: Record<string, string>;
   /** Frame captures for the poster and thumbnails; `promoteStills` moves them into place after the job. */
   stills?: Stills;
+  /** Seek-bar storyboard frames; the finalize step writes their WebVTT track. */
+  storyboard?: StoryboardCapture;
+}
+
+/**
+ * One JPEG per storyboard frame, `<uri><base>.NNNNNNN.jpg` from 0 (the first frame) and one
+ * every `everySeconds` after: the media service's storyboard rule, captured by MediaConvert.
+ */
+export interface StoryboardCapture {
+  /** s3://bucket/media/videos/<id>/hls/storyboard/ (under the HLS path: the playback cookies cover it). */
+  uri: string;
+  /** The file name base (`frame`); MediaConvert appends `.NNNNNNN.jpg`. */
+  base: string;
+  everySeconds: number;
+  frames: number;
+  size: { width: number; height: number };
 }
 
 export interface Stills {
@@ -59,13 +75,13 @@ const captureEvery = (seconds: number) => ({
 });
 
 function frameCapture(
-  nameModifier: string,
+  nameModifier: string | undefined,
   size: { width: number; height: number },
   everySeconds: number,
   maxCaptures: number,
 ) {
   return {
-    NameModifier: nameModifier,
+    ...(nameModifier ? { NameModifier: nameModifier } : {}),
     ContainerSettings: { Container: 'RAW' },
     VideoDescription: {
       Width: size.width,
@@ -204,6 +220,17 @@ export function mediaConvertJobSettings(input: MediaConvertJobInput) {
           stills.thumbnails + 1,
         ),
       ],
+    });
+  }
+  if (input.storyboard) {
+    const { storyboard } = input;
+    outputGroups.push({
+      Name: 'Storyboard',
+      OutputGroupSettings: {
+        Type: 'FILE_GROUP_SETTINGS',
+        FileGroupSettings: { Destination: `${storyboard.uri.replace(/\/?$/, '/')}${storyboard.base}` },
+      },
+      Outputs: [frameCapture(undefined, storyboard.size, storyboard.everySeconds, storyboard.frames)],
     });
   }
   return {

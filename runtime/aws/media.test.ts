@@ -297,6 +297,8 @@ function writeMediaConvertOutputs(videoId: string) {
   const captures = `media/videos/${videoId}/captures/`;
   for (let n = 0; n < 2; n++) put(`${captures}still_poster.000000${n}.jpg`, Buffer.from(`poster ${n}`));
   for (let n = 0; n < 5; n++) put(`${captures}still_thumb.000000${n}.jpg`, Buffer.from(`thumb ${n}`));
+  // The Storyboard group: one frame capture per interval, from the first frame.
+  for (let n = 0; n < 3; n++) put(`${hls}storyboard/frame.000000${n}.jpg`, Buffer.from(`frame ${n}`));
 }
 
 describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for DynamoDB)', () => {
@@ -332,6 +334,7 @@ describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for Dy
     expect(settings).toContain(`"FileInput":"s3://${UPLOADS}/sources/v1/source"`);
     expect(settings).toContain(`"Destination":"s3://${MEDIA}/media/videos/v1/hls/index"`);
     expect(settings).toContain(`"Destination":"s3://${MEDIA}/media/videos/v1/captures/still"`);
+    expect(settings).toContain(`"Destination":"s3://${MEDIA}/media/videos/v1/hls/storyboard/frame"`);
     expect(settings).toContain('"FramerateNumerator":30,"FramerateDenominator":1');
     expect(settings).toContain('"AudioGroupId":"program_audio"');
     expect(bucket(MEDIA).has('media/videos/v1/hls/master.m3u8')).toBe(false); // the older ladder is gone
@@ -365,6 +368,14 @@ describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for Dy
     expect(finalized.thumbnailKeys).toEqual([1, 2, 3, 4].map((n) => `media/videos/v1/thumbnails/0${n}.jpg`));
     expect(bucket(MEDIA).get('media/videos/v1/thumbnails/01.jpg')?.body.toString()).toBe('thumb 1');
     expect([...bucket(MEDIA).keys()].some((key) => key.includes('/captures/'))).toBe(false);
+    // The storyboard's track names MediaConvert's frames (no sprite sheets on AWS).
+    expect(finalized.storyboardKey).toBe('media/videos/v1/hls/storyboard/thumbnails.vtt');
+    const track = bucket(MEDIA).get('media/videos/v1/hls/storyboard/thumbnails.vtt');
+    expect(track?.contentType).toBe('text/vtt');
+    const cues = track!.body.toString().trim().split('\n\n').slice(1);
+    expect(cues.length).toBeGreaterThan(0);
+    expect(cues.length).toBeLessThanOrEqual(3);
+    expect(cues[0]).toMatch(/^00:00:00\.000 --> 00:00:0\d\.000\nframe\.0000000\.jpg#xywh=0,0,\d+,\d+$/);
     const master = bucket(MEDIA).get('media/videos/v1/hls/master.m3u8');
     expect(master?.contentType).toBe('application/vnd.apple.mpegurl');
     const parsed = parseMasterPlaylist(master!.body.toString());

@@ -61,6 +61,21 @@ export interface LadderJob {
   audioBitrate: number;
   /** Frames to capture, each scaled to exactly `width` x `height` (the service picks sizes that keep the shape). */
   stills: { key: string; atSeconds: number; width: number; height: number }[];
+  /**
+   * The seek-bar storyboard: every `everyNthKeyframe`-th keyframe of rung `sourceRung`'s output,
+   * scaled to `width` x `height`, tiled `columns` x `rows` per JPEG sheet, written as
+   * `<keyPrefix><sheetPattern>` (an ffmpeg image2 pattern numbered from 1). Absent: none.
+   */
+  storyboard?: {
+    keyPrefix: string;
+    sheetPattern: string;
+    sourceRung: string;
+    everyNthKeyframe: number;
+    width: number;
+    height: number;
+    columns: number;
+    rows: number;
+  };
 }
 
 /** The standalone transcode (one ffmpeg process): the whole ladder plus stills, uploaded, or a thrown error. */

@@ -7,8 +7,10 @@ import type { LadderEncoder, Prober } from '#shared/ports/transcoder.js';
 import { StateError, readableFailure } from './domain/failure.js';
 import { outcomeFromProbeReport } from './domain/ffprobe.js';
 import { AUDIO_BITRATE, KEYFRAME_SECONDS, SEGMENT_SECONDS, assessSource } from './domain/ladder.js';
+import type { TranscodePlan } from './domain/ladder.js';
 import { POSTER_AT, PROGRESS_INTERVAL_MS, THUMBNAILS_AT, mediaKeys } from './domain/media-video.js';
 import { stillSizes } from './domain/stills.js';
+import { FRAME_BASE, SHEET_PATTERN, sheetsFor, storyboardPlan, storyboardVtt } from './domain/storyboard.js';
 import { codecsFromInit, masterPlaylist, measureBitrates, parseMediaPlaylist } from './domain/playlist.js';
 import { PipelineInput } from './pipeline-contract.js';
 import type { JobBuilder } from './pipeline-contract.js';
@@ -36,6 +38,8 @@ const FinalizeOutput = z.object({
   ),
   posterKey: z.string(),
   thumbnailKeys: z.array(z.string()),
+  /** Null when the transcoder left no storyboard (older runs, or its frames could not be made). */
+  storyboardKey: z.string().nullable().default(null),
   durationSeconds: z.number(),
   masterKey: z.string(),
 });
@@ -48,6 +52,7 @@ const PublishInput = z.discriminatedUnion('kind', [
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
   jpg: 'image/jpeg',
+  vtt: 'text/vtt',
 };
 
 /** Resolves a playlist-relative URI against the playlist's own key. */
@@ -74,6 +79,32 @@ export function pipelineTasks(
 ) {
   const { store, media, iso, update, current, removeMedia, readObject } = records;
   const { clock, logger, jobFor } = deps;
+
+  /**
+   * The storyboard's track, from what the transcoder wrote under `storyboard/`: ffmpeg's sprite
+   * sheets, or MediaConvert's one-JPEG-per-frame captures. Null when there is neither.
+   */
+  async function writeStoryboard(videoId: string, plan: TranscodePlan, written: string[]): Promise<string | null> {
+    const keys = mediaKeys(videoId);
+    const board = storyboardPlan(plan.ladder, plan.durationSeconds);
+    const names = written
+      .filter((key) => key.startsWith(keys.storyboardDir))
+      .map((key) => key.slice(keys.storyboardDir.length));
+    const sheets = names.filter((name) => /^sheet-\d{3}\.jpg$/.test(name)).length;
+    const frames = names.filter((name) => name.startsWith(`${FRAME_BASE}.`) && name.endsWith('.jpg')).length;
+    if (sheets === 0 && frames === 0) return null;
+    const vtt =
+      sheets > 0
+        ? storyboardVtt(
+            board,
+            plan.durationSeconds,
+            'sheets',
+            Math.min(sheets, sheetsFor(board)) * board.columns * board.rows,
+          )
+        : storyboardVtt(board, plan.durationSeconds, 'frames', frames);
+    await media.put(keys.storyboard, Buffer.from(vtt), { contentType: CONTENT_TYPES.vtt });
+    return keys.storyboard;
+  }
 
   const tasks = {
     /** Probe + assessment. Returns `{accepted, reason?, job?}` for the Validate choice. */
@@ -113,6 +144,7 @@ export function pipelineTasks(
       const plan = video.plan;
       const keys = mediaKeys(videoId);
       const sizes = stillSizes(plan.ladder);
+      const storyboard = storyboardPlan(plan.ladder, plan.durationSeconds);
       await removeMedia(videoId); // a previous run's leftovers must not mix with this ladder
 
       let lastReport = 0;
@@ -148,6 +180,16 @@ export function pipelineTasks(
               ...sizes.thumbnail,
             })),
           ],
+          storyboard: {
+            keyPrefix: keys.storyboardDir,
+            sheetPattern: SHEET_PATTERN,
+            sourceRung: storyboard.sourceRung,
+            everyNthKeyframe: storyboard.intervalSeconds / KEYFRAME_SECONDS,
+            width: storyboard.width,
+            height: storyboard.height,
+            columns: storyboard.columns,
+            rows: storyboard.rows,
+          },
         },
         onProgress,
       );
@@ -217,12 +259,22 @@ export function pipelineTasks(
       }
       const posterKey = sizes.has(keys.poster)
         ? keys.poster
-        : objects.find((object) => object.key.endsWith('.jpg') && !object.key.includes('/thumbnails/'))?.key;
+        : objects.find(
+            (object) =>
+              object.key.endsWith('.jpg') &&
+              !object.key.includes('/thumbnails/') &&
+              !object.key.startsWith(keys.storyboardDir),
+          )?.key;
       if (!posterKey) throw new Error('the transcoder made no poster');
       const thumbnailKeys = objects
         .filter((object) => object.key.startsWith(`${keys.root}thumbnails/`))
         .map((object) => object.key)
         .sort();
+      const storyboardKey = await writeStoryboard(
+        input.videoId,
+        video.plan,
+        objects.map((object) => object.key),
+      );
       const audioGroup =
         audioKey !== undefined
           ? { groupId: 'audio', name: 'Main', uri: audioKey.slice(keys.hlsPrefix.length), channels: 2 }
@@ -234,6 +286,7 @@ export function pipelineTasks(
         renditions,
         posterKey,
         thumbnailKeys,
+        storyboardKey,
         durationSeconds: video.plan.durationSeconds,
         masterKey: keys.master,
       };
@@ -247,7 +300,7 @@ export function pipelineTasks(
       const done = await update(videoId, (video) => {
         if (!isCurrent(video, run)) return undefined;
         if (input.kind === 'ready') {
-          const { renditions, posterKey, thumbnailKeys, durationSeconds } = input.result;
+          const { renditions, posterKey, thumbnailKeys, storyboardKey, durationSeconds } = input.result;
           return {
             next: {
               ...video,
@@ -256,6 +309,7 @@ export function pipelineTasks(
               renditions,
               posterKey,
               thumbnailKeys,
+              storyboardKey,
               durationSeconds,
               error: null,
               updatedAt: at,
