@@ -7,6 +7,8 @@ import { coldStartBench } from './suites/cold-start.js';
 import { signedInApi } from './suites/signed-in-api.js';
 import { uploadBench } from './suites/upload.js';
 import { mediaBench } from './suites/media.js';
+import { ladderQualityBench } from './suites/ladder-quality.js';
+import { ladderProcessBench } from './suites/ladder-process.js';
 import { entitlementBench } from './suites/entitlement.js';
 import { likesBench } from './suites/likes.js';
 import { timersBench } from './suites/timers.js';
@@ -24,6 +26,8 @@ const benchmarks: Benchmark[] = [
   entitlementBench,
   uploadBench,
   mediaBench,
+  ladderQualityBench,
+  ladderProcessBench,
   likesBench,
   timersBench,
   searchBench,
