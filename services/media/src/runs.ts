@@ -51,6 +51,7 @@ export function pipelineRuns(
           renditions: [],
           posterKey: null,
           thumbnailKeys: [],
+          storyboardKey: null,
           durationSeconds: null,
           error: null,
           updatedAt: now,
