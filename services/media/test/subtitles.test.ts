@@ -90,6 +90,7 @@ async function readyVideo(videoId: string, state: MediaVideo['state'] = 'ready')
     renditions: [],
     posterKey: null,
     thumbnailKeys: [],
+    storyboardKey: null,
     durationSeconds: 12.5,
     error: null,
     createdAt: at,
