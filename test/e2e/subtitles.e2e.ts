@@ -73,6 +73,15 @@ async function sendSubtitles(page: Page, language: string, name: string, body: B
   await page.getByTestId('subtitles-upload').click();
 }
 
+/** The languages of the text tracks the page's video is showing. */
+const showing = (page: Page) =>
+  page
+    .locator('video')
+    .first()
+    .evaluate((element: HTMLVideoElement) =>
+      [...element.textTracks].filter((track) => track.mode === 'showing').map((track) => track.language),
+    );
+
 /** A full-page capture of a scrolled page paints the sticky header mid-page: capture from the top. */
 const atTop = (page: Page) => page.evaluate(() => window.scrollTo(0, 0));
 
@@ -196,7 +205,7 @@ describe('subtitles', () => {
           .poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 20_000 })
           .toBeGreaterThan(0);
 
-        // hls.js lists the rendition as a text track; showing it makes hls.js load its segments.
+        // hls.js lists the rendition as a text track (NAME and LANGUAGE from the master).
         await expect
           .poll(() =>
             video.evaluate((element: HTMLVideoElement) =>
@@ -204,9 +213,11 @@ describe('subtitles', () => {
             ),
           )
           .toContain('subtitles:ja:日本語');
-        await video.evaluate((element: HTMLVideoElement) => {
-          for (const track of element.textTracks) track.mode = track.language === 'ja' ? 'showing' : 'disabled';
-        });
+        // The viewer turns them on in the player's captions menu; the choice is remembered.
+        await page.getByTestId('captions-button').click();
+        await page.getByTestId('captions-menu').locator('[role="menuitemradio"]', { hasText: '日本語' }).click();
+        await expect.poll(() => showing(page)).toEqual(['ja']);
+        expect(await page.evaluate(() => localStorage.getItem('kinema.subtitles'))).toBe('ja');
         // Replay from the cue's time: the Shift_JIS text arrived as UTF-8 cues at the SRT's times.
         await video.evaluate(async (element: HTMLVideoElement) => {
           element.pause();
@@ -237,6 +248,11 @@ describe('subtitles', () => {
         await page.waitForTimeout(300); // one paint of the cue box
         await screenshot(page, 'subtitles-playing', viewport);
         await video.screenshot({ path: join(screenshotDir, `subtitles-video-${viewport}.png`) });
+
+        // Another visit: the remembered choice shows the Japanese subtitles without the menu.
+        await page.reload();
+        await page.getByTestId('play-button').click();
+        await expect.poll(() => showing(page), { timeout: 20_000 }).toEqual(['ja']);
       } finally {
         await context.close();
       }
