@@ -15,6 +15,7 @@ import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
 import { backupBench } from './suites/backup.js';
 import { playbackStartBench } from './suites/playback-start.js';
+import { subtitlesBench } from './suites/subtitles.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
@@ -33,6 +34,7 @@ const benchmarks: Benchmark[] = [
   searchBench,
   backupBench,
   playbackStartBench,
+  subtitlesBench,
 ];
 
 const filter = process.argv[2]?.toLowerCase();
