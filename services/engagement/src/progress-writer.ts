@@ -1,0 +1,133 @@
+import type { Logger } from '#shared/log.js';
+import { silentLogger } from '#shared/log.js';
+
+export interface ProgressWriterOptions<V> {
+  /** Stores one value (the position of one viewer in one title). */
+  write: (key: string, value: V) => Promise<void>;
+  /** At most one write per key in this window; default 5 s. */
+  windowMs?: number;
+  now?: () => number;
+  logger?: Logger;
+  /** Keys remembered at most (idle ones are forgotten first); default 100 000. */
+  maxKeys?: number;
+}
+
+/** `written`: this value was stored; `superseded`: a newer value for the same key came first and was kept instead. */
+export type WriteOutcome = 'written' | 'superseded';
+
+interface Flow<V> {
+  lastWriteAt: number;
+  writing: boolean;
+  pending: { value: V; resolve: (outcome: WriteOutcome) => void; reject: (error: unknown) => void } | undefined;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Coalesces a flood of position reports: per key (viewer and title) at most one write per
+ * `windowMs`. The first report writes at once; reports inside the window wait, each newer one
+ * replacing the one before (which resolves `superseded` at once), and the last is written when
+ * the window ends — the last value always wins and is always flushed.
+ *
+ * `submit` resolves when its value was written or superseded, so a Lambda (which freezes when it
+ * answers) never leaves a value behind: at most ONE request per key waits, up to `windowMs`. On
+ * AWS the window is per container, as the like rate limit is.
+ */
+export function progressWriter<V>({
+  write,
+  windowMs = 5_000,
+  now = Date.now,
+  logger = silentLogger,
+  maxKeys = 100_000,
+}: ProgressWriterOptions<V>) {
+  const flows = new Map<string, Flow<V>>();
+  let writes = 0;
+
+  const forgetIdle = () => {
+    if (flows.size <= maxKeys) return;
+    const at = now();
+    for (const [key, flow] of flows) {
+      if (flows.size <= maxKeys) break;
+      if (!flow.writing && !flow.pending && at - flow.lastWriteAt >= windowMs) flows.delete(key);
+    }
+  };
+
+  const run = async (key: string, flow: Flow<V>, value: V): Promise<void> => {
+    flow.writing = true;
+    try {
+      writes++;
+      await write(key, value);
+    } finally {
+      flow.lastWriteAt = now();
+      flow.writing = false;
+      if (flow.pending) schedule(key, flow);
+    }
+  };
+
+  const schedule = (key: string, flow: Flow<V>) => {
+    if (flow.timer || flow.writing) return;
+    const wait = Math.max(0, flow.lastWriteAt + windowMs - now());
+    flow.timer = setTimeout(() => {
+      flow.timer = undefined;
+      const pending = flow.pending;
+      if (!pending) return;
+      flow.pending = undefined;
+      run(key, flow, pending.value).then(
+        () => pending.resolve('written'),
+        (error: unknown) => {
+          logger.error('progress write failed', { key, err: error });
+          pending.reject(error);
+        },
+      );
+    }, wait);
+  };
+
+  return {
+    submit(key: string, value: V): Promise<WriteOutcome> {
+      let flow = flows.get(key);
+      if (!flow) {
+        forgetIdle();
+        flow = { lastWriteAt: -Infinity, writing: false, pending: undefined, timer: undefined };
+        flows.set(key, flow);
+      }
+      if (!flow.writing && !flow.pending && now() - flow.lastWriteAt >= windowMs) {
+        return run(key, flow, value).then(() => 'written' as const);
+      }
+      flow.pending?.resolve('superseded');
+      const current = flow;
+      return new Promise<WriteOutcome>((resolve, reject) => {
+        current.pending = { value, resolve, reject };
+        schedule(key, current);
+      });
+    },
+
+    /** Writes every waiting value now (shutdown). */
+    async flush(): Promise<void> {
+      await Promise.all(
+        [...flows].map(async ([key, flow]) => {
+          clearTimeout(flow.timer);
+          flow.timer = undefined;
+          const pending = flow.pending;
+          if (!pending) return;
+          flow.pending = undefined;
+          try {
+            await run(key, flow, pending.value);
+            pending.resolve('written');
+          } catch (error) {
+            pending.reject(error);
+          }
+        }),
+      );
+    },
+
+    /** Writes done so far (for tests and the bench). */
+    get writes() {
+      return writes;
+    },
+    /** Keys remembered (bounded by `maxKeys` plus the ones still in their window). */
+    get keys() {
+      return flows.size;
+    },
+  };
+}
+
+export type ProgressWriter<V> = ReturnType<typeof progressWriter<V>>;
