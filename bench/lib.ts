@@ -11,6 +11,8 @@ export interface Row {
   /** subject / baseline, oriented so that the target reads "at least" or "at most" as stated. */
   ratio: number;
   target?: string;
+  /** Whether the target was met, where the suite can judge it. */
+  met?: boolean;
   notes?: string;
 }
 
@@ -111,7 +113,7 @@ export function markdown(rows: Row[]): string {
     '| benchmark | metric | subject | baseline | ratio | target | notes |\n|---|---|---:|---:|---:|---|---|';
   const lines = rows.map(
     (row) =>
-      `| ${row.benchmark} | ${row.metric} (${row.unit}) | ${round(row.subject)} | ${round(row.baseline)} | ${round(row.ratio, 3)} | ${row.target ?? ''} | ${row.notes ?? ''} |`,
+      `| ${row.benchmark} | ${row.metric} (${row.unit}) | ${round(row.subject)} | ${round(row.baseline)} | ${round(row.ratio, 3)} | ${row.target ?? ''}${row.met === undefined ? '' : row.met ? ' (met)' : ' (NOT met)'} | ${row.notes ?? ''} |`,
   );
   return [header, ...lines].join('\n');
 }

@@ -9,6 +9,7 @@ import { uploadBench } from './suites/upload.js';
 import { mediaBench } from './suites/media.js';
 import { entitlementBench } from './suites/entitlement.js';
 import { likesBench } from './suites/likes.js';
+import { progressBench } from './suites/progress.js';
 import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
 import { backupBench } from './suites/backup.js';
@@ -24,6 +25,7 @@ const benchmarks: Benchmark[] = [
   uploadBench,
   mediaBench,
   likesBench,
+  progressBench,
   timersBench,
   searchBench,
   backupBench,

@@ -137,7 +137,8 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     {
       name: 'engagement',
       mount: '/api/engagement',
-      app: createEngagementApp({ ...deps('engagement'), live: liveHub, access: watchAccess }),
+      // Positions due together share one SQLite transaction: one fsync for up to 50 of them.
+      app: createEngagementApp({ ...deps('engagement'), live: liveHub, access: watchAccess, progressBatch: 50 }),
       // The hub is also the Realtime adapter; the dispatcher does not wait for the coalesced push.
       subscriptions: engagementSubscriptions({
         table: a.tables.engagement,

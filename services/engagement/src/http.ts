@@ -34,6 +34,11 @@ export interface EngagementDeps {
   access?: WatchAccess;
   /** At most one stored position per viewer and title in this window; default 5 s. */
   progressWindowMs?: number;
+  /**
+   * Positions due together written in one transaction, at most this many; default 1. Standalone
+   * passes 50 (one fsync for them all); AWS keeps 1 (a DynamoDB transaction costs double).
+   */
+  progressBatch?: number;
 }
 
 const MAX_BATCH = 100;
@@ -171,6 +176,7 @@ export function createEngagementApp(deps: EngagementDeps) {
     access: deps.access,
     now,
     progressWindowMs: deps.progressWindowMs,
+    progressBatch: deps.progressBatch,
     logger: deps.logger,
   });
 

@@ -4,21 +4,26 @@ import { progressWriter } from './progress-writer.js';
 beforeEach(() => vi.useFakeTimers({ now: 0 }));
 afterEach(() => vi.useRealTimers());
 
-function recording(windowMs = 5_000) {
+function recording(windowMs = 5_000, maxBatch = 1) {
   const written: { key: string; value: number; at: number }[] = [];
+  const calls: number[] = [];
   const writer = progressWriter<number>({
     windowMs,
-    write: async (key, value) => {
-      written.push({ key, value, at: Date.now() });
+    maxBatch,
+    write: async (entries) => {
+      calls.push(entries.length);
+      for (const { key, value } of entries) written.push({ key, value, at: Date.now() });
     },
   });
-  return { writer, written };
+  return { writer, written, calls };
 }
 
 describe('the progress writer', () => {
   it('writes the first report at once', async () => {
     const { writer, written } = recording();
-    expect(await writer.submit('u/v', 1)).toBe('written');
+    const outcome = writer.submit('u/v', 1);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await outcome).toBe('written');
     expect(written).toEqual([{ key: 'u/v', value: 1, at: 0 }]);
   });
 
@@ -44,7 +49,9 @@ describe('the progress writer', () => {
 
   it('answers superseded reports at once: at most one request per key waits', async () => {
     const { writer } = recording();
-    await writer.submit('u/v', 1);
+    const firstWrite = writer.submit('u/v', 1);
+    await vi.advanceTimersByTimeAsync(0);
+    await firstWrite;
     const second = writer.submit('u/v', 2);
     const third = writer.submit('u/v', 3);
     expect(await second).toBe('superseded');
@@ -52,21 +59,37 @@ describe('the progress writer', () => {
     void third.then(() => (settled = true));
     await vi.advanceTimersByTimeAsync(4_999);
     expect(settled).toBe(false);
-    await vi.advanceTimersByTimeAsync(1);
+    await vi.runAllTimersAsync();
     expect(await third).toBe('written');
   });
 
   it('keeps viewers and titles apart', async () => {
     const { writer, written } = recording();
-    await Promise.all([writer.submit('a/v', 1), writer.submit('b/v', 2), writer.submit('a/w', 3)]);
+    const all = Promise.all([writer.submit('a/v', 1), writer.submit('b/v', 2), writer.submit('a/w', 3)]);
+    await vi.runAllTimersAsync();
+    await all;
     expect(written.map((write) => write.key).sort()).toEqual(['a/v', 'a/w', 'b/v']);
+  });
+
+  it('writes what is due in the same turn together, up to the batch size (group commit)', async () => {
+    const { writer, calls } = recording(5_000, 4);
+    const all = Promise.all(Array.from({ length: 10 }, (_, index) => writer.submit(`u${index}/v`, index)));
+    await vi.runAllTimersAsync();
+    expect(await all).toEqual(Array.from({ length: 10 }, () => 'written'));
+    expect(calls).toEqual([4, 4, 2]);
+    expect(writer.writes).toBe(10);
+    expect(writer.batches).toBe(3);
   });
 
   it('flushes what waits on shutdown', async () => {
     const { writer, written } = recording();
-    await writer.submit('u/v', 1);
+    const firstWrite = writer.submit('u/v', 1);
+    await vi.advanceTimersByTimeAsync(0);
+    await firstWrite;
     const waiting = writer.submit('u/v', 2);
-    await writer.flush();
+    const flushed = writer.flush();
+    await vi.advanceTimersByTimeAsync(0);
+    await flushed;
     expect(await waiting).toBe('written');
     expect(written.map((write) => write.value)).toEqual([1, 2]);
   });
@@ -78,7 +101,9 @@ describe('the progress writer', () => {
         if (fail) throw new Error('disk full');
       },
     });
-    await writer.submit('u/v', 1);
+    const firstWrite = writer.submit('u/v', 1);
+    await vi.advanceTimersByTimeAsync(0);
+    await firstWrite;
     fail = true;
     const waiting = writer.submit('u/v', 2);
     const caught = waiting.catch((error: Error) => error.message);
@@ -86,6 +111,8 @@ describe('the progress writer', () => {
     expect(await caught).toBe('disk full');
     fail = false;
     await vi.advanceTimersByTimeAsync(5_000);
-    expect(await writer.submit('u/v', 3)).toBe('written');
+    const third = writer.submit('u/v', 3);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(await third).toBe('written');
   });
 });

@@ -2,8 +2,17 @@ import type { Logger } from '#shared/log.js';
 import { silentLogger } from '#shared/log.js';
 
 export interface ProgressWriterOptions<V> {
-  /** Stores one value (the position of one viewer in one title). */
-  write: (key: string, value: V) => Promise<void>;
+  /**
+   * Stores values (each the position of one viewer in one title), all or none. Writes due in
+   * the same turn of the event loop go together, at most `maxBatch` at a time.
+   */
+  write: (entries: { key: string; value: V }[]) => Promise<void>;
+  /**
+   * The most values one `write` takes; default 1. Standalone passes more: one SQLite transaction
+   * is one fsync, whatever it holds (group commit). On DynamoDB a transaction costs twice the
+   * writes, so AWS keeps 1: one PutItem per position.
+   */
+  maxBatch?: number;
   /** At most one write per key in this window; default 5 s. */
   windowMs?: number;
   now?: () => number;
@@ -38,9 +47,35 @@ export function progressWriter<V>({
   now = Date.now,
   logger = silentLogger,
   maxKeys = 100_000,
+  maxBatch = 1,
 }: ProgressWriterOptions<V>) {
   const flows = new Map<string, Flow<V>>();
   let writes = 0;
+  let batches = 0;
+
+  // Group commit: values due in the same turn are written together.
+  const queue: { key: string; value: V; done: (error?: unknown) => void }[] = [];
+  let draining = false;
+  const drain = () => {
+    draining = false;
+    while (queue.length > 0) {
+      const batch = queue.splice(0, maxBatch);
+      batches++;
+      writes += batch.length;
+      write(batch.map(({ key, value }) => ({ key, value }))).then(
+        () => batch.forEach((entry) => entry.done()),
+        (error: unknown) => batch.forEach((entry) => entry.done(error ?? new Error('write failed'))),
+      );
+    }
+  };
+  const writeOne = (key: string, value: V) =>
+    new Promise<void>((resolve, reject) => {
+      queue.push({ key, value, done: (error) => (error === undefined ? resolve() : reject(error)) });
+      if (!draining) {
+        draining = true;
+        setImmediate(drain);
+      }
+    });
 
   const forgetIdle = () => {
     if (flows.size <= maxKeys) return;
@@ -54,8 +89,7 @@ export function progressWriter<V>({
   const run = async (key: string, flow: Flow<V>, value: V): Promise<void> => {
     flow.writing = true;
     try {
-      writes++;
-      await write(key, value);
+      await writeOne(key, value);
     } finally {
       flow.lastWriteAt = now();
       flow.writing = false;
@@ -119,9 +153,12 @@ export function progressWriter<V>({
       );
     },
 
-    /** Writes done so far (for tests and the bench). */
+    /** Values written so far, and the `write` calls that carried them (for tests and the bench). */
     get writes() {
       return writes;
+    },
+    get batches() {
+      return batches;
     },
     /** Keys remembered (bounded by `maxKeys` plus the ones still in their window). */
     get keys() {

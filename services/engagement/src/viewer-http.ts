@@ -30,6 +30,8 @@ export interface ViewerRouteDeps {
   now: () => number;
   /** At most one stored position per viewer and title in this window; default 5 s. */
   progressWindowMs?: number;
+  /** Positions written in one transaction at most (group commit); default 1. */
+  progressBatch?: number;
   logger?: Logger;
 }
 
@@ -125,10 +127,9 @@ const myListRoute = createRoute({
 export function registerViewerRoutes(routes: ServiceApp, deps: ViewerRouteDeps): void {
   const { viewers, now } = deps;
   const writer = progressWriter<{ userId: string; videoId: string; report: ProgressReport; at: number }>({
-    write: async (_key, { userId, videoId, report, at }) => {
-      await viewers.saveProgress(userId, videoId, report, at);
-    },
+    write: async (entries) => viewers.saveProgresses(entries.map((entry) => entry.value)),
     windowMs: deps.progressWindowMs ?? 5_000,
+    maxBatch: deps.progressBatch ?? 1,
     now,
     logger: deps.logger,
   });

@@ -28,6 +28,15 @@ export function viewerStore(table: Table) {
       return progressOf(item);
     },
 
+    /** Several positions at once, all or none: one transaction (one fsync on SQLite). */
+    async saveProgresses(
+      entries: readonly { userId: string; videoId: string; report: ProgressReport; at: number }[],
+    ): Promise<void> {
+      const items = entries.map(({ userId, videoId, report, at }) => progressItem(userId, videoId, report, at));
+      if (items.length === 1) await table.put(items[0]!);
+      else if (items.length > 1) await table.transact(items.map((item) => ({ put: item })));
+    },
+
     async progress(userId: string, videoId: string): Promise<Progress | undefined> {
       const item = await table.get(progressKey(userId, videoId));
       return item ? progressOf(item) : undefined;

@@ -121,6 +121,27 @@ describe('progress', () => {
     expect(again.json.items.map((item: { videoId: string }) => item.videoId)).toEqual(['v2', 'v1']);
   });
 
+  it('writes reports due together in one transaction when batching is on (standalone)', async () => {
+    const batched = await engagementHarness({ progressBatch: 10 });
+    try {
+      await batched.publish('v1');
+      const viewers = Array.from({ length: 25 }, (_, index) => `viewer${index}`);
+      for (const viewer of viewers) batched.watch.grant(viewer, 'v1');
+      const answers = await Promise.all(
+        viewers.map((viewer, index) =>
+          batched.call('PUT', '/videos/v1/progress', { as: viewer, body: report(index + 10) }).then(body),
+        ),
+      );
+      expect(answers.every((answer) => answer.status === 200 && answer.json.stored)).toBe(true);
+      for (const [index, viewer] of viewers.entries()) {
+        const read = await body(await batched.call('GET', '/videos/v1/progress', { as: viewer }));
+        expect(read.json.progress.positionSeconds).toBe(index + 10);
+      }
+    } finally {
+      batched.close();
+    }
+  });
+
   it('answers positions for a set of titles in one call', async () => {
     await h.call('PUT', '/videos/v1/progress', { as: 'alice', body: report(590) });
     const answer = await body(await h.call('POST', '/progress', { as: 'alice', body: { videoIds: ['v1', 'v2'] } }));
