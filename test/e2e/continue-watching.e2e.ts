@@ -176,7 +176,11 @@ describe.each(['desktop', 'phone'] as const)('continue watching (%s)', (viewport
           .locator('.card-shell', { has: second.locator(`[data-video-id="${episode2.id}"]`) })
           .first()
           .getByTestId('card-list-toggle');
+        const added = second.waitForResponse(
+          (response) => response.url().endsWith(`/videos/${episode2.id}/list`) && response.request().method() === 'PUT',
+        );
         await toggle.click();
+        expect((await added).status()).toBe(200);
         await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
         await second.reload();
         const listRow = second.locator('[data-row="my-list"]');
@@ -185,7 +189,12 @@ describe.each(['desktop', 'phone'] as const)('continue watching (%s)', (viewport
         await second.goto(`${url}/videos/${episode2.id}`);
         const listButton = second.getByTestId('list-toggle');
         expect(await listButton.getAttribute('aria-pressed')).toBe('true');
+        const removed = second.waitForResponse(
+          (response) =>
+            response.url().endsWith(`/videos/${episode2.id}/list`) && response.request().method() === 'DELETE',
+        );
         await listButton.click();
+        expect((await removed).status()).toBe(200);
         await expect.poll(() => listButton.getAttribute('aria-pressed')).toBe('false');
         // The tags lead to search; "more like this" shows the other episode.
         expect(await second.getByTestId('genre-link').first().getAttribute('href')).toBe(
