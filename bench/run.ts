@@ -11,6 +11,7 @@ import { ladderQualityBench } from './suites/ladder-quality.js';
 import { ladderProcessBench } from './suites/ladder-process.js';
 import { entitlementBench } from './suites/entitlement.js';
 import { likesBench } from './suites/likes.js';
+import { progressBench } from './suites/progress.js';
 import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
 import { backupBench } from './suites/backup.js';
@@ -30,6 +31,7 @@ const benchmarks: Benchmark[] = [
   ladderQualityBench,
   ladderProcessBench,
   likesBench,
+  progressBench,
   timersBench,
   searchBench,
   backupBench,
