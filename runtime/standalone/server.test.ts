@@ -47,6 +47,21 @@ describe('standalone server', () => {
     expect(res.headers.get('x-request-id')).toBeTruthy();
   });
 
+  it('sends pages on another host to the public URL (308), never the API or health checks', async () => {
+    const loopback = `http://127.0.0.1:${kinema.port}`;
+    for (const path of ['/', '/auth/login?returnTo=/account', '/oidc/auth?x=1', '/_sandbox/checkout/abc']) {
+      const res = await fetch(`${loopback}${path}`, { redirect: 'manual' });
+      expect(res.status, path).toBe(308);
+      expect(res.headers.get('location'), path).toBe(`${kinema.url}${path}`);
+    }
+    const post = await fetch(`${loopback}/lang`, { method: 'POST', redirect: 'manual' });
+    expect(post.status).toBe(308);
+    expect((await fetch(`${loopback}/healthz`)).status).toBe(200);
+    expect((await fetch(`${loopback}/api/openapi.json`)).status).toBe(200);
+    // Over plain http there is no HSTS.
+    expect((await fetch(`${kinema.url}/healthz`)).headers.get('strict-transport-security')).toBeNull();
+  });
+
   it('serves the merged API description and its reference page from this origin', async () => {
     const document = await fetch(`${kinema.url}/api/openapi.json`);
     expect(document.status).toBe(200);
