@@ -216,5 +216,11 @@ describe('stripePayments.createCheckout', () => {
     const cancel = requests.at(-1)!;
     expect(cancel.url).toBe('https://api.stripe.com/v1/subscriptions/sub_1');
     expect(cancel.body.get('cancel_at_period_end')).toBe('true');
+    // Keeping the plan withdraws the cancellation on the same subscription.
+    await payments.resumeSubscription('sub_1');
+    const resume = requests.at(-1)!;
+    expect(resume.url).toBe('https://api.stripe.com/v1/subscriptions/sub_1');
+    expect(resume.method).toBe('POST');
+    expect(Object.fromEntries(resume.body)).toEqual({ cancel_at_period_end: 'false' });
   });
 });

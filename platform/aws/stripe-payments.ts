@@ -87,6 +87,9 @@ export function stripePayments(options: StripePaymentsOptions): Payments {
       return { checkoutUrl: session.url };
     },
     parseWebhook: stripeWebhookParser(options),
+    async resumeSubscription(subscriptionId) {
+      await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: false });
+    },
     async cancelSubscription(subscriptionId) {
       await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
     },

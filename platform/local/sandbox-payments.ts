@@ -344,16 +344,20 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
       return { checkoutUrl: `${publicUrl}${SANDBOX_PATH}checkout/${sessionId}` };
     },
     parseWebhook: stripeWebhookParser({ webhookSecret: options.webhookSecret, clock }),
-    async cancelSubscription(subscriptionId) {
-      const subscription = await loadSubscription(subscriptionId);
-      if (!subscription || subscription.status === 'ended' || subscription.cancelAtPeriodEnd) return;
-      const next = { ...subscription, cancelAtPeriodEnd: true };
-      await commitAndSend(
-        [{ put: { pk: SUBSCRIPTIONS, sk: subscriptionId, ...next } }],
-        [prepare('customer.subscription.updated', subscriptionObject(next))],
-      );
-    },
+    cancelSubscription: (subscriptionId) => setCancelAtPeriodEnd(subscriptionId, true),
+    resumeSubscription: (subscriptionId) => setCancelAtPeriodEnd(subscriptionId, false),
   };
+
+  /** Stripe's `cancel_at_period_end` on a live plan, and the `customer.subscription.updated` it sends. */
+  async function setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<void> {
+    const subscription = await loadSubscription(subscriptionId);
+    if (!subscription || subscription.status === 'ended' || subscription.cancelAtPeriodEnd === cancel) return;
+    const next = { ...subscription, cancelAtPeriodEnd: cancel };
+    await commitAndSend(
+      [{ put: { pk: SUBSCRIPTIONS, sk: subscriptionId, ...next } }],
+      [prepare('customer.subscription.updated', subscriptionObject(next))],
+    );
+  }
 
   let ticking: Promise<number> | undefined;
   /** Renews (invoice.paid) or ends (customer.subscription.deleted) plans whose period is over; retries deliveries. */

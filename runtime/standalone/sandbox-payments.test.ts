@@ -24,6 +24,7 @@ async function sandboxed() {
       createCheckout: (request) => holder.sandbox!.payments.createCheckout(request),
       parseWebhook: (raw, signature) => holder.sandbox!.payments.parseWebhook(raw, signature),
       cancelSubscription: (id) => holder.sandbox!.payments.cancelSubscription(id),
+      resumeSubscription: (id) => holder.sandbox!.payments.resumeSubscription(id),
     },
   });
   const app: EntitlementHarness['app'] = h.app;

@@ -55,6 +55,8 @@ export interface Payments {
   parseWebhook(rawBody: string, signature: string | undefined): Promise<PaymentFact | null>;
   /** Asks the provider to end the plan at the end of the paid period; its webhook confirms. */
   cancelSubscription(subscriptionId: string): Promise<void>;
+  /** Withdraws a cancellation before the paid period ends: the plan renews again; its webhook confirms. */
+  resumeSubscription(subscriptionId: string): Promise<void>;
 }
 
 /** A webhook whose signature is missing, does not match, or is older than the tolerance. */
