@@ -119,6 +119,16 @@ export async function startCheckout(
   }
 }
 
+/** Keep a cancelled plan: it renews again at the end of the paid period. */
+export async function resumePlan(event: ApiEvent): Promise<SubscriptionView | null> {
+  const answer = await api(event, '/api/entitlement/subscription/resume', {
+    method: 'POST',
+    json: {},
+    schema: z.object({ subscription: SubscriptionView.nullable() }),
+  });
+  return answer.subscription;
+}
+
 /** Cancel at the end of the paid period. */
 export async function cancelPlan(event: ApiEvent): Promise<SubscriptionView | null> {
   const answer = await api(event, '/api/entitlement/subscription/cancel', {
