@@ -10,7 +10,9 @@ export const PAGE_HEADERS = {
   'cache-control': 'no-store',
   'content-security-policy': sitePageCsp(),
   'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
+  // Not `no-referrer`: under it browsers send `Origin: null` with form posts, and the origin check
+  // of the password forms would refuse every real one. Nothing leaves the origin all the same.
+  'referrer-policy': 'same-origin',
   'x-content-type-options': 'nosniff',
 };
 

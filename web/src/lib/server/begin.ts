@@ -1,12 +1,11 @@
-import { error, redirect } from '@sveltejs/kit';
+import { redirect } from '@sveltejs/kit';
 import type { RequestEvent } from '@sveltejs/kit';
-import { m } from '$lib/paraglide/messages.js';
 import { beginSignIn, mayRestartSignIn, safeReturnTo } from './oidc';
 
 /**
  * `GET /auth/login` and `/auth/signup`: a signed-in person goes straight to `returnTo`; anyone
  * else to the issuer. `?retry=1` marks a restart after a broken flow (the callback and the issuer
- * send it): allowed once, the second time the person gets a page in the site's look that says
+ * send it): allowed once, the second time the person gets a page in the site's look (`/auth/expired`) that says
  * what happened and offers a fresh start and the way home, instead of a loop.
  */
 export async function startSignIn(event: RequestEvent, mode: 'signin' | 'signup'): Promise<never> {
@@ -14,7 +13,7 @@ export async function startSignIn(event: RequestEvent, mode: 'signin' | 'signup'
   const returnTo = safeReturnTo(url.searchParams.get('returnTo'));
   if (locals.user) redirect(303, returnTo);
   if (url.searchParams.get('retry') === '1' && !mayRestartSignIn(cookies)) {
-    error(400, { message: m.error_signin_expired(), code: 'signin_expired', returnTo });
+    redirect(303, `/auth/expired?returnTo=${encodeURIComponent(returnTo)}`);
   }
   const target = await beginSignIn(cookies, { mode, lang: locals.lang, returnTo });
   redirect(303, target.href);
