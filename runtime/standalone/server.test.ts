@@ -62,6 +62,38 @@ describe('standalone server', () => {
     expect((await fetch(`${kinema.url}/healthz`)).headers.get('strict-transport-security')).toBeNull();
   });
 
+  it('changes a password and an address through the identity API, refusing wrong and taken ones', async () => {
+    await cli('users', 'add', '--email', 'self@example.com', '--password', 'self-password-1');
+    await cli('users', 'add', '--email', 'other@example.com', '--password', 'other-password-1');
+    const token = (await cli('token', '--email', 'self@example.com')).out;
+    const post = (path: string, body: unknown) =>
+      fetch(`${kinema.url}/api/identity/me/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const wrong = await post('password', { currentPassword: 'not it', newPassword: 'new-password-2' });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({
+      error: { code: 'invalid_input', details: [{ path: ['currentPassword'], code: 'wrong_password' }] },
+    });
+    expect((await post('password', { currentPassword: 'self-password-1', newPassword: 'new-password-2' })).status).toBe(
+      200,
+    );
+    const taken = await post('email', { email: 'Other@Example.com', lang: 'en' });
+    expect(taken.status).toBe(409);
+    expect((await post('email', { email: 'not an address' })).status).toBe(400);
+    const sent = await post('email', { email: 'moved@example.com', lang: 'en' });
+    expect(sent.status).toBe(202);
+    expect(await sent.json()).toEqual({ sentTo: 'moved@example.com' });
+    const anonymous = await fetch(`${kinema.url}/api/identity/me/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ currentPassword: 'x', newPassword: 'new-password-3' }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+
   it('serves the merged API description and its reference page from this origin', async () => {
     const document = await fetch(`${kinema.url}/api/openapi.json`);
     expect(document.status).toBe(200);
