@@ -21,7 +21,7 @@ const config = {
     // style-src keeps 'unsafe-inline': media-chrome's shadow DOM and Svelte's style attributes need
     // it (and with it Kit adds no style nonce, which browsers would let override it).
     // media-src/worker-src blob: are hls.js's MediaSource and its worker; connect-src gains the
-    // AppSync Events hosts at run time (hooks.server.ts).
+    // AppSync Events hosts at run time (hooks.server.ts). docs/security.md lists the whole policy.
     csp: {
       mode: 'nonce',
       directives: {
@@ -32,7 +32,8 @@ const config = {
         'media-src': ['self', 'blob:'],
         'worker-src': ['self', 'blob:'],
         'font-src': ['self'],
-        'connect-src': ['self'],
+        // S3's presigned upload parts on AWS (bucket.s3.<region>.amazonaws.com; the admin's upload).
+        'connect-src': ['self', 'https://*.amazonaws.com'],
         'object-src': ['none'],
         'base-uri': ['self'],
         'frame-ancestors': ['none'],
