@@ -47,6 +47,7 @@ export function stripePayments(options: StripePaymentsOptions): Payments {
         ...(request.email ? { customer_email: request.email } : {}),
         success_url: request.successUrl,
         cancel_url: request.cancelUrl,
+        ...(request.locale ? { locale: request.locale } : {}),
         // Stripe's shortest life (default 24 h): a session opened at an old price cannot be paid
         // long after a change, and fulfilment refuses one that still is (fulfilment.ts).
         expires_at: Math.floor((options.clock ?? systemClock).now() / 1000) + CHECKOUT_LIFETIME_SECONDS,

@@ -341,7 +341,8 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
         createdAt: now,
       };
       await table.put({ ...sessionKey(sessionId), ...record, ttl: Math.floor(now / 1000) + SESSION_TTL_S });
-      return { checkoutUrl: `${publicUrl}${SANDBOX_PATH}checkout/${sessionId}` };
+      const lang = request.locale ? `?lang=${request.locale}` : '';
+      return { checkoutUrl: `${publicUrl}${SANDBOX_PATH}checkout/${sessionId}${lang}` };
     },
     parseWebhook: stripeWebhookParser({ webhookSecret: options.webhookSecret, clock }),
     cancelSubscription: (subscriptionId) => setCancelAtPeriodEnd(subscriptionId, true),

@@ -259,7 +259,8 @@ describe('the sandbox checkout page', () => {
     const { base, path, access, deliveries } = await served();
     const declined = await post(`${base}${path}`, { action: 'decline', card: '4242 4242 4242 4242' });
     expect(declined.status).toBe(303);
-    expect(declined.headers.get('location')).toBe('http://localhost:3000/videos/v1?checkout=cancel');
+    // Declined, not cancelled: the page it lands on says which.
+    expect(declined.headers.get('location')).toBe('http://localhost:3000/videos/v1?checkout=declined');
     expect(deliveries).toEqual([]);
     expect(await access('v1')).toMatchObject({ canWatch: false });
   });

@@ -10,6 +10,8 @@ export interface CheckoutRequest {
   amountJpy?: number;
   successUrl: string;
   cancelUrl: string;
+  /** The site's language, so the payment page speaks it (Stripe's `locale`; the sandbox's `?lang=`). */
+  locale?: 'ja' | 'en';
 }
 
 interface FactBase {

@@ -53,9 +53,12 @@ const ReturnPath = z
   .string()
   .max(512)
   .regex(/^\/(?![/\\])[^\s]*$/, 'a path on this site such as /videos/abc');
+/** The site's language, passed on to the payment page. */
+const Locale = z.enum(['ja', 'en']).optional();
+
 const CheckoutBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('subscription'), returnPath: ReturnPath.optional() }),
-  z.object({ kind: z.literal('rental'), videoId: Id, returnPath: ReturnPath.optional() }),
+  z.object({ kind: z.literal('subscription'), returnPath: ReturnPath.optional(), locale: Locale }),
+  z.object({ kind: z.literal('rental'), videoId: Id, returnPath: ReturnPath.optional(), locale: Locale }),
 ]);
 
 const PlaybackParams = z.object({ videoId: Id });
@@ -192,6 +195,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
           amountJpy: deps.planPriceJpy ?? 990,
           successUrl: back('/account', 'success'),
           cancelUrl: back('/account', 'cancel'),
+          ...(body.locale ? { locale: body.locale } : {}),
         });
         return c.json({ checkoutUrl });
       }
@@ -211,6 +215,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
         amountJpy: video.priceJpy,
         successUrl: back(`/videos/${video.videoId}`, 'success'),
         cancelUrl: back(`/videos/${video.videoId}`, 'cancel'),
+        ...(body.locale ? { locale: body.locale } : {}),
       });
       return c.json({ checkoutUrl });
     },

@@ -16,14 +16,16 @@ export function withOutcome(returnTo: string, outcome: string): string {
  * callback that resumes a purchase begun before sign-in.
  */
 export async function checkoutTarget(
-  event: ApiEvent,
+  event: ApiEvent & { locals: Pick<App.Locals, 'lang'> },
   intent: PurchaseIntent,
   returnTo: string,
 ): Promise<{ location: string } | { signin: true }> {
+  // The payment page speaks the site's language, not the browser's.
+  const locale = event.locals.lang;
   const request =
     intent.kind === 'rental'
-      ? { kind: 'rental' as const, videoId: intent.videoId, returnPath: returnTo }
-      : { kind: 'subscription' as const, returnPath: returnTo };
+      ? { kind: 'rental' as const, videoId: intent.videoId, returnPath: returnTo, locale }
+      : { kind: 'subscription' as const, returnPath: returnTo, locale };
   const started = await startCheckout(event, request);
   if ('checkoutUrl' in started) return { location: started.checkoutUrl };
   if (started.refused === 'signin') return { signin: true };

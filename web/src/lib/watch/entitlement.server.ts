@@ -91,8 +91,9 @@ export function myAccount(event: ApiEvent): Promise<Account> {
   return api(event, '/api/entitlement/me', { schema: Account });
 }
 
-export type CheckoutRequest =
-  { kind: 'subscription'; returnPath: string } | { kind: 'rental'; videoId: string; returnPath: string };
+export type CheckoutRequest = (
+  { kind: 'subscription'; returnPath: string } | { kind: 'rental'; videoId: string; returnPath: string }
+) & { locale?: 'ja' | 'en' };
 
 /** Why a checkout could not start, as the page explains it. */
 export type CheckoutRefusal = 'signin' | 'already_subscribed' | 'unavailable' | 'failed';
