@@ -122,6 +122,38 @@ describe('standalone server', () => {
     expect(scheme.status).toBe(401);
   });
 
+  it('behind TLS, sends HSTS and judges the host by X-Forwarded-Host', async () => {
+    const tlsDir = mkdtempSync(join(tmpdir(), 'kinema-server-tls-'));
+    const behind = await startStandalone(
+      StandaloneConfig.parse({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        KINEMA_DATA: tlsDir,
+        KINEMA_PUBLIC_URL: 'https://kinema.test',
+      }),
+      silentLogger,
+    );
+    try {
+      const base = `http://127.0.0.1:${behind.port}`;
+      const health = await fetch(`${base}/healthz`);
+      expect(health.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
+      // The proxy says which host the browser asked for: the public one is served, another redirected.
+      const issuer = await fetch(`${base}/oidc/.well-known/openid-configuration`, {
+        headers: { 'x-forwarded-host': 'kinema.test' },
+      });
+      expect(issuer.status).toBe(200);
+      const elsewhere = await fetch(`${base}/oidc/.well-known/openid-configuration`, {
+        headers: { 'x-forwarded-host': '192.168.1.9' },
+        redirect: 'manual',
+      });
+      expect(elsewhere.status).toBe(308);
+      expect(elsewhere.headers.get('location')).toBe('https://kinema.test/oidc/.well-known/openid-configuration');
+    } finally {
+      await behind.close();
+      rmSync(tlsDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('serves the OpenID issuer on the same port', async () => {
     const res = await fetch(`${kinema.url}/oidc/.well-known/openid-configuration`);
     expect(res.status).toBe(200);
