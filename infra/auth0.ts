@@ -109,7 +109,32 @@ export function auth0Tenant(config: StackConfig) {
     },
   });
 
-  return { api, web, roles, postLogin, binding, planSync, planSyncCredentials, planSyncGrant, attackProtection };
+  // One look on AWS too: Universal Login (sign-in, sign-up, forgotten password, consent) in the
+  // site's colours and logo, Japanese first, and its "back to the site" going home.
+  const tenant = new auth0.Tenant('tenant', {
+    friendlyName: 'Kinema',
+    enabledLocales: ['ja', 'en'],
+    defaultRedirectionUri: `${origin}/`,
+  });
+  const branding = new auth0.Branding('branding', {
+    logoUrl: `${origin}/favicon.svg`,
+    faviconUrl: `${origin}/favicon.svg`,
+    colors: { primary: '#f5b642', pageBackground: '#0b0b10' },
+  });
+
+  return {
+    api,
+    web,
+    roles,
+    postLogin,
+    binding,
+    planSync,
+    planSyncCredentials,
+    planSyncGrant,
+    attackProtection,
+    tenant,
+    branding,
+  };
 }
 
 /** All the Management API may do for Kinema's entitlement service. */

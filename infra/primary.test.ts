@@ -384,6 +384,16 @@ describe('primary stack: the Auth0 tenant', () => {
     expect(inputs.refreshToken).toMatchObject({ rotationType: 'rotating', expirationType: 'expiring' });
   });
 
+  it("dresses Universal Login in the site's colours and logo, Japanese first, home as the way back", () => {
+    const tenant = program.named('auth0:index/tenant:Tenant', 'tenant');
+    expect(tenant.inputs).toMatchObject({ enabledLocales: ['ja', 'en'], defaultRedirectionUri: 'https://kinema.app/' });
+    const branding = program.named('auth0:index/branding:Branding', 'branding');
+    expect(branding.inputs).toMatchObject({
+      logoUrl: 'https://kinema.app/favicon.svg',
+      colors: { primary: '#f5b642', pageBackground: '#0b0b10' },
+    });
+  });
+
   it('protects sign-in per (account, IP), refuses breached passwords and throttles spraying IPs', () => {
     const { inputs } = program.named('auth0:index/attackProtection:AttackProtection', 'attack-protection');
     expect(inputs.bruteForceProtection).toMatchObject({ enabled: true, mode: 'count_per_identifier_and_ip' });

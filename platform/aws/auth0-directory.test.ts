@@ -93,4 +93,49 @@ describe('auth0Directory', () => {
       'Bearer t3',
     ]);
   });
+
+  it("asks Auth0's own change-password flow for a forgotten password, in the site client's name", async () => {
+    const { calls, fetch } = recorder([
+      () => new Response("We've just sent you an email to reset your password.", { status: 200 }),
+    ]);
+    const directory = auth0Directory({
+      domain: 'kinema.jp.auth0.com',
+      clientId: 'cid',
+      clientSecret: 'secret',
+      webClientId: 'web-client',
+      fetch,
+    });
+    await directory.requestPasswordReset('viewer@example.com');
+    expect(calls).toEqual([
+      {
+        url: 'https://kinema.jp.auth0.com/dbconnections/change_password',
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: {
+          client_id: 'web-client',
+          email: 'viewer@example.com',
+          connection: 'Username-Password-Authentication',
+        },
+      },
+    ]);
+  });
+
+  it('changes the email unverified with a verification email, and says conflict for a taken one', async () => {
+    const { calls, fetch } = recorder([
+      json({ access_token: 'mgmt-token', expires_in: 86400, token_type: 'Bearer' }),
+      json({ user_id: 'auth0|abc', email: 'new@example.com', email_verified: false }),
+      json({ statusCode: 400, error: 'Bad Request', message: 'The specified new email already exists' }, 400),
+    ]);
+    const directory = auth0Directory({ domain: 'kinema.jp.auth0.com', clientId: 'cid', clientSecret: 'secret', fetch });
+    await directory.requestEmailChange('auth0|abc', 'new@example.com');
+    expect(calls[1]).toEqual({
+      url: 'https://kinema.jp.auth0.com/api/v2/users/auth0%7Cabc',
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer mgmt-token' },
+      body: { email: 'new@example.com', email_verified: false, verify_email: true },
+    });
+    await expect(directory.requestEmailChange('auth0|abc', 'taken@example.com')).rejects.toMatchObject({
+      code: 'conflict',
+    });
+  });
 });

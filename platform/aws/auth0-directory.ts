@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { conflict } from '#shared/errors.js';
 import type { IdentityDirectory } from '#shared/ports/identity-directory.js';
 
 export interface Auth0DirectoryOptions {
@@ -7,8 +8,25 @@ export interface Auth0DirectoryOptions {
   /** A machine-to-machine application granted `update:users_app_metadata` on the Management API. */
   clientId: string;
   clientSecret: string;
+  /**
+   * The site's own client and the database connection: Auth0's change-password flow is asked in
+   * their name (its email links back to the site). Needed only for `requestPasswordReset`.
+   */
+  webClientId?: string;
+  connection?: string;
   fetch?: typeof fetch;
   now?: () => number;
+}
+
+/**
+ * What the site asks of Auth0 for self-service, beside the plan: the same jobs the standalone
+ * issuer does itself (`#platform/local/identity/self-service.ts`), done by Auth0's own flows.
+ */
+export interface Auth0Directory extends IdentityDirectory {
+  /** Auth0's change-password flow: Auth0 emails its own time-limited, single-use link. */
+  requestPasswordReset(email: string): Promise<void>;
+  /** A new address, unverified until the person follows Auth0's verification email; taken: conflict. */
+  requestEmailChange(userId: string, email: string): Promise<void>;
 }
 
 const TokenResponse = z.object({ access_token: z.string().min(1), expires_in: z.number().positive() });
@@ -18,7 +36,7 @@ const TokenResponse = z.object({ access_token: z.string().min(1), expires_in: z.
  * minute before it expires), then `PATCH /api/v2/users/{id}` with `app_metadata.plan`, which the
  * post-login Action copies into the access token's plan claim at the next sign-in or refresh.
  */
-export function auth0Directory(options: Auth0DirectoryOptions): IdentityDirectory {
+export function auth0Directory(options: Auth0DirectoryOptions): Auth0Directory {
   const http = options.fetch ?? fetch;
   const now = options.now ?? Date.now;
   const base = `https://${options.domain.replace(/^https?:\/\//, '').replace(/\/$/, '')}`;
@@ -52,5 +70,44 @@ export function auth0Directory(options: Auth0DirectoryOptions): IdentityDirector
       if (response.status === 401) token = undefined; // revoked or rotated: the next try fetches a new one
       if (!response.ok) throw new Error(`Auth0 did not update the plan of ${userId} (${response.status})`);
     },
+
+    async requestPasswordReset(email) {
+      if (!options.webClientId) throw new Error('requestPasswordReset needs the web client id');
+      // The Authentication API's public endpoint: no Management token, the same answer for every address.
+      const response = await http(`${base}/dbconnections/change_password`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          client_id: options.webClientId,
+          email,
+          connection: options.connection ?? 'Username-Password-Authentication',
+        }),
+      });
+      if (!response.ok) throw new Error(`Auth0 refused the password reset request (${response.status})`);
+    },
+
+    async requestEmailChange(userId, email) {
+      const response = await http(`${base}/api/v2/users/${encodeURIComponent(userId)}`, {
+        method: 'PATCH',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${await accessToken()}` },
+        body: JSON.stringify({ email, email_verified: false, verify_email: true }),
+      });
+      if (response.status === 401) token = undefined;
+      if (response.status === 409 || (response.status === 400 && (await isTaken(response)))) {
+        throw conflict('an account with this email already exists');
+      }
+      if (!response.ok) throw new Error(`Auth0 did not change the email of ${userId} (${response.status})`);
+    },
   };
+}
+
+/** Auth0 answers a taken address with 400 and this message (its docs; no distinct error code). */
+async function isTaken(response: Response): Promise<boolean> {
+  const body = z.object({ message: z.string() }).safeParse(
+    await response
+      .clone()
+      .json()
+      .catch(() => null),
+  );
+  return body.success && /already exists/i.test(body.data.message);
 }

@@ -78,6 +78,7 @@ export function entitlementAdapters(options: EntitlementAdaptersOptions) {
   const payments: Payments = {
     createCheckout: async (request) => need(await current(), 'payments', 'payments').createCheckout(request),
     cancelSubscription: async (id) => need(await current(), 'payments', 'payments').cancelSubscription(id),
+    resumeSubscription: async (id) => need(await current(), 'payments', 'payments').resumeSubscription(id),
     async parseWebhook(rawBody, signature) {
       try {
         return await need(await current(), 'payments', 'payments').parseWebhook(rawBody, signature);

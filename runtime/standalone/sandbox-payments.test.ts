@@ -24,6 +24,7 @@ async function sandboxed() {
       createCheckout: (request) => holder.sandbox!.payments.createCheckout(request),
       parseWebhook: (raw, signature) => holder.sandbox!.payments.parseWebhook(raw, signature),
       cancelSubscription: (id) => holder.sandbox!.payments.cancelSubscription(id),
+      resumeSubscription: (id) => holder.sandbox!.payments.resumeSubscription(id),
     },
   });
   const app: EntitlementHarness['app'] = h.app;
@@ -258,7 +259,8 @@ describe('the sandbox checkout page', () => {
     const { base, path, access, deliveries } = await served();
     const declined = await post(`${base}${path}`, { action: 'decline', card: '4242 4242 4242 4242' });
     expect(declined.status).toBe(303);
-    expect(declined.headers.get('location')).toBe('http://localhost:3000/videos/v1?checkout=cancel');
+    // Declined, not cancelled: the page it lands on says which.
+    expect(declined.headers.get('location')).toBe('http://localhost:3000/videos/v1?checkout=declined');
     expect(deliveries).toEqual([]);
     expect(await access('v1')).toMatchObject({ canWatch: false });
   });

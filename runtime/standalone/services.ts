@@ -168,6 +168,8 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
         bus: a.bus,
         clock: a.clock,
         verifier: a.verifier,
+        selfService: a.issuer.selfService,
+        endSessions: (userId) => a.issuer.endSessions(userId),
       }),
     },
   ];

@@ -10,6 +10,8 @@ export interface CheckoutRequest {
   amountJpy?: number;
   successUrl: string;
   cancelUrl: string;
+  /** The site's language, so the payment page speaks it (Stripe's `locale`; the sandbox's `?lang=`). */
+  locale?: 'ja' | 'en';
 }
 
 interface FactBase {
@@ -55,6 +57,8 @@ export interface Payments {
   parseWebhook(rawBody: string, signature: string | undefined): Promise<PaymentFact | null>;
   /** Asks the provider to end the plan at the end of the paid period; its webhook confirms. */
   cancelSubscription(subscriptionId: string): Promise<void>;
+  /** Withdraws a cancellation before the paid period ends: the plan renews again; its webhook confirms. */
+  resumeSubscription(subscriptionId: string): Promise<void>;
 }
 
 /** A webhook whose signature is missing, does not match, or is older than the tolerance. */

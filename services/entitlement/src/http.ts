@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, notFound } from '#shared/errors.js';
+import { AppError, conflict, notFound } from '#shared/errors.js';
 import { createRoute } from '@hono/zod-openapi';
 import { parseInput, rawBody, serviceApp } from '#shared/http/app.js';
 import { adminOnly, authenticate, requirePrincipal, signedIn } from '#shared/http/auth.js';
@@ -15,7 +15,7 @@ import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import { decideAccess } from './domain/access.js';
 import { activeRentals, planAt, subscriptionView } from './domain/account.js';
-import { currentSubscription, subscriptionStatus } from './domain/subscription.js';
+import { canResume, currentSubscription, subscriptionStatus } from './domain/subscription.js';
 import { fulfil } from './fulfilment.js';
 import { playbackHandler } from './playback.js';
 import { entitlementStore } from './store.js';
@@ -53,9 +53,12 @@ const ReturnPath = z
   .string()
   .max(512)
   .regex(/^\/(?![/\\])[^\s]*$/, 'a path on this site such as /videos/abc');
+/** The site's language, passed on to the payment page. */
+const Locale = z.enum(['ja', 'en']).optional();
+
 const CheckoutBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('subscription'), returnPath: ReturnPath.optional() }),
-  z.object({ kind: z.literal('rental'), videoId: Id, returnPath: ReturnPath.optional() }),
+  z.object({ kind: z.literal('subscription'), returnPath: ReturnPath.optional(), locale: Locale }),
+  z.object({ kind: z.literal('rental'), videoId: Id, returnPath: ReturnPath.optional(), locale: Locale }),
 ]);
 
 const PlaybackParams = z.object({ videoId: Id });
@@ -192,6 +195,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
           amountJpy: deps.planPriceJpy ?? 990,
           successUrl: back('/account', 'success'),
           cancelUrl: back('/account', 'cancel'),
+          ...(body.locale ? { locale: body.locale } : {}),
         });
         return c.json({ checkoutUrl });
       }
@@ -211,6 +215,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
         amountJpy: video.priceJpy,
         successUrl: back(`/videos/${video.videoId}`, 'success'),
         cancelUrl: back(`/videos/${video.videoId}`, 'cancel'),
+        ...(body.locale ? { locale: body.locale } : {}),
       });
       return c.json({ checkoutUrl });
     },
@@ -240,6 +245,43 @@ export function createEntitlementApp(deps: EntitlementDeps) {
             subscriptionId: subscription.subscriptionId,
             userId: principal.userId,
             fact: { at, cancelAtPeriodEnd: true },
+          },
+          at,
+        );
+      }
+      const after = await store.account(principal.userId);
+      return c.json({ subscription: subscriptionView(after.subscriptions, at) });
+    },
+  );
+
+  /** Withdraw a cancellation before the period ends: the provider first, then the store at once. */
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/subscription/resume',
+      summary: 'Keep a cancelled monthly plan: it renews again at the end of the paid period',
+      security: bearer,
+      middleware: [signedIn],
+      responses: {
+        200: ok('`{subscription}`'),
+        ...errors('unauthorized', 'not_found', 'conflict', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c.get('principal'));
+      const { payments } = requirePayments();
+      const at = now();
+      const { subscriptions } = await store.account(principal.userId);
+      const subscription = currentSubscription(subscriptions, at);
+      if (!subscription || subscriptionStatus(subscription, at) === 'ended') throw notFound('an active plan');
+      if (subscription.cancelAtPeriodEnd) {
+        if (!canResume(subscription, at)) throw conflict('the paid period is over: subscribe again');
+        await payments.resumeSubscription(subscription.subscriptionId);
+        await store.applySubscription(
+          {
+            subscriptionId: subscription.subscriptionId,
+            userId: principal.userId,
+            fact: { at, cancelAtPeriodEnd: false },
           },
           at,
         );

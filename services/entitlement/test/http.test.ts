@@ -295,6 +295,19 @@ describe('the monthly plan', () => {
     expect(h.outbox().map((e) => e['detail-type'])).toEqual(
       expect.arrayContaining(['SubscriptionStarted', 'SubscriptionCancelled']),
     );
+    // "Keep my plan" before the period ends: the provider is told, the plan is active again.
+    const resume = await h.call('POST', '/subscription/resume', { as: 'u1' });
+    expect(resume.status).toBe(200);
+    expect(await json(resume)).toMatchObject({ subscription: { status: 'active', cancelAtPeriodEnd: false } });
+    expect(h.resumed).toEqual(['sub_1']);
+    // Resuming an active plan asks the provider nothing.
+    expect((await h.call('POST', '/subscription/resume', { as: 'u1' })).status).toBe(200);
+    expect(h.resumed).toEqual(['sub_1']);
+    // Nobody else's plan: 404.
+    expect((await h.call('POST', '/subscription/resume', { as: 'u2' })).status).toBe(404);
+    h.clock.at += 1;
+    expect((await h.call('POST', '/subscription/cancel', { as: 'u1' })).status).toBe(200);
+    expect(h.cancelled).toEqual(['sub_1', 'sub_1']);
     // A stale "not cancelled" update from before the cancel changes nothing.
     await h.webhook({
       id: 'evt_old_update',
