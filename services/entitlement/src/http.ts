@@ -17,6 +17,7 @@ import { decideAccess } from './domain/access.js';
 import { activeRentals, planAt, subscriptionView } from './domain/account.js';
 import { currentSubscription, subscriptionStatus } from './domain/subscription.js';
 import { fulfil } from './fulfilment.js';
+import { paymentRoutes } from './payments-routes.js';
 import { playbackHandler } from './playback.js';
 import { entitlementStore } from './store.js';
 
@@ -295,6 +296,8 @@ export function createEntitlementApp(deps: EntitlementDeps) {
       return c.json({ received: true, outcome: result.outcome });
     },
   );
+
+  paymentRoutes(app, store.ledger);
 
   app.openapi(
     createRoute({
