@@ -17,7 +17,9 @@ import { decideAccess } from './domain/access.js';
 import { activeRentals, planAt, subscriptionView } from './domain/account.js';
 import { currentSubscription, subscriptionStatus } from './domain/subscription.js';
 import { fulfil } from './fulfilment.js';
+import { adminReportRoutes } from './admin-reports.js';
 import { paymentRoutes } from './payments-routes.js';
+import { playsStore } from './plays.js';
 import { playbackHandler } from './playback.js';
 import { entitlementStore } from './store.js';
 
@@ -298,6 +300,8 @@ export function createEntitlementApp(deps: EntitlementDeps) {
   );
 
   paymentRoutes(app, store.ledger);
+  const plays = playsStore(deps.table);
+  adminReportRoutes(app, { table: deps.table, store, ledger: store.ledger, plays, now, logger });
 
   app.openapi(
     createRoute({
@@ -338,6 +342,8 @@ export function createEntitlementApp(deps: EntitlementDeps) {
           mediaOrigin,
           clock: deps.clock,
           store,
+          recordPlay: plays.record,
+          onPlayError: (error) => logger.warn('play not counted', { err: error }),
           cookieDomain: deps.cookieDomain,
           cookieTtlMs: deps.cookieTtlMs,
         })
