@@ -80,6 +80,21 @@ export function adminReportRoutes(app: ServiceApp, deps: AdminReportDeps) {
   app.openapi(
     createRoute({
       method: 'get',
+      path: '/admin/sales',
+      summary: 'Sales per title (admin)',
+      security: bearer,
+      middleware: [adminOnly],
+      responses: { 200: { description: '`{generatedAt, items}`' }, ...errors('unauthorized', 'forbidden') },
+    }),
+    async (c) => {
+      const at = deps.now();
+      return c.json({ generatedAt: new Date(at).toISOString(), items: await deps.store.sales(at) });
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
       path: '/admin/dashboard',
       summary: 'Revenue by period (rentals and plan), subscribers, churn, top titles (admin)',
       description:
