@@ -7,10 +7,12 @@ import { bearer, errors, ok } from '#shared/http/openapi.js';
 import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
 import type { Clock } from '#shared/ports/clock.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
 import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import { publicView } from './domain/media-video.js';
 import type { Pipeline } from './pipeline.js';
+import { posterRoutes } from './posters.js';
 import { mediaStore } from './store.js';
 
 export interface MediaDeps {
@@ -20,6 +22,8 @@ export interface MediaDeps {
   logger?: Logger;
   /** Runs the pipeline (retry); without it the retry route answers 503. */
   pipeline?: Pipeline;
+  /** The media bucket, for the admin's poster picker; without it those routes answer 503. */
+  media?: ObjectStore;
 }
 
 const VideoParams = z.object({ id: Id });
@@ -74,6 +78,8 @@ export function createMediaApp(deps: MediaDeps) {
       return c.json(publicView(video, true), 202);
     },
   );
+
+  posterRoutes(app, { store, ...(deps.media ? { media: deps.media } : {}) });
 
   return app;
 }

@@ -42,7 +42,14 @@ export function createMediaService(deps: MediaServiceDeps) {
     ...(deps.jobFor ? { jobFor: deps.jobFor } : {}),
   });
   return {
-    app: createMediaApp({ table: deps.table, verifier: deps.verifier, clock: deps.clock, logger, pipeline }),
+    app: createMediaApp({
+      table: deps.table,
+      verifier: deps.verifier,
+      clock: deps.clock,
+      logger,
+      pipeline,
+      media: deps.media,
+    }),
     subscriptions: mediaSubscriptions({ pipeline }),
     tasks: localTaskHandlers(pipeline),
     pipeline,

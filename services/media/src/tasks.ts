@@ -256,6 +256,8 @@ export function pipelineTasks(
               renditions,
               posterKey,
               thumbnailKeys,
+              // A new transcode has a new automatic poster; an earlier choice no longer applies.
+              posterFrom: null,
               durationSeconds,
               error: null,
               updatedAt: at,

@@ -25,6 +25,8 @@ export const MediaVideo = z.object({
   renditions: z.array(Rendition),
   posterKey: z.string().nullable(),
   thumbnailKeys: z.array(z.string()),
+  /** The thumbnail an admin chose as the poster (its index), or null for the automatic one. */
+  posterFrom: z.number().int().nonnegative().nullable().default(null),
   durationSeconds: z.number().nonnegative().nullable(),
   error: z.string().nullable(),
   createdAt: z.iso.datetime(),
@@ -50,6 +52,8 @@ export const mediaKeys = (videoId: string) => {
     hlsPrefix: `${root}hls/`,
     master: `${root}hls/master.m3u8`,
     poster: `${root}poster.jpg`,
+    /** The pipeline's own poster, kept aside the first time an admin picks another. */
+    automaticPoster: `${root}poster-auto.jpg`,
     thumbnail: (index: number) => `${root}thumbnails/${String(index + 1).padStart(2, '0')}.jpg`,
   };
 };
@@ -74,6 +78,7 @@ export function publicView(video: MediaVideo | undefined, admin: boolean) {
     poster: video.posterKey,
     ...(video.error ? { error: video.error } : {}),
     thumbnails: video.thumbnailKeys,
+    posterFrom: video.posterFrom,
     durationSeconds: video.durationSeconds,
     attempts: video.attempts,
     run: video.run,
