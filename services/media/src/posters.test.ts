@@ -58,6 +58,7 @@ async function setup(state: MediaVideo['state'] = 'ready') {
     posterKey: state === 'ready' ? keys.poster : null,
     thumbnailKeys: state === 'ready' ? thumbnailKeys : [],
     posterFrom: null,
+    storyboardKey: null,
     durationSeconds: 60,
     error: null,
     createdAt: at,

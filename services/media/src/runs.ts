@@ -43,6 +43,7 @@ export function pipelineRuns(records: VideoRecords, deps: { workflow: Workflow; 
           posterKey: null,
           thumbnailKeys: [],
           posterFrom: null,
+          storyboardKey: null,
           durationSeconds: null,
           error: null,
           updatedAt: now,
