@@ -1,3 +1,4 @@
+import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { adminToken, sampleVideo, SAMPLE } from './fixtures-video.js';
@@ -52,6 +53,12 @@ async function payAtSandbox(page: Page) {
   await page.getByTestId('sandbox-pay').click();
 }
 
+/** axe-core's WCAG A/AA rules over the page's main content (the site header is other helpers'). */
+async function accessible(page: Page) {
+  const result = await new AxeBuilder({ page }).include('main').withTags(['wcag2a', 'wcag2aa']).analyze();
+  expect(result.violations.map((violation) => `${violation.id}: ${violation.nodes[0]?.target.join(' ')}`)).toEqual([]);
+}
+
 /** Today in Japan, the dashboard's zone. */
 const japanToday = () => new Date(Date.now() + 9 * 3600 * 1000).toISOString().slice(0, 10);
 const yen = (text: string | null) => Number((text ?? '').replace(/[^\d]/g, ''));
@@ -85,6 +92,7 @@ describe('receipts', () => {
     // The plan was bought last: newest first.
     expect(await rows.first().getAttribute('data-line')).toBe('subscription');
     await shoot(page, 'desk-purchases');
+    await accessible(page);
 
     await page.setViewportSize(VIEWPORTS.phone);
     await rental.getByTestId('purchase-receipt-link').click();
@@ -97,6 +105,7 @@ describe('receipts', () => {
     expect((await page.getByTestId('receipt-issuer').textContent())?.trim()).toBe('Kinema');
     expect(await page.getByTestId('receipt-registration').textContent()).toContain('未設定');
     await shoot(page, 'desk-receipt');
+    await accessible(page);
     // Printed, the receipt stands alone: no site header, no print button.
     await page.emulateMedia({ media: 'print' });
     expect(await page.locator('.site-header').isVisible()).toBe(false);
@@ -122,6 +131,7 @@ describe('the operator desk', () => {
       await page.getByRole('img', { name: '期間別の売上グラフ（レンタルと見放題プランの積み上げ）' }).count(),
     ).toBe(1);
     await shoot(page, 'desk-dashboard');
+    await accessible(page);
     // The numbers behind the chart, one keyboard press away.
     await page.getByTestId('revenue-table-toggle').locator('summary').focus();
     await page.keyboard.press('Enter');
@@ -160,6 +170,7 @@ describe('the operator desk', () => {
     expect(await page.getByTestId('users-message').textContent()).toContain('管理者にしました');
     await expect.poll(() => row.getAttribute('data-admin')).toBe('true');
     await shoot(page, 'desk-users');
+    await accessible(page);
 
     // The new admin's next sign-in carries the role: the admin area opens for them.
     const theirs = await open('phone');
@@ -185,6 +196,7 @@ describe('the operator desk', () => {
     const after = await (await page.request.get(`${url}/media/videos/${sampleId}/poster.jpg?fresh=1`)).body();
     expect(after.equals(before)).toBe(false);
     await shoot(page, 'desk-poster');
+    await accessible(page);
     await picker.locator('[data-value="auto"]').click();
     await picker.getByTestId('poster-save').click();
     await expect.poll(() => picker.locator('[data-value="auto"] .chip').count()).toBe(1);
