@@ -422,13 +422,21 @@ describe('primary stack: the Auth0 tenant', () => {
 });
 
 describe('Auth0 plan sync (primary)', () => {
-  it('gives the entitlement service a machine client that may update app metadata and nothing else', () => {
+  it('gives the entitlement service a machine client for the plan claim and user management only', () => {
     const client = program.named('auth0:index/client:Client', 'plan-sync');
     expect(client.inputs).toMatchObject({ appType: 'non_interactive', grantTypes: ['client_credentials'] });
     const grant = program.named('auth0:index/clientGrant:ClientGrant', 'plan-sync-grant');
     expect(grant.inputs).toMatchObject({
       audience: 'https://kinema.jp.auth0.com/api/v2/',
-      scopes: ['update:users_app_metadata'],
+      scopes: [
+        'update:users_app_metadata',
+        'read:users',
+        'read:roles',
+        'read:role_members',
+        'create:role_members',
+        'delete:role_members',
+        'delete:users',
+      ],
     });
     for (const name of ['entitlement-fn', 'entitlement-events-fn']) {
       const { variables } = program.named('aws:lambda/function:Function', name).inputs.environment as {

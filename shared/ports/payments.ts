@@ -34,7 +34,13 @@ export type PaymentFact =
       paymentId: string;
       amountJpy: number;
     })
-  | (FactBase & { kind: 'rental.refunded'; paymentId: string })
+  | (FactBase & {
+      kind: 'rental.refunded';
+      /** The refunded payment (a PaymentIntent: a rental's, or a plan invoice's). */
+      paymentId: string;
+      /** Yen given back, when the provider says (a full refund otherwise). */
+      amountJpy?: number;
+    })
   | (FactBase & {
       kind: 'subscription';
       subscriptionId: string;
@@ -44,7 +50,18 @@ export type PaymentFact =
       /** End of a period the provider says is paid (ms). */
       periodEnd?: number;
       cancelAtPeriodEnd?: boolean;
+      /** A plan payment this event reports (invoice.paid): the ledger records it once. */
+      payment?: SubscriptionPayment;
     });
+
+export interface SubscriptionPayment {
+  /** The provider's invoice id. */
+  invoiceId: string;
+  /** The invoice's PaymentIntent when the provider names it (refunds name that). */
+  paymentIntentId?: string;
+  amountJpy: number;
+  billing: 'initial' | 'renewal';
+}
 
 /** Stripe Checkout + verified webhooks on AWS; a sandbox checkout standalone. */
 export interface Payments {
