@@ -7,6 +7,7 @@ import {
   checkEvents,
   checkItem,
   checkKey,
+  checkKeys,
   checkQuery,
   checkTransactSize,
   compareUtf8,
@@ -181,6 +182,8 @@ export function sqliteTable(options: { file: string; now?: () => number }): Sqli
     deleteItem.run(key.pk, key.sk);
   }
 
+  // One read transaction: one snapshot and one lock for the whole batch instead of one per key.
+  const loadManyTx = db.transaction((keys: Key[]) => keys.map(load));
   const putTx = db.transaction(applyPut);
   const updateTx = db.transaction(applyUpdate);
   const deleteTx = db.transaction(applyDelete);
@@ -292,6 +295,10 @@ export function sqliteTable(options: { file: string; now?: () => number }): Sqli
   return {
     async get(key) {
       return load(checkKey(key));
+    },
+    async getMany(keys) {
+      const checked = checkKeys(keys);
+      return checked.length === 0 ? [] : loadManyTx.deferred(checked);
     },
     async put(item, when) {
       putTx.immediate(checkItem(item), checkConditions(when));
