@@ -83,7 +83,8 @@ export function sqliteTable(options: { file: string; now?: () => number }): Sqli
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
+  // One transaction for the whole schema: a first start commits (and fsyncs) once, not per statement.
+  db.transaction(() => db.exec(SCHEMA))();
 
   const selectItem = db.prepare<[string, string], Row>('SELECT body, ttl FROM items WHERE pk = ? AND sk = ?');
   const upsertItem = db.prepare(
