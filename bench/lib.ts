@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
 
 /** One line of the report: a subject measured against a baseline in the same run. */
 export interface Row {
@@ -43,6 +42,8 @@ export async function load(options: {
   headers?: Record<string, string>;
   body?: string;
 }): Promise<HttpLoad> {
+  // Imported here, not at the top: servers that import this file for `peakRss` stay without it.
+  const { default: autocannon } = await import('autocannon');
   const result = await autocannon({
     url: options.url,
     connections: options.connections ?? 50,
