@@ -12,6 +12,7 @@ import { likesBench } from './suites/likes.js';
 import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
 import { backupBench } from './suites/backup.js';
+import { growthBench } from './suites/growth.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
@@ -22,6 +23,7 @@ const benchmarks: Benchmark[] = [
   signedInApi,
   coldStartBench,
   entitlementBench,
+  growthBench,
   uploadBench,
   mediaBench,
   likesBench,
