@@ -94,8 +94,10 @@ const app = new Hono()
   );
 
 // Pages of 48 titles spread over the whole catalog, and a cursor half-way down the list.
+// 48 distinct titles every size: one every `stride`, from a different start per page.
+const stride = Math.floor(titles / 48);
 const pages = Array.from({ length: 8 }, (_, page) =>
-  Array.from({ length: 48 }, (_, i) => ids[Math.floor(((page * 48 + i) * titles) / (8 * 48))]!),
+  Array.from({ length: 48 }, (_, i) => ids[(page + i * stride) % titles]!),
 );
 let middleCursor: string | null = null;
 let cursor: string | null = null;
