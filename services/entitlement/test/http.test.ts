@@ -80,13 +80,15 @@ describe('POST /access', () => {
     expect((await access(['v46'], 'admin1', ['admin'])).v46).toMatchObject({ canWatch: true, reason: 'admin' });
   });
 
-  it('reads the viewer partition once and each title once, however many titles', async () => {
+  it('reads the viewer partition in one query and all titles in one batch, however many titles', async () => {
     await setup();
     for (const id of ['a1', 'a2', 'a3']) await h.publish(id);
     let queries = 0;
     let gets = 0;
+    const batches: string[][] = [];
     const query = h.table.query.bind(h.table);
     const get = h.table.get.bind(h.table);
+    const getMany = h.table.getMany.bind(h.table);
     h.table.query = (q) => {
       queries++;
       return query(q);
@@ -95,9 +97,15 @@ describe('POST /access', () => {
       gets++;
       return get(k);
     };
-    await access(['a1', 'a2', 'a3', 'a1'], 'u1');
+    h.table.getMany = (keys) => {
+      batches.push(keys.map((key) => key.pk));
+      return getMany(keys);
+    };
+    const result = await access(['a1', 'a2', 'a3', 'a1'], 'u1');
+    expect(Object.keys(result).sort()).toEqual(['a1', 'a2', 'a3']);
     expect(queries).toBe(1);
-    expect(gets).toBe(3);
+    expect(gets).toBe(0);
+    expect(batches).toEqual([['video#a1', 'video#a2', 'video#a3']]);
   });
 
   it('refuses more than 100 ids, bad ids and non-JSON bodies', async () => {
