@@ -34,6 +34,8 @@ export const StandaloneConfig = z.object({
     .default(64 * 1024),
   /** SMTP URL for real mail; without it mail lands in the outbox folder. */
   KINEMA_SMTP_URL: z.string().optional(),
+  /** Sign-ups one client address may start per hour (a LAN or test rig behind one address: raise it). */
+  KINEMA_SIGNUPS_PER_HOUR: z.coerce.number().int().positive().max(100_000).default(10),
 });
 
 export type StandaloneConfig = z.infer<typeof StandaloneConfig>;

@@ -133,6 +133,7 @@ export async function localAdapters(
     audience,
     now,
     mailer,
+    signUpsPerHour: config.KINEMA_SIGNUPS_PER_HOUR,
     logger: logger.child({ part: 'oidc' }),
     clients: [
       {

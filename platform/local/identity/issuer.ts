@@ -37,6 +37,8 @@ export interface IssuerClient {
 export interface IssuerOptions {
   /** Where `identity.db` and `identity/` (keys, cookie secret) live. */
   dataDir: string;
+  /** Sign-ups one client address may start per hour (default 10). */
+  signUpsPerHour?: number;
   /** The issuer URL, e.g. `http://localhost:3000/oidc`; its path is where `listener` is mounted. */
   issuer: string;
   /** The API's audience, e.g. `http://localhost:3000/api`: every access token is a JWT for it. */
@@ -248,7 +250,11 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   provider.proxy = issuerUrl.protocol === 'https:';
   provider.on('server_error', (_ctx, error) => logger.error('identity provider error', { err: error }));
   const callback = provider.callback();
-  const throttle = signInThrottle({ db, now });
+  const throttle = signInThrottle({
+    db,
+    now,
+    ...(options.signUpsPerHour ? { signUpsPerWindow: options.signUpsPerHour } : {}),
+  });
   const interactions = interactionRoutes({
     provider,
     accounts,

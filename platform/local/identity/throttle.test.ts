@@ -110,4 +110,10 @@ describe('sign-in throttle', () => {
     clock += WINDOW_MS + 1;
     expect(throttle.signUpAttempt(stranger).allowed).toBe(true);
   });
+
+  it('takes another allowance from configuration (KINEMA_SIGNUPS_PER_HOUR)', () => {
+    const roomy = signInThrottle({ db, now: () => clock, signUpsPerWindow: 25 });
+    for (let i = 0; i < 25; i++) expect(roomy.signUpAttempt('10.0.0.9').allowed).toBe(true);
+    expect(roomy.signUpAttempt('10.0.0.9').allowed).toBe(false);
+  });
 });

@@ -52,8 +52,14 @@ export function backoffMs(count: number, free: number): number {
   return Math.min(MAX_DELAY_MS, 1000 * 2 ** Math.min(30, count - free));
 }
 
-export function signInThrottle(options: { db: Database.Database; now: () => number }): SignInThrottle {
+export function signInThrottle(options: {
+  db: Database.Database;
+  now: () => number;
+  /** Sign-ups per client and window (default SIGNUPS_PER_WINDOW). */
+  signUpsPerWindow?: number;
+}): SignInThrottle {
   const { db, now } = options;
+  const signUpsPerWindow = options.signUpsPerWindow ?? SIGNUPS_PER_WINDOW;
   db.exec(`CREATE TABLE IF NOT EXISTS signin_counters (
     key TEXT PRIMARY KEY,
     count INTEGER NOT NULL,
@@ -109,7 +115,7 @@ export function signInThrottle(options: { db: Database.Database; now: () => numb
       const at = now();
       const key = `signup:${client}`;
       const row = current(key, at);
-      if (row && row.count >= SIGNUPS_PER_WINDOW) return refuse(row.last_at + WINDOW_MS - at);
+      if (row && row.count >= signUpsPerWindow) return refuse(row.last_at + WINDOW_MS - at);
       bump.run({ key, now: at, window: WINDOW_MS });
       return { allowed: true, slowMs: 0 };
     },
