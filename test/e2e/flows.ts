@@ -97,3 +97,13 @@ export async function emailedLink(email: string, pattern: RegExp, timeoutMs = 10
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
+
+/**
+ * Plays the title page's video from 0:00. Titles resume where this account left them (continue
+ * watching), so a test that shares a title and an account with others starts over instead.
+ */
+export async function playFromStart(page: Page): Promise<void> {
+  const startOver = page.getByTestId('start-over');
+  if (await startOver.isVisible()) await startOver.click();
+  else await page.getByTestId('play-button').click();
+}

@@ -2,7 +2,7 @@ import { AxeBuilder } from '@axe-core/playwright';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { adminToken, sampleVideo } from './fixtures-video.js';
-import { signIn, signUp } from './flows.js';
+import { playFromStart, signIn, signUp } from './flows.js';
 import { launchBrowser, newPage, newPerson, screenshot } from './harness.js';
 
 const kinema = inject('kinema');
@@ -36,7 +36,7 @@ describe('likes that rise in real time for every viewer', () => {
       await watcher.page.goto(url);
       await signIn(watcher.page, admin);
       await watcher.page.goto(`${url}/videos/${videoId}`);
-      await watcher.page.getByTestId('play-button').click();
+      await playFromStart(watcher.page);
       await expect.poll(() => player(watcher.page).getAttribute('data-state'), { timeout: 20_000 }).toBe('playing');
       // Marks this document: a reload or navigation would drop the mark.
       await watcher.page.evaluate(() => ((window as unknown as { kinemaMark: string }).kinemaMark = 'same page'));

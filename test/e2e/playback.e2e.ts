@@ -1,7 +1,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { adminToken, SAMPLE, sampleVideo } from './fixtures-video.js';
-import { signIn } from './flows.js';
+import { playFromStart, signIn } from './flows.js';
 import { fitsViewport, launchBrowser, newPage, screenshot, VIEWPORTS } from './harness.js';
 import type { ViewportName } from './harness.js';
 
@@ -77,7 +77,7 @@ describe('protected HLS playback', () => {
       expect(await page.getByTestId('access-panel').getAttribute('data-reason')).toBe('admin');
       await screenshot(page, 'video-admin', 'desktop');
 
-      await page.getByTestId('play-button').click();
+      await playFromStart(page);
       await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
       expect(await attr(page, 'data-engine')).toBe('hls.js');
       // A 1080p source yields the ladder up to 1080p: well over two levels.
@@ -224,7 +224,7 @@ describe('protected HLS playback', () => {
         });
       });
       await page.goto(`${url}/videos/${videoId}`);
-      await page.getByTestId('play-button').click();
+      await playFromStart(page);
       await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
       expect(calls).toHaveLength(1);
       expect((await context.cookies()).filter((cookie) => cookie.name.startsWith('CloudFront-'))).toHaveLength(3);

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { adminToken, sampleVideo } from './fixtures-video.js';
-import { signIn } from './flows.js';
+import { playFromStart, signIn } from './flows.js';
 import { join } from 'node:path';
 import { launchBrowser, newPage, screenshotDir } from './harness.js';
 import type { ViewportName } from './harness.js';
@@ -45,7 +45,7 @@ describe('the player (media-chrome)', () => {
           if (message.type() === 'error') consoleErrors.push(message.text());
         });
         await page.goto(`${url}/videos/${videoId}`);
-        await page.getByTestId('play-button').click();
+        await playFromStart(page);
         await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
         // The title page's own Play button steps aside while the player runs.
         expect(await page.getByTestId('play-button').count()).toBe(0);
@@ -154,7 +154,7 @@ describe('the player (media-chrome)', () => {
       await page.goto(url);
       await signIn(page, admin);
       await page.goto(`${url}/videos/${videoId}`);
-      await page.getByTestId('play-button').click();
+      await playFromStart(page);
       await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
       await expect.poll(() => page.getByTestId('player-status').getAttribute('data-status')).toBe('playing');
       await page.getByTestId('player-toggle').click();

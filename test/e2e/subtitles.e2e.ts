@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { adminToken, publishTestVideo } from './fixtures-video.js';
-import { signIn, signUp } from './flows.js';
+import { playFromStart, signIn, signUp } from './flows.js';
 import { fitsViewport, launchBrowser, newPage, newPerson, screenshot, screenshotDir } from './harness.js';
 import type { ViewportName } from './harness.js';
 
@@ -199,7 +199,7 @@ describe('subtitles', () => {
         await page.goto(url);
         await signUp(page, newPerson(`subs-${viewport}`));
         await page.goto(`${url}/videos/${videoId}`);
-        await page.getByTestId('play-button').click();
+        await playFromStart(page);
         const video = page.locator('video').first();
         await expect
           .poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 20_000 })
@@ -251,7 +251,7 @@ describe('subtitles', () => {
 
         // Another visit: the remembered choice shows the Japanese subtitles without the menu.
         await page.reload();
-        await page.getByTestId('play-button').click();
+        await playFromStart(page);
         await expect.poll(() => showing(page), { timeout: 20_000 }).toEqual(['ja']);
       } finally {
         await context.close();
