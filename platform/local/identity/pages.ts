@@ -137,7 +137,7 @@ body{margin:0;min-height:100vh;display:flex;align-items:center;justify-content:c
   background:#0f1115;color:#e8eaf0;line-height:1.6}
 main{width:100%;max-width:400px;background:#181b22;border:1px solid #2a2f3a;border-radius:14px;padding:32px 28px;
   box-shadow:0 10px 30px rgba(0,0,0,.35)}
-.brand{font-weight:700;letter-spacing:.08em;font-size:1.1rem;color:#ff5a5f;margin:0 0 18px}
+.brand{font-weight:700;letter-spacing:.08em;font-size:1.1rem;color:#ff8a8e;margin:0 0 18px}
 h1{font-size:1.45rem;margin:0 0 6px}
 p.lead{margin:0 0 22px;color:#a9afbd;font-size:.95rem}
 label{display:block;font-size:.9rem;font-weight:600;margin:16px 0 6px}
@@ -161,7 +161,7 @@ footer{margin-top:18px;text-align:center;font-size:.85rem}
 @media (max-width:420px){main{padding:24px 18px;border-radius:10px}}
 @media (prefers-color-scheme:light){body{background:#f3f4f7;color:#1b1e24}main{background:#fff;border-color:#e1e4ea;
   box-shadow:0 10px 30px rgba(20,24,40,.08)}p.lead,.switch,.hint{color:#5b6272}input{background:#fff;color:#1b1e24;border-color:#c9ced8}
-  .alert{background:#fff1f1;color:#9b1c21;border-color:#f0b7b9}button.secondary{color:#1b1e24;border-color:#c9ced8}a{color:#d63a40}a.button{color:#fff}}
+  .alert{background:#fff1f1;color:#9b1c21;border-color:#f0b7b9}button.secondary{color:#1b1e24;border-color:#c9ced8}a,.brand{color:#c42b31}a.button{color:#fff}}
 `;
 
 function page(lang: Lang, title: string, body: string, langSwitch?: string): string {
