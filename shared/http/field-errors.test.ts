@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { createLogger } from '../log.js';
 import { readJson, serviceApp } from './app.js';
+import { typedText } from '../text.js';
 import { fieldErrorsOf, FieldErrorCode } from './field-errors.js';
 
 const Video = z
@@ -75,6 +76,24 @@ describe('fieldErrorsOf', () => {
       { path: 'other', code: 'unknown_field', limit: undefined },
     ]);
     expect(codes({ ...valid, code: 'X1' })).toEqual([{ path: 'code', code: 'bad_format', limit: undefined }]);
+  });
+
+  it('reads the codes typedText names for its own checks', () => {
+    const Text = z.object({ name: typedText({ max: 5, min: 1 }), note: typedText({ max: 10, min: 3 }) });
+    const fields = (input: unknown) => {
+      const result = Text.safeParse(input);
+      return result.success
+        ? []
+        : fieldErrorsOf(result.error, input).map(({ path, code, limit }) => ({ path, code, limit }));
+    };
+    expect(fields({ name: '七文字のなまえ', note: 'ab' })).toEqual([
+      { path: 'name', code: 'too_long', limit: 5 },
+      { path: 'note', code: 'too_short', limit: 3 },
+    ]);
+    expect(fields({ name: '  ', note: 'a\u0007bc' })).toEqual([
+      { path: 'name', code: 'required', limit: undefined },
+      { path: 'note', code: 'bad_format', limit: undefined },
+    ]);
   });
 
   it('keeps the schema author’s sentence as the message', () => {

@@ -100,9 +100,13 @@ function fieldOf(issue: z.core.$ZodIssue, input: unknown): Omit<FieldError, 'pat
     case 'not_multiple_of':
       return { code: 'not_integer' };
     case 'custom': {
-      // A refinement may name its own code: `.refine(fn, { params: { code: 'bad_format' } })`.
+      // A refinement may name its own code (and bound): `.refine(fn, { params: { code, limit } })`.
       const named = FieldErrorCode.safeParse(issue.params?.['code']);
-      return { code: named.success ? named.data : 'invalid' };
+      const limit: unknown = issue.params?.['limit'];
+      return {
+        code: named.success ? named.data : 'invalid',
+        ...(named.success && typeof limit === 'number' ? { limit } : {}),
+      };
     }
     default:
       return { code: 'invalid' };

@@ -47,6 +47,7 @@ describe('axe: signed out', () => {
         ...(await audit(page, 'out-title', visit(page, `/videos/${videoId}`))),
         ...(await audit(page, 'out-search', visit(page, `/search?q=${encodeURIComponent('夜明け')}`))),
         ...(await audit(page, 'out-search-empty', visit(page, `/search?q=zzzznothing`))),
+        ...(await audit(page, 'out-not-found', visit(page, '/videos/no-such-title'))),
         ...(await audit(page, 'out-signin', async () => {
           await page.goto(`${url}/auth/login?returnTo=%2F`);
           await page.waitForURL(/\/oidc\//);
@@ -56,6 +57,19 @@ describe('axe: signed out', () => {
           await page.waitForURL(/\/oidc\//);
         })),
       ];
+      // In English: the same pages, with every element that switches language marked.
+      await page.goto(url);
+      await page.getByTestId('lang-switch').press('Enter');
+      await page.waitForFunction(() => document.documentElement.lang === 'en');
+      found.push(
+        ...(await audit(page, 'out-home-en', visit(page, '/'))),
+        ...(await audit(page, 'out-title-en', visit(page, `/videos/${videoId}`))),
+      );
+      expect(await page.getByTestId('lang-switch').locator('[lang="ja"]').textContent()).toBe('日本語');
+      await page.getByTestId('lang-switch').press('Enter');
+      await page.waitForFunction(() => document.documentElement.lang === 'ja');
+      expect(await page.getByTestId('lang-switch').locator('[lang="en"]').textContent()).toBe('English');
+
       // The issuer's pages follow the system's colour scheme: audit the dark one too (the site
       // itself is dark whatever the system says).
       await page.emulateMedia({ colorScheme: 'dark' });
@@ -128,6 +142,20 @@ describe('axe: an admin', () => {
         ...(await audit(page, 'admin-outbox', visit(page, '/admin/outbox'))),
         ...(await audit(page, 'admin-account', visit(page, '/account'))),
       ];
+      // The refused form: each error is tied to its field, in Japanese, and the summary has focus.
+      await page.goto(`${url}/admin/videos/new`);
+      await page.getByTestId('field-price').fill('1.5');
+      await page.getByTestId('video-form-submit').press('Enter');
+      const title = page.getByTestId('field-title');
+      await expect.poll(() => title.getAttribute('aria-invalid')).toBe('true');
+      expect(await title.getAttribute('aria-describedby')).toBe('video-title-error');
+      expect((await page.locator('#video-title-error').textContent())?.trim()).toBe('入力してください');
+      expect(await page.getByTestId('field-price').getAttribute('aria-describedby')).toBe('video-price-error');
+      expect((await page.locator('#video-price-error').textContent())?.trim()).toBe('整数で入力してください');
+      await expect
+        .poll(() => page.evaluate(() => document.activeElement?.getAttribute('data-testid')))
+        .toBe('form-error');
+      expect(await page.getByTestId('form-error').getAttribute('role')).toBe('alert');
       expect(found).toEqual([]);
     } finally {
       await context.close();
