@@ -2,7 +2,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { adminToken, sampleVideo } from './fixtures-video.js';
 import { signIn, signUp } from './flows.js';
-import { A11Y_WIDTHS, audit } from './a11y-support.js';
+import { A11Y_WIDTHS, audit, violations } from './a11y-support.js';
 import { launchBrowser, newPerson } from './harness.js';
 import type { Credentials } from './harness.js';
 
@@ -37,6 +37,25 @@ async function open(): Promise<{ context: BrowserContext; page: Page }> {
 const visit = (page: Page, path: string) => async () => {
   await page.goto(`${url}${path}`);
 };
+
+describe('the audit itself', () => {
+  test('catches each kind of problem the issue names (so a clean page is clean, not unchecked)', async () => {
+    const { context, page } = await open();
+    try {
+      await page.setContent(`<html lang="ja"><head><title>t</title></head><body><main>
+        <h1>見出し</h1><h3>飛んだ見出し</h3>
+        <p style="color:#76748a;background:#14141c">© 2026</p>
+        <button aria-label="Switch language">日本語に</button>
+        <a href="#a" style="display:inline-block;width:12px;height:12px">a</a><a href="#b" style="display:inline-block;width:12px;height:12px">b</a>
+        <input id="q"></main></body></html>`);
+      const rules = new Set((await violations(page)).map((line) => line.split(' ')[0]));
+      for (const rule of ['heading-order', 'color-contrast', 'label-content-name-mismatch', 'target-size', 'label'])
+        expect(rules, rule).toContain(rule);
+    } finally {
+      await context.close();
+    }
+  });
+});
 
 describe('axe: signed out', () => {
   test('home, a title, search, sign-in and sign-up have no WCAG 2.1 A/AA violations', async () => {
