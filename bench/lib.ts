@@ -11,6 +11,9 @@ export interface Row {
   /** subject / baseline, oriented so that the target reads "at least" or "at most" as stated. */
   ratio: number;
   target?: string;
+  /** What the subject should achieve, in words, and whether this run achieved it. */
+  goal?: string;
+  met?: boolean;
   notes?: string;
 }
 
@@ -111,7 +114,7 @@ export function markdown(rows: Row[]): string {
     '| benchmark | metric | subject | baseline | ratio | target | notes |\n|---|---|---:|---:|---:|---|---|';
   const lines = rows.map(
     (row) =>
-      `| ${row.benchmark} | ${row.metric} (${row.unit}) | ${round(row.subject)} | ${round(row.baseline)} | ${round(row.ratio, 3)} | ${row.target ?? ''} | ${row.notes ?? ''} |`,
+      `| ${row.benchmark} | ${row.metric} (${row.unit}) | ${round(row.subject)} | ${round(row.baseline)} | ${round(row.ratio, 3)} | ${row.target ?? row.goal ?? ''}${row.met === undefined ? '' : row.met ? ' (met)' : ' (NOT met)'} | ${row.notes ?? ''} |`,
   );
   return [header, ...lines].join('\n');
 }

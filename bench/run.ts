@@ -7,11 +7,14 @@ import { coldStartBench } from './suites/cold-start.js';
 import { signedInApi } from './suites/signed-in-api.js';
 import { uploadBench } from './suites/upload.js';
 import { mediaBench } from './suites/media.js';
+import { ladderQualityBench } from './suites/ladder-quality.js';
+import { ladderProcessBench } from './suites/ladder-process.js';
 import { entitlementBench } from './suites/entitlement.js';
 import { likesBench } from './suites/likes.js';
 import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
 import { backupBench } from './suites/backup.js';
+import { playbackStartBench } from './suites/playback-start.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
@@ -23,10 +26,13 @@ const benchmarks: Benchmark[] = [
   entitlementBench,
   uploadBench,
   mediaBench,
+  ladderQualityBench,
+  ladderProcessBench,
   likesBench,
   timersBench,
   searchBench,
   backupBench,
+  playbackStartBench,
 ];
 
 const filter = process.argv[2]?.toLowerCase();

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { frameRateFraction, mediaConvertJobSettings } from './mediaconvert-job.js';
 
 const ladder = [
-  { name: '416x234', width: 416, height: 234, videoBitrate: 145_000, maxBitrate: 217_500 },
-  { name: '1280x720', width: 1280, height: 720, videoBitrate: 3_000_000, maxBitrate: 4_500_000 },
+  { name: '416x234', width: 416, height: 234, videoBitrate: 145_000, maxBitrate: 217_500, crf: 21, qvbrLevel: 7 },
+  { name: '1280x720', width: 1280, height: 720, videoBitrate: 3_000_000, maxBitrate: 4_500_000, crf: 21, qvbrLevel: 8 },
 ];
 const base = {
   sourceUri: 's3://kinema-uploads/sources/v1/source',
@@ -39,6 +39,41 @@ describe('mediaConvertJobSettings', () => {
     }
   });
 
+  it('gives each rung its own QVBR level, peak cap and average cap (the rung table of the plan)', () => {
+    const settings = outputs(mediaConvertJobSettings(base)).map(
+      (output) =>
+        (output as { VideoDescription?: { CodecSettings: { H264Settings: Record<string, unknown> } } }).VideoDescription
+          ?.CodecSettings.H264Settings,
+    );
+    expect(settings.slice(0, 2)).toMatchObject([
+      {
+        RateControlMode: 'QVBR',
+        QvbrSettings: { QvbrQualityLevel: 7, MaxAverageBitrate: 145_000 },
+        MaxBitrate: 217_500,
+        HrdBufferSize: 290_000,
+        QualityTuningLevel: 'MULTI_PASS_HQ',
+      },
+      {
+        RateControlMode: 'QVBR',
+        QvbrSettings: { QvbrQualityLevel: 8, MaxAverageBitrate: 3_000_000 },
+        MaxBitrate: 4_500_000,
+        HrdBufferSize: 6_000_000,
+      },
+    ]);
+    expect(settings[0]).not.toHaveProperty('Bitrate');
+  });
+
+  it('encodes a rung without a quality level (a plan made before capped quality) at its fixed average', () => {
+    const fixed = ladder.map(({ crf: _crf, qvbrLevel: _level, ...rung }) => rung);
+    const h264 = (
+      outputs(mediaConvertJobSettings({ ...base, ladder: fixed }))[1] as {
+        VideoDescription: { CodecSettings: { H264Settings: Record<string, unknown> } };
+      }
+    ).VideoDescription.CodecSettings.H264Settings;
+    expect(h264).toMatchObject({ RateControlMode: 'VBR', Bitrate: 3_000_000, MaxBitrate: 4_500_000 });
+    expect(h264).not.toHaveProperty('QvbrSettings');
+  });
+
   it('has no audio output for a silent source', () => {
     const job = mediaConvertJobSettings({ ...base, hasAudio: false });
     expect(outputs(job)).toHaveLength(2);
@@ -70,6 +105,41 @@ describe('mediaConvertJobSettings', () => {
       ['_poster', { FramerateNumerator: 1000, FramerateDenominator: 6000, MaxCaptures: 2, Quality: 80 }],
       ['_thumb', { FramerateNumerator: 1000, FramerateDenominator: 12000, MaxCaptures: 5, Quality: 80 }],
     ]);
+  });
+
+  it('captures the storyboard frames under the HLS path, one JPEG per interval from the first frame', () => {
+    const job = mediaConvertJobSettings({
+      ...base,
+      storyboard: {
+        uri: 's3://kinema-media/media/videos/v1/hls/storyboard/',
+        base: 'frame',
+        everySeconds: 4,
+        frames: 300,
+        size: { width: 160, height: 90 },
+      },
+    });
+    const group = job.Settings.OutputGroups.at(-1) as {
+      Name: string;
+      OutputGroupSettings: { FileGroupSettings: { Destination: string } };
+      Outputs: Record<string, unknown>[];
+    };
+    expect(group.Name).toBe('Storyboard');
+    expect(group.OutputGroupSettings.FileGroupSettings.Destination).toBe(
+      's3://kinema-media/media/videos/v1/hls/storyboard/frame',
+    );
+    expect(group.Outputs).toHaveLength(1);
+    expect(group.Outputs[0]).not.toHaveProperty('NameModifier');
+    expect(group.Outputs[0]).toMatchObject({
+      ContainerSettings: { Container: 'RAW' },
+      VideoDescription: {
+        Width: 160,
+        Height: 90,
+        CodecSettings: {
+          Codec: 'FRAME_CAPTURE',
+          FrameCaptureSettings: { FramerateNumerator: 1000, FramerateDenominator: 4000, MaxCaptures: 300 },
+        },
+      },
+    });
   });
 
   it('writes frame rates as fractions, NTSC ones exactly', () => {
@@ -167,6 +237,7 @@ describe('mediaConvertJobSettings', () => {
                         "ParNumerator": 1,
                         "QualityTuningLevel": "MULTI_PASS_HQ",
                         "QvbrSettings": {
+                          "MaxAverageBitrate": 145000,
                           "QvbrQualityLevel": 7,
                         },
                         "RateControlMode": "QVBR",

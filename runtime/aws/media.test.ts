@@ -276,14 +276,16 @@ const mediaPlaylist = (name: string) =>
   ].join('\n');
 
 /** What MediaConvert's job (HLS CMAF group + the Stills group) leaves in the media bucket. */
-function writeMediaConvertOutputs(videoId: string) {
+function writeMediaConvertOutputs(
+  videoId: string,
+  rungs = [
+    { name: '416x234', level: 0x15, bytes: [150_000, 40_000] },
+    { name: '640x360', level: 0x1e, bytes: [300_000, 90_000] },
+  ],
+) {
   const media = bucket(MEDIA);
   const hls = `media/videos/${videoId}/hls/`;
   const put = (key: string, body: Buffer) => media.set(key, { body });
-  const rungs = [
-    { name: '416x234', level: 0x15, bytes: [150_000, 40_000] },
-    { name: '640x360', level: 0x1e, bytes: [300_000, 90_000] },
-  ];
   for (const rung of rungs) {
     put(`${hls}index_${rung.name}.m3u8`, Buffer.from(mediaPlaylist(rung.name)));
     put(`${hls}index_${rung.name}_init.mp4`, videoInit(rung.level));
@@ -297,6 +299,8 @@ function writeMediaConvertOutputs(videoId: string) {
   const captures = `media/videos/${videoId}/captures/`;
   for (let n = 0; n < 2; n++) put(`${captures}still_poster.000000${n}.jpg`, Buffer.from(`poster ${n}`));
   for (let n = 0; n < 5; n++) put(`${captures}still_thumb.000000${n}.jpg`, Buffer.from(`thumb ${n}`));
+  // The Storyboard group: one frame capture per interval, from the first frame.
+  for (let n = 0; n < 3; n++) put(`${hls}storyboard/frame.000000${n}.jpg`, Buffer.from(`frame ${n}`));
 }
 
 describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for DynamoDB)', () => {
@@ -332,6 +336,7 @@ describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for Dy
     expect(settings).toContain(`"FileInput":"s3://${UPLOADS}/sources/v1/source"`);
     expect(settings).toContain(`"Destination":"s3://${MEDIA}/media/videos/v1/hls/index"`);
     expect(settings).toContain(`"Destination":"s3://${MEDIA}/media/videos/v1/captures/still"`);
+    expect(settings).toContain(`"Destination":"s3://${MEDIA}/media/videos/v1/hls/storyboard/frame"`);
     expect(settings).toContain('"FramerateNumerator":30,"FramerateDenominator":1');
     expect(settings).toContain('"AudioGroupId":"program_audio"');
     expect(bucket(MEDIA).has('media/videos/v1/hls/master.m3u8')).toBe(false); // the older ladder is gone
@@ -365,6 +370,14 @@ describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for Dy
     expect(finalized.thumbnailKeys).toEqual([1, 2, 3, 4].map((n) => `media/videos/v1/thumbnails/0${n}.jpg`));
     expect(bucket(MEDIA).get('media/videos/v1/thumbnails/01.jpg')?.body.toString()).toBe('thumb 1');
     expect([...bucket(MEDIA).keys()].some((key) => key.includes('/captures/'))).toBe(false);
+    // The storyboard's track names MediaConvert's frames (no sprite sheets on AWS).
+    expect(finalized.storyboardKey).toBe('media/videos/v1/hls/storyboard/thumbnails.vtt');
+    const track = bucket(MEDIA).get('media/videos/v1/hls/storyboard/thumbnails.vtt');
+    expect(track?.contentType).toBe('text/vtt');
+    const cues = track!.body.toString().trim().split('\n\n').slice(1);
+    expect(cues.length).toBeGreaterThan(0);
+    expect(cues.length).toBeLessThanOrEqual(3);
+    expect(cues[0]).toMatch(/^00:00:00\.000 --> 00:00:0\d\.000\nframe\.0000000\.jpg#xywh=0,0,\d+,\d+$/);
     const master = bucket(MEDIA).get('media/videos/v1/hls/master.m3u8');
     expect(master?.contentType).toBe('application/vnd.apple.mpegurl');
     const parsed = parseMasterPlaylist(master!.body.toString());
@@ -443,6 +456,26 @@ describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for Dy
     });
     expect(commands).toContain('DeleteObjectCommand media/videos/v2/captures/still_thumb.0000004.jpg');
     expect(commands.at(-2)).toBe('PutObjectCommand media/videos/v2/hls/master.m3u8');
+  });
+
+  it('lists and keeps only the per-title ladder: a rung costing barely more than the one below is dropped', async () => {
+    const lambda = compose();
+    await upload(lambda, 'v9');
+    await lambda.probe({ videoId: 'v9', sourceKey: 'sources/v9/source', run: 1 });
+    // At QVBR the 360p rung costs 5 % more than the 234p one: its extra pixels show nothing more.
+    writeMediaConvertOutputs('v9', [
+      { name: '416x234', level: 0x15, bytes: [150_000, 40_000] },
+      { name: '640x360', level: 0x1e, bytes: [157_500, 42_000] },
+    ]);
+    const finalized = await lambda.finalize({ videoId: 'v9', run: 1 });
+    expect(finalized.renditions.map((rendition) => rendition.name)).toEqual(['416x234']);
+    const master = parseMasterPlaylist(bucket(MEDIA).get('media/videos/v9/hls/master.m3u8')!.body.toString());
+    expect(master.variants.map((variant) => variant.uri)).toEqual(['index_416x234.m3u8']);
+    const left = [...bucket(MEDIA).keys()].filter((key) => key.startsWith('media/videos/v9/hls/'));
+    expect(left.filter((key) => key.includes('640x360'))).toEqual([]);
+    expect(left).toContain('media/videos/v9/hls/index_416x234_00002.mp4');
+    // A retried finalize finds the dropped rung gone and the same ladder in the master.
+    expect((await lambda.finalize({ videoId: 'v9', run: 1 })).renditions).toEqual(finalized.renditions);
   });
 
   it('fails a file ffprobe cannot read with a reason that does not leak the presigned URL', async () => {

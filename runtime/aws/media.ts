@@ -17,6 +17,7 @@ import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import type { Workflow } from '#shared/ports/workflow.js';
 import { stillSizes } from '#services/media/src/domain/stills.js';
+import { FRAME_BASE, storyboardPlan } from '#services/media/src/domain/storyboard.js';
 import { POSTER_AT, THUMBNAILS_AT, mediaKeys } from '#services/media/src/domain/media-video.js';
 import { MEDIA_PIPELINE } from '#services/media/src/pipeline.js';
 import type { JobBuilder, Prober } from '#services/media/src/pipeline.js';
@@ -88,6 +89,7 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
     if (!env.MEDIACONVERT_ROLE_ARN) throw new Error('MEDIACONVERT_ROLE_ARN is not set on this function');
     const duration = plan.durationSeconds;
     const sizes = stillSizes(plan.ladder);
+    const board = storyboardPlan(plan.ladder, duration);
     return mediaConvertJobSettings({
       sourceUri: `s3://${env.UPLOADS_BUCKET}/${sourceKey}`,
       destinationUri: `s3://${env.MEDIA_BUCKET}/${outputPrefix}`,
@@ -104,6 +106,13 @@ export function createMediaLambda(deps: MediaLambdaDeps) {
         thumbnails: THUMBNAILS_AT.length,
         posterSize: sizes.poster,
         thumbnailSize: sizes.thumbnail,
+      },
+      storyboard: {
+        uri: `s3://${env.MEDIA_BUCKET}/${mediaKeys(videoId).storyboardDir}`,
+        base: FRAME_BASE,
+        everySeconds: board.intervalSeconds,
+        frames: board.frames,
+        size: { width: board.width, height: board.height },
       },
     });
   };

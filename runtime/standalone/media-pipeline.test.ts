@@ -192,6 +192,15 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
     // The still sizes come from the ladder (domain/stills.ts), as MediaConvert's captures do on AWS.
     expect(await imageSize('media/videos/vland/poster.jpg')).toBe('640x360');
     expect(await imageSize('media/videos/vland/thumbnails/01.jpg')).toBe('416x234');
+    // The seek-bar storyboard: one sprite sheet of 160x90 tiles and its track, under the HLS path.
+    expect(ready.storyboard).toBe('media/videos/vland/hls/storyboard/thumbnails.vtt');
+    const track = await text('media/videos/vland/hls/storyboard/thumbnails.vtt');
+    const cues = track.trim().split('\n\n').slice(1);
+    const duration = ready.durationSeconds as number;
+    expect(cues.length).toBe(Math.ceil(duration / 2));
+    expect(cues[0]).toBe('00:00:00.000 --> 00:00:02.000\nsheet-001.jpg#xywh=0,0,160,90');
+    expect(cues[1]).toMatch(/\nsheet-001\.jpg#xywh=160,0,160,90$/);
+    expect(await imageSize('media/videos/vland/hls/storyboard/sheet-001.jpg')).toBe('1600x900');
     expect(events('VideoReady', 'vland')).toHaveLength(1);
     // The start, then progress at most every 2 s: the test clock stands still, so one report at most.
     const progress = events('VideoProcessing', 'vland').map((event) => (event.detail as { progress: number }).progress);
@@ -297,6 +306,7 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
       renditions: [],
       posterKey: null,
       thumbnailKeys: [],
+      storyboardKey: null,
       durationSeconds: null,
       error: null,
       createdAt: new Date(now).toISOString(),

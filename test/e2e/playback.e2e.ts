@@ -44,9 +44,12 @@ async function scrolledToTop(page: Page) {
   await page.evaluate(() => window.scrollTo(0, 0));
 }
 
-async function chooseQuality(page: Page, level: number) {
+/** media-chrome's rendition menu: its items' values are hls.js level indexes, `auto` is Auto. */
+const qualityItems = (page: Page) => page.getByTestId('quality-menu').locator('[role="menuitemradio"]');
+
+async function chooseQuality(page: Page, level: number | 'auto') {
   await page.getByTestId('quality-button').click();
-  await page.locator(`[data-testid="quality-option"][data-level="${level}"]`).click();
+  await page.getByTestId('quality-menu').locator(`[role="menuitemradio"][value="${level}"]`).click();
 }
 
 describe('protected HLS playback', () => {
@@ -81,9 +84,9 @@ describe('protected HLS playback', () => {
       const levels = Number(await attr(page, 'data-levels'));
       expect(levels).toBeGreaterThanOrEqual(3);
       await page.getByTestId('quality-button').click();
-      const options = await page.getByTestId('quality-option').allTextContents();
-      expect(options[0]).toContain('自動');
-      expect(options.slice(1).map((text) => text.match(/\d+p/)?.[0])).toContain('1080p');
+      const options = (await qualityItems(page).allTextContents()).map((text) => text.trim());
+      expect(options.at(-1)).toMatch(/^自動/);
+      expect(options.slice(0, -1).map((text) => text.match(/\d+p/)?.[0])).toContain('1080p');
       await page.keyboard.press('Escape');
 
       // The cookies are the title's own: HttpOnly, scoped to its HLS path.
@@ -105,19 +108,22 @@ describe('protected HLS playback', () => {
 
       // By hand: the lowest level, then the highest; the player shows the level actually playing.
       await page.getByTestId('quality-button').click();
-      const optionLevels = await page
-        .getByTestId('quality-option')
-        .evaluateAll((elements) => elements.map((element) => Number(element.getAttribute('data-level'))));
+      const optionLevels = await qualityItems(page).evaluateAll((elements) =>
+        elements
+          .map((element) => element.getAttribute('value'))
+          .filter((value) => value !== 'auto')
+          .map(Number),
+      );
       await page.keyboard.press('Escape');
-      const [, highestLevel, ...rest] = optionLevels;
-      const lowestLevel = rest.at(-1)!;
+      const highestLevel = optionLevels[0]!;
+      const lowestLevel = optionLevels.at(-1)!;
       await chooseQuality(page, lowestLevel);
-      expect(await attr(page, 'data-selected-level')).toBe(String(lowestLevel));
+      await expect.poll(() => attr(page, 'data-selected-level')).toBe(String(lowestLevel));
       await expect.poll(() => attr(page, 'data-playing-level'), { timeout: 20_000 }).toBe(String(lowestLevel));
       const lowLabel = (await page.getByTestId('player-playing-label').textContent())?.trim();
-      expect((await page.getByTestId('quality-current').textContent())?.trim()).toBe(lowLabel);
+      expect(lowLabel).toMatch(/^\d+p$/);
 
-      await chooseQuality(page, highestLevel!);
+      await chooseQuality(page, highestLevel);
       await expect.poll(() => attr(page, 'data-playing-level'), { timeout: 20_000 }).toBe(String(highestLevel));
       expect((await page.getByTestId('player-playing-label').textContent())?.trim()).toBe('1080p');
       const before = await video.evaluate((element: HTMLVideoElement) => element.currentTime);
@@ -125,9 +131,12 @@ describe('protected HLS playback', () => {
         .poll(() => video.evaluate((element: HTMLVideoElement) => element.currentTime), { timeout: 10_000 })
         .toBeGreaterThan(before + 0.5);
 
-      await chooseQuality(page, -1);
-      expect(await attr(page, 'data-selected-level')).toBe('-1');
-      expect((await page.getByTestId('quality-current').textContent())?.trim()).toMatch(/^自動 · \d+p$/);
+      await chooseQuality(page, 'auto');
+      await expect.poll(() => attr(page, 'data-selected-level')).toBe('-1');
+      // Auto names the rung it is playing.
+      await page.getByTestId('quality-button').click();
+      const autoItem = page.getByTestId('quality-menu').locator('[role="menuitemradio"][value="auto"]');
+      expect((await autoItem.textContent())?.trim()).toMatch(/^自動 \(\d+p\)$/);
       await scrolledToTop(page);
       await screenshot(page, 'player', 'desktop');
 
@@ -174,7 +183,7 @@ describe('protected HLS playback', () => {
         expect(Math.abs(box!.width / box!.height - 16 / 9)).toBeLessThan(0.02);
         expect(await fitsViewport(page)).toBe(true);
         await page.getByTestId('quality-button').click();
-        await page.getByTestId('quality-menu').waitFor();
+        await expect.poll(() => page.getByTestId('quality-menu').isVisible()).toBe(true);
         await scrolledToTop(page);
         await screenshot(page, 'player', viewport);
       } finally {

@@ -73,14 +73,10 @@ export function ladderArgs(job: LadderJob, paths: { source: string; outDir: stri
     `expr:gte(t,n_forced*${job.keyframeSeconds})`,
   );
   job.ladder.forEach((rung, index) => {
-    args.push(
-      `-b:v:${index}`,
-      String(rung.videoBitrate),
-      `-maxrate:v:${index}`,
-      String(rung.maxBitrate),
-      `-bufsize:v:${index}`,
-      String(rung.videoBitrate * 2),
-    );
+    // Capped quality (constant rate factor under the VBV cap) when the rung has one, else fixed average.
+    if (rung.crf !== undefined) args.push(`-crf:v:${index}`, String(rung.crf));
+    else args.push(`-b:v:${index}`, String(rung.videoBitrate));
+    args.push(`-maxrate:v:${index}`, String(rung.maxBitrate), `-bufsize:v:${index}`, String(rung.videoBitrate * 2));
   });
   if (job.hasAudio) args.push('-c:a', 'aac', '-b:a', String(job.audioBitrate), '-ac', '2', '-ar', '48000');
   const streamMap = job.ladder.map((_, index) => (job.hasAudio ? `v:${index},a:${index}` : `v:${index}`)).join(' ');
@@ -109,6 +105,39 @@ export function ladderArgs(job: LadderJob, paths: { source: string; outDir: stri
     join(paths.outDir, '%v', 'index.m3u8'),
   );
   return args;
+}
+
+/**
+ * The storyboard from one rendition's finished HLS output: only its keyframes are decoded (an IDR
+ * every 2 s, aligned to the clock), every n-th kept, scaled and tiled into JPEG sprite sheets.
+ * Decoding keyframes of the smallest rung costs a sliver of the ladder encode.
+ */
+export function storyboardArgs(
+  playlist: string,
+  board: NonNullable<LadderJob['storyboard']>,
+  outPattern: string,
+): string[] {
+  const select = board.everyNthKeyframe > 1 ? [`select=not(mod(n\\,${board.everyNthKeyframe}))`] : [];
+  const filters = [...select, `scale=${board.width}:${board.height}`, `tile=${board.columns}x${board.rows}`];
+  return [
+    '-nostdin',
+    '-hide_banner',
+    '-v',
+    'error',
+    '-y',
+    '-skip_frame',
+    'nokey',
+    '-i',
+    playlist,
+    '-an',
+    '-vf',
+    filters.join(','),
+    '-vsync',
+    'vfr',
+    '-q:v',
+    '5',
+    outPattern,
+  ];
 }
 
 /** One JPEG frame at a time, seeking on the input (cheap: it decodes from the nearest keyframe). */
@@ -158,6 +187,32 @@ export function ffmpegTranscoder(options: FfmpegTranscoderOptions): LadderEncode
   const running = new Set<AbortController>();
   const stallMs = options.stallMs ?? 120_000;
 
+  /**
+   * Sprite sheets from the finished rung. A storyboard that cannot be made leaves none (the
+   * title plays without seek thumbnails; finalize writes no track) rather than failing the title.
+   */
+  async function makeStoryboard(
+    board: NonNullable<LadderJob['storyboard']>,
+    hlsDir: string,
+    dir: string,
+    signal: AbortSignal,
+  ): Promise<{ file: string; key: string }[]> {
+    const outDir = join(dir, 'storyboard');
+    await mkdir(outDir);
+    const playlist = join(hlsDir, board.sourceRung, 'index.m3u8');
+    const run = await runProcess(
+      options.ffmpegPath,
+      storyboardArgs(playlist, board, join(outDir, board.sheetPattern)),
+      {
+        stallMs: 60_000,
+        signal,
+      },
+    );
+    if (run.code !== 0 || signal.aborted) return [];
+    const files = (await readdir(outDir)).filter((name) => name.endsWith('.jpg')).sort();
+    return files.map((name) => ({ file: join(outDir, name), key: board.keyPrefix + name }));
+  }
+
   async function encode(job: LadderJob, onProgress: (percent: number) => void) {
     const jobId = `ffmpeg-${newId()}`;
     await mkdir(options.workDir, { recursive: true });
@@ -206,6 +261,8 @@ export function ffmpegTranscoder(options: FfmpegTranscoderOptions): LadderEncode
       for (const [index, rung] of job.ladder.entries())
         await rename(join(outDir, String(index)), join(hlsDir, rung.name));
 
+      const sheets = job.storyboard ? await makeStoryboard(job.storyboard, hlsDir, dir, abort.signal) : [];
+
       const stills: { file: string; key: string }[] = [];
       for (const [index, still] of job.stills.entries()) {
         const file = join(dir, `still-${index}.jpg`);
@@ -227,7 +284,7 @@ export function ffmpegTranscoder(options: FfmpegTranscoderOptions): LadderEncode
         const key = job.outputPrefix + relative(hlsDir, file).split('\\').join('/');
         await options.media.put(key, createReadStream(file), { contentType: contentTypeOf(file) });
       }
-      for (const still of stills) {
+      for (const still of [...stills, ...sheets]) {
         await options.media.put(still.key, createReadStream(still.file), { contentType: 'image/jpeg' });
       }
       onProgress(100);

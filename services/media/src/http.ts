@@ -43,7 +43,7 @@ export function createMediaApp(deps: MediaDeps) {
       security: bearer,
       request: { params: VideoParams },
       responses: {
-        200: ok('`{state, progress, renditions, poster, error?}`'),
+        200: ok('`{state, progress, renditions, poster, storyboard, error?}`'),
         ...errors('invalid_input', 'unauthorized'),
       },
     }),

@@ -42,6 +42,7 @@ export function pipelineRuns(records: VideoRecords, deps: { workflow: Workflow; 
           renditions: [],
           posterKey: null,
           thumbnailKeys: [],
+          storyboardKey: null,
           durationSeconds: null,
           error: null,
           updatedAt: now,

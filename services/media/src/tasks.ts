@@ -7,9 +7,18 @@ import type { LadderEncoder, Prober } from '#shared/ports/transcoder.js';
 import { StateError, readableFailure } from './domain/failure.js';
 import { outcomeFromProbeReport } from './domain/ffprobe.js';
 import { AUDIO_BITRATE, KEYFRAME_SECONDS, SEGMENT_SECONDS, assessSource } from './domain/ladder.js';
+import type { TranscodePlan } from './domain/ladder.js';
 import { POSTER_AT, PROGRESS_INTERVAL_MS, THUMBNAILS_AT, mediaKeys } from './domain/media-video.js';
 import { stillSizes } from './domain/stills.js';
-import { codecsFromInit, masterPlaylist, measureBitrates, parseMediaPlaylist } from './domain/playlist.js';
+import { FRAME_BASE, SHEET_PATTERN, sheetsFor, storyboardPlan, storyboardVtt } from './domain/storyboard.js';
+import {
+  codecsFromInit,
+  masterPlaylist,
+  measureBitrates,
+  parseMasterPlaylist,
+  parseMediaPlaylist,
+} from './domain/playlist.js';
+import { perTitleLadder } from './domain/per-title.js';
 import { PipelineInput } from './pipeline-contract.js';
 import type { JobBuilder } from './pipeline-contract.js';
 import { isCurrent } from './records.js';
@@ -36,6 +45,8 @@ const FinalizeOutput = z.object({
   ),
   posterKey: z.string(),
   thumbnailKeys: z.array(z.string()),
+  /** Null when the transcoder left no storyboard (older runs, or its frames could not be made). */
+  storyboardKey: z.string().nullable().default(null),
   durationSeconds: z.number(),
   masterKey: z.string(),
 });
@@ -48,6 +59,7 @@ const PublishInput = z.discriminatedUnion('kind', [
 const CONTENT_TYPES: Record<string, string> = {
   m3u8: 'application/vnd.apple.mpegurl',
   jpg: 'image/jpeg',
+  vtt: 'text/vtt',
 };
 
 /** Resolves a playlist-relative URI against the playlist's own key. */
@@ -74,6 +86,32 @@ export function pipelineTasks(
 ) {
   const { store, media, iso, update, current, removeMedia, readObject } = records;
   const { clock, logger, jobFor } = deps;
+
+  /**
+   * The storyboard's track, from what the transcoder wrote under `storyboard/`: ffmpeg's sprite
+   * sheets, or MediaConvert's one-JPEG-per-frame captures. Null when there is neither.
+   */
+  async function writeStoryboard(videoId: string, plan: TranscodePlan, written: string[]): Promise<string | null> {
+    const keys = mediaKeys(videoId);
+    const board = storyboardPlan(plan.ladder, plan.durationSeconds);
+    const names = written
+      .filter((key) => key.startsWith(keys.storyboardDir))
+      .map((key) => key.slice(keys.storyboardDir.length));
+    const sheets = names.filter((name) => /^sheet-\d{3}\.jpg$/.test(name)).length;
+    const frames = names.filter((name) => name.startsWith(`${FRAME_BASE}.`) && name.endsWith('.jpg')).length;
+    if (sheets === 0 && frames === 0) return null;
+    const vtt =
+      sheets > 0
+        ? storyboardVtt(
+            board,
+            plan.durationSeconds,
+            'sheets',
+            Math.min(sheets, sheetsFor(board)) * board.columns * board.rows,
+          )
+        : storyboardVtt(board, plan.durationSeconds, 'frames', frames);
+    await media.put(keys.storyboard, Buffer.from(vtt), { contentType: CONTENT_TYPES.vtt });
+    return keys.storyboard;
+  }
 
   const tasks = {
     /** Probe + assessment. Returns `{accepted, reason?, job?}` for the Validate choice. */
@@ -113,6 +151,7 @@ export function pipelineTasks(
       const plan = video.plan;
       const keys = mediaKeys(videoId);
       const sizes = stillSizes(plan.ladder);
+      const storyboard = storyboardPlan(plan.ladder, plan.durationSeconds);
       await removeMedia(videoId); // a previous run's leftovers must not mix with this ladder
 
       let lastReport = 0;
@@ -148,6 +187,16 @@ export function pipelineTasks(
               ...sizes.thumbnail,
             })),
           ],
+          storyboard: {
+            keyPrefix: keys.storyboardDir,
+            sheetPattern: SHEET_PATTERN,
+            sourceRung: storyboard.sourceRung,
+            everyNthKeyframe: storyboard.intervalSeconds / KEYFRAME_SECONDS,
+            width: storyboard.width,
+            height: storyboard.height,
+            columns: storyboard.columns,
+            rows: storyboard.rows,
+          },
         },
         onProgress,
       );
@@ -156,7 +205,10 @@ export function pipelineTasks(
       return { Job: { Id: jobId, Status: 'COMPLETE', UserMetadata: { videoId, run: String(run) } } };
     },
 
-    /** Measures each rendition from what was written, then writes master.m3u8 — last of all. */
+    /**
+     * Measures each rendition from what was written, keeps the per-title ladder (dropping rungs that
+     * would not look better than the one below), then writes master.m3u8 — last of all.
+     */
     async finalize(raw: unknown): Promise<FinalizeOutput> {
       const input = FinalizeInput.parse(raw);
       const video = await current(input.videoId, input.run);
@@ -178,9 +230,11 @@ export function pipelineTasks(
           if (bytes === undefined) throw new Error(`segment ${segment.uri} of the ${label} rendition is missing`);
           return { bytes, durationSeconds: segment.durationSeconds };
         });
+        const initKey = resolveKey(playlistKey, playlist.initUri);
         return {
           bitrates: measureBitrates(measured),
-          init: await readObject(resolveKey(playlistKey, playlist.initUri)),
+          init: await readObject(initKey),
+          keys: [playlistKey, initKey, ...playlist.segments.map((segment) => resolveKey(playlistKey, segment.uri))],
         };
       };
       // MediaConvert's CMAF output carries audio as a rendition of its own, shared by every
@@ -192,14 +246,17 @@ export function pipelineTasks(
       if (audio && audio.init.indexOf('mp4a', 0, 'latin1') < 0) {
         throw new Error('the audio rendition is not AAC (no mp4a in its init segment)');
       }
-      const renditions: Rendition[] = [];
-      const variants = [];
+      const isRung = (name: string, key: string) => key.includes(`/${name}/`) || key.endsWith(`_${name}.m3u8`);
+      // A finalize that ran before (a retry) wrote the master and then removed the rungs it dropped.
+      const earlier = sizes.has(keys.master)
+        ? parseMasterPlaylist((await readObject(keys.master)).toString('utf8')).variants.map((variant) => variant.uri)
+        : undefined;
+      const encoded = [];
       for (const rung of video.plan.ladder) {
-        const playlistKey = playlists.find(
-          (object) => object.key.includes(`/${rung.name}/`) || object.key.endsWith(`_${rung.name}.m3u8`),
-        )?.key;
+        const playlistKey = playlists.find((object) => isRung(rung.name, object.key))?.key;
+        if (!playlistKey && earlier && !earlier.some((uri) => isRung(rung.name, `/${uri}`))) continue;
         if (!playlistKey) throw new Error(`the transcoder wrote no playlist for the ${rung.name} rendition`);
-        const { bitrates, init } = await readRendition(playlistKey, rung.name);
+        const { bitrates, init, keys: files } = await readRendition(playlistKey, rung.name);
         let codecs = codecsFromInit(init);
         if (audio && !codecs.includes('mp4a')) codecs = `${codecs},mp4a.40.2`;
         const rendition = {
@@ -212,17 +269,34 @@ export function pipelineTasks(
           codecs,
           frameRate: video.plan.frameRate,
         };
-        renditions.push(rendition);
-        variants.push({ ...rendition, uri: playlistKey.slice(keys.hlsPrefix.length) });
+        // Audio muxed into every rung (standalone) is the same bytes in each: its nominal rate is taken off.
+        const muxedAudio = video.plan.hasAudio && !audio ? AUDIO_BITRATE : 0;
+        const videoBitrate = Math.max(1, bitrates.average - muxedAudio);
+        encoded.push({ ...rung, videoBitrate, rendition, files, uri: playlistKey.slice(keys.hlsPrefix.length) });
       }
+      // The per-title ladder: rungs that would not look better than the one below are not listed, nor kept.
+      const { kept, dropped } = perTitleLadder(encoded);
+      if (dropped.length > 0) logger.info('per-title ladder dropped rungs', { videoId: input.videoId, dropped });
+      const renditions: Rendition[] = kept.map((rung) => rung.rendition);
+      const variants = kept.map((rung) => ({ ...rung.rendition, uri: rung.uri }));
       const posterKey = sizes.has(keys.poster)
         ? keys.poster
-        : objects.find((object) => object.key.endsWith('.jpg') && !object.key.includes('/thumbnails/'))?.key;
+        : objects.find(
+            (object) =>
+              object.key.endsWith('.jpg') &&
+              !object.key.includes('/thumbnails/') &&
+              !object.key.startsWith(keys.storyboardDir),
+          )?.key;
       if (!posterKey) throw new Error('the transcoder made no poster');
       const thumbnailKeys = objects
         .filter((object) => object.key.startsWith(`${keys.root}thumbnails/`))
         .map((object) => object.key)
         .sort();
+      const storyboardKey = await writeStoryboard(
+        input.videoId,
+        video.plan,
+        objects.map((object) => object.key),
+      );
       const audioGroup =
         audioKey !== undefined
           ? { groupId: 'audio', name: 'Main', uri: audioKey.slice(keys.hlsPrefix.length), channels: 2 }
@@ -230,10 +304,15 @@ export function pipelineTasks(
       await media.put(keys.master, Buffer.from(masterPlaylist(variants, audioGroup)), {
         contentType: CONTENT_TYPES.m3u8,
       });
+      // Only once the master no longer names them: a dropped rung's files are never served.
+      for (const rung of encoded.filter((rung) => !kept.includes(rung))) {
+        for (const key of rung.files) await media.delete(key);
+      }
       return {
         renditions,
         posterKey,
         thumbnailKeys,
+        storyboardKey,
         durationSeconds: video.plan.durationSeconds,
         masterKey: keys.master,
       };
@@ -247,7 +326,7 @@ export function pipelineTasks(
       const done = await update(videoId, (video) => {
         if (!isCurrent(video, run)) return undefined;
         if (input.kind === 'ready') {
-          const { renditions, posterKey, thumbnailKeys, durationSeconds } = input.result;
+          const { renditions, posterKey, thumbnailKeys, storyboardKey, durationSeconds } = input.result;
           return {
             next: {
               ...video,
@@ -256,6 +335,7 @@ export function pipelineTasks(
               renditions,
               posterKey,
               thumbnailKeys,
+              storyboardKey,
               durationSeconds,
               error: null,
               updatedAt: at,

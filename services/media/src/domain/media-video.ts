@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Rendition } from '#shared/events/media.js';
 import { TranscodePlan } from './ladder.js';
+import { STORYBOARD_DIR, STORYBOARD_TRACK } from './storyboard.js';
 
 export const MediaState = z.enum(['waiting', 'processing', 'ready', 'failed']);
 export type MediaState = z.infer<typeof MediaState>;
@@ -25,6 +26,8 @@ export const MediaVideo = z.object({
   renditions: z.array(Rendition),
   posterKey: z.string().nullable(),
   thumbnailKeys: z.array(z.string()),
+  /** The seek-bar storyboard's WebVTT (sprite sheets beside it); null for titles made before it. */
+  storyboardKey: z.string().nullable().default(null),
   durationSeconds: z.number().nonnegative().nullable(),
   error: z.string().nullable(),
   createdAt: z.iso.datetime(),
@@ -51,6 +54,9 @@ export const mediaKeys = (videoId: string) => {
     master: `${root}hls/master.m3u8`,
     poster: `${root}poster.jpg`,
     thumbnail: (index: number) => `${root}thumbnails/${String(index + 1).padStart(2, '0')}.jpg`,
+    /** Under the HLS path: the playback cookies cover it. */
+    storyboardDir: `${root}hls/${STORYBOARD_DIR}`,
+    storyboard: `${root}hls/${STORYBOARD_TRACK}`,
   };
 };
 
@@ -60,12 +66,13 @@ export const THUMBNAILS_AT = [0.2, 0.4, 0.6, 0.8] as const;
 
 /** What anyone may read: the state and, once ready, what a player needs. Admins see everything. */
 export function publicView(video: MediaVideo | undefined, admin: boolean) {
-  if (!video) return { state: 'waiting' as const, progress: 0, renditions: [], poster: null };
+  if (!video) return { state: 'waiting' as const, progress: 0, renditions: [], poster: null, storyboard: null };
   const base = {
     state: video.state,
     progress: video.progress,
     renditions: video.state === 'ready' ? video.renditions : [],
     poster: video.state === 'ready' ? video.posterKey : null,
+    storyboard: video.state === 'ready' ? video.storyboardKey : null,
   };
   if (!admin) return base;
   return {

@@ -52,6 +52,8 @@ export const MediaStatus = z
     progress: z.number(),
     renditions: z.array(z.record(z.string(), z.unknown())),
     poster: z.string().nullable(),
+    /** The seek-bar storyboard's WebVTT key (under the title's HLS path); absent for older titles. */
+    storyboard: z.string().nullable().optional(),
     error: z.string().optional(),
   })
   .loose();

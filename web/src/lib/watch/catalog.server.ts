@@ -52,21 +52,31 @@ export async function findVideo(event: ApiEvent, videoId: string): Promise<Video
   }
 }
 
-/** The qualities a ready video offers (heights, best first); empty when unknown or not ready. */
-export async function availableHeights(event: ApiEvent, videoId: string): Promise<number[]> {
+export interface MediaFacts {
+  /** The qualities a ready video offers (heights, best first); empty when unknown or not ready. */
+  heights: number[];
+  /** The storyboard WebVTT relative to the master playlist (seek-bar thumbnails), when there is one. */
+  storyboard: string | null;
+}
+
+/** What the media service says of a title's renditions and storyboard; nothing when it cannot say. */
+export async function mediaFacts(event: ApiEvent, videoId: string): Promise<MediaFacts> {
+  const none: MediaFacts = { heights: [], storyboard: null };
   try {
     const media = await api(event, `/api/media/videos/${videoId}`, { schema: MediaStatus });
-    if (media.state !== 'ready') return [];
+    if (media.state !== 'ready') return none;
     const heights = media.renditions
       .map((rendition) => {
         const { width, height } = rendition;
         return typeof width === 'number' && typeof height === 'number' ? Math.min(width, height) : 0;
       })
       .filter((height) => height > 0);
-    return [...new Set(heights)].sort((a, b) => b - a);
+    const hls = `media/videos/${videoId}/hls/`;
+    const storyboard = media.storyboard?.startsWith(hls) ? media.storyboard.slice(hls.length) : null;
+    return { heights: [...new Set(heights)].sort((a, b) => b - a), storyboard };
   } catch {
     // Only decoration on the page: without it the page still works.
-    return [];
+    return none;
   }
 }
 

@@ -1,41 +1,30 @@
 import type Hls from 'hls.js';
-import type { ErrorData, Level, LoaderConfig } from 'hls.js';
+import type { ErrorData, HlsConfig, LoaderConfig } from 'hls.js';
 import { isEdgeRefusal } from './player';
 import type { StopReason } from './player';
 
 /**
- * hls.js wired for Kinema's media edge: the CloudFront cookies travel with every request, a 403
- * from the edge renews the cookies and retries, a media error is recovered once, anything else
- * fatal stops playback with its reason. The player component only sees levels and a stop.
+ * What Kinema adds to hls.js (which `<hls-video>` runs): the CloudFront cookies travel with every
+ * request, a 403 from the edge renews the cookies and retries, a media error is recovered once,
+ * anything else fatal stops playback with its reason. Levels, the quality menu and ABR are the
+ * element's and media-chrome's.
  */
 export interface HlsEngineEvents {
-  /** The manifest is parsed: these are the levels, playback may start. */
-  onReady(levels: readonly Level[]): void;
   onLevelSwitched(level: number): void;
   onStop(reason: StopReason): void;
   /** New cookies now (the lease's renew): true when they are in place. */
   renew(): Promise<boolean>;
 }
 
-export interface HlsEngine {
-  /** -1 hands the choice back to hls.js's bandwidth estimate (Auto). */
-  setLevel(level: number): void;
-  destroy(): void;
-}
-
 /** Two refusals within this window mean access is really gone, not that the cookies just lapsed. */
 const REFUSAL_WINDOW_MS = 15_000;
 
-export function startHlsEngine(
+/** The hls.js configuration: cookies on every request, edge refusals renewed, a resume position. */
+export function hlsConfig(
   HlsClass: typeof Hls,
-  video: HTMLVideoElement,
-  manifestUrl: string,
-  events: HlsEngineEvents,
-): HlsEngine {
-  let destroyed = false;
-  let lastRefusalRenewal = 0;
-  let recoveredMedia = false;
-
+  renew: () => Promise<boolean>,
+  startPosition: number | undefined,
+): Partial<HlsConfig> {
   /**
    * hls.js does not retry a 4xx. A 403 from the edge usually means the cookies just lapsed (a
    * timer slept in a background tab): renew at once and let hls.js retry the same request twice.
@@ -49,16 +38,14 @@ export function startHlsEngine(
         ...errorRetry,
         shouldRetry: (_config, retryCount, _isTimeout, response, retry) => {
           if (!isEdgeRefusal(response?.code)) return retry;
-          if (retryCount === 0) void events.renew();
+          if (retryCount === 0) void renew();
           return retryCount < 2;
         },
       },
     };
   }
-
   const defaults = HlsClass.DefaultConfig;
-  const hls = new HlsClass({
-    // The CloudFront cookies must travel with every playlist and segment request.
+  return {
     xhrSetup: (xhr) => {
       xhr.withCredentials = true;
     },
@@ -66,15 +53,23 @@ export function startHlsEngine(
     manifestLoadPolicy: { default: withEdgeRenewal(defaults.manifestLoadPolicy.default) },
     playlistLoadPolicy: { default: withEdgeRenewal(defaults.playlistLoadPolicy.default) },
     fragLoadPolicy: { default: withEdgeRenewal(defaults.fragLoadPolicy.default) },
-  });
+    ...(startPosition !== undefined && startPosition > 0 ? { startPosition } : {}),
+  };
+}
 
-  async function onError(data: ErrorData) {
-    if (destroyed) return;
+/** Watches one hls.js instance; returns what stops watching it. */
+export function watchHls(hls: Hls, HlsClass: typeof Hls, events: HlsEngineEvents): () => void {
+  let stopped = false;
+  let lastRefusalRenewal = 0;
+  let recoveredMedia = false;
+
+  async function onError(_event: unknown, data: ErrorData) {
+    if (stopped) return;
     if (isEdgeRefusal(data.response?.code)) {
       if (Date.now() - lastRefusalRenewal < REFUSAL_WINDOW_MS) return events.onStop('forbidden');
       lastRefusalRenewal = Date.now();
       // A renewal refused by the API (402) stops playback through the lease with its reason.
-      if ((await events.renew()) && !destroyed) hls.startLoad();
+      if ((await events.renew()) && !stopped) hls.startLoad();
       return;
     }
     if (!data.fatal) return;
@@ -85,20 +80,13 @@ export function startHlsEngine(
     }
     events.onStop(data.type === HlsClass.ErrorTypes.NETWORK_ERROR ? 'unavailable' : 'media_error');
   }
-
-  hls.on(HlsClass.Events.MANIFEST_PARSED, (_event, data) => events.onReady(data.levels));
-  hls.on(HlsClass.Events.LEVEL_SWITCHED, (_event, data) => events.onLevelSwitched(data.level));
-  hls.on(HlsClass.Events.ERROR, (_event, data) => void onError(data));
-  hls.loadSource(manifestUrl);
-  hls.attachMedia(video);
-
-  return {
-    setLevel(level) {
-      hls.currentLevel = level;
-    },
-    destroy() {
-      destroyed = true;
-      hls.destroy();
-    },
+  const onSwitched = (_event: unknown, data: { level: number }) => events.onLevelSwitched(data.level);
+  const onErrorEvent = (event: unknown, data: ErrorData) => void onError(event, data);
+  hls.on(HlsClass.Events.LEVEL_SWITCHED, onSwitched);
+  hls.on(HlsClass.Events.ERROR, onErrorEvent);
+  return () => {
+    stopped = true;
+    hls.off(HlsClass.Events.LEVEL_SWITCHED, onSwitched);
+    hls.off(HlsClass.Events.ERROR, onErrorEvent);
   };
 }

@@ -4,7 +4,6 @@ import {
   createLease,
   levelLabel,
   MIN_RENEW_DELAY_MS,
-  qualityOptions,
   renewalDelayMs,
   requestPlayback,
 } from './player';
@@ -241,32 +240,10 @@ describe('createLease', () => {
   });
 });
 
-describe('quality options', () => {
-  const ladder = [
-    { width: 416, height: 234, bitrate: 145_000 },
-    { width: 1920, height: 1080, bitrate: 6_000_000 },
-    { width: 1280, height: 720, bitrate: 3_000_000 },
-  ];
-
-  test('Auto first, then each level by its height, best first, keeping hls.js indexes', () => {
-    expect(qualityOptions(ladder, 'Auto')).toEqual([
-      { level: -1, label: 'Auto' },
-      { level: 1, label: '1080p' },
-      { level: 2, label: '720p' },
-      { level: 0, label: '234p' },
-    ]);
-  });
-
-  test('portrait video is named by its shorter side; equal heights by bitrate', () => {
+describe('level names', () => {
+  test('a level by its height; portrait video by its shorter side', () => {
+    expect(levelLabel({ width: 1920, height: 1080, bitrate: 6_000_000 })).toBe('1080p');
     expect(levelLabel({ width: 720, height: 1280, bitrate: 1 })).toBe('720p');
-    const twins = qualityOptions(
-      [
-        { width: 1280, height: 720, bitrate: 3_000_000 },
-        { width: 1280, height: 720, bitrate: 4_500_000 },
-      ],
-      '自動',
-    );
-    expect(twins.map((option) => option.label)).toEqual(['自動', '720p · 4500 kbps', '720p · 3000 kbps']);
   });
 });
 

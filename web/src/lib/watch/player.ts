@@ -1,7 +1,7 @@
 /**
  * The player's rules, kept free of the DOM and of hls.js so they can be unit-tested: asking for
  * playback (the title's signed cookies), renewing that grant before the cookies expire, and the
- * quality menu's choices. Player.svelte wires these to hls.js and the <video> element.
+ * the name of a quality level. Player.svelte wires these to media-chrome and `<hls-video>`.
  */
 
 /** Why playback stopped or could not start; each has its own message (`watch.stop.<reason>`). */
@@ -16,6 +16,15 @@ export const STOP_REASONS = [
   'unsupported',
 ] as const;
 export type StopReason = (typeof STOP_REASONS)[number];
+
+/** The player's life: `idle` → `loading` → `playing` → `stopped` (access ended or an error). */
+export type PlayerPhase = 'idle' | 'loading' | 'playing' | 'stopped';
+
+/** Where playback is, as the player reports it to the page (continue watching, up next). */
+export interface PlaybackPosition {
+  positionSeconds: number;
+  durationSeconds: number;
+}
 
 /** A playback grant: the master playlist and when its cookies stop working (ms since the epoch). */
 export interface Grant {
@@ -205,44 +214,17 @@ export function createLease(options: LeaseOptions): Lease {
   };
 }
 
-/** What the quality menu needs of an hls.js level. */
+/** What the status line needs of an hls.js level. */
 export interface LevelInfo {
   height: number;
   width: number;
   bitrate: number;
 }
 
-export interface QualityOption {
-  /** hls.js level index; -1 is Auto. */
-  level: number;
-  label: string;
-}
-
 /** A level by its height (1080p); by its shorter side for portrait video, as people name it. */
 export function levelLabel(level: LevelInfo): string {
   const lines = level.width > 0 && level.height > 0 ? Math.min(level.width, level.height) : level.height;
   return `${lines}p`;
-}
-
-/**
- * The menu's entries, best first: Auto, then each level by its height. Two levels of the same
- * height (a ladder with two bitrates per size) are told apart by their bitrate.
- */
-export function qualityOptions(levels: readonly LevelInfo[], autoLabel: string): QualityOption[] {
-  const counts = new Map<string, number>();
-  for (const level of levels) counts.set(levelLabel(level), (counts.get(levelLabel(level)) ?? 0) + 1);
-  const pixels = (level: LevelInfo) => level.width * level.height;
-  const ranked = levels
-    .map((info, index) => ({ info, index }))
-    .sort((a, b) => pixels(b.info) - pixels(a.info) || b.info.bitrate - a.info.bitrate);
-  return [
-    { level: -1, label: autoLabel },
-    ...ranked.map(({ info, index }) => {
-      const label = levelLabel(info);
-      const shared = (counts.get(label) ?? 0) > 1;
-      return { level: index, label: shared ? `${label} · ${Math.round(info.bitrate / 1000)} kbps` : label };
-    }),
-  ];
 }
 
 /** Whether a failed hls.js load was the edge refusing the cookies (expired or not for this title). */

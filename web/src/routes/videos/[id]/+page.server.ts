@@ -1,7 +1,7 @@
 import { error } from '@sveltejs/kit';
 import { likeState, liveSource } from '$lib/engagement/likes.server';
 import type { ViewerAccess } from '$lib/watch/access';
-import { availableHeights, findVideo } from '$lib/watch/catalog.server';
+import { findVideo, mediaFacts } from '$lib/watch/catalog.server';
 import { accessFor, planPrice } from '$lib/watch/entitlement.server';
 import type { PageServerLoad } from './$types';
 
@@ -12,8 +12,8 @@ export const load: PageServerLoad = async (event) => {
   const video = await findVideo(event, event.params.id);
   // Unknown, deleted and (for viewers) unpublished titles look the same: not found.
   if (!video) error(404, { message: 'video not found', code: 'not_found' });
-  const [heights, answers, planPriceJpy, likes] = await Promise.all([
-    availableHeights(event, video.videoId),
+  const [facts, answers, planPriceJpy, likes] = await Promise.all([
+    mediaFacts(event, video.videoId),
     accessFor(event, [video.videoId]),
     planPrice(event),
     // Unpublished titles (an admin's preview) cannot be liked: no button there.
@@ -21,7 +21,8 @@ export const load: PageServerLoad = async (event) => {
   ]);
   return {
     video,
-    heights,
+    heights: facts.heights,
+    storyboard: facts.storyboard,
     access: answers?.[video.videoId] ?? fallbackAccess(event.locals.user, video),
     planPriceJpy,
     likes,

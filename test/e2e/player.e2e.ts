@@ -1,0 +1,176 @@
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { adminToken, sampleVideo } from './fixtures-video.js';
+import { signIn } from './flows.js';
+import { join } from 'node:path';
+import { launchBrowser, newPage, screenshotDir } from './harness.js';
+import type { ViewportName } from './harness.js';
+
+const kinema = inject('kinema');
+const { url, admin } = kinema;
+let browser: Browser;
+let videoId = '';
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+  videoId = await sampleVideo(kinema, await adminToken(kinema));
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const attr = (page: Page, name: string) => page.getByTestId('player').getAttribute(name);
+const video = (page: Page) => page.getByTestId('player-video');
+const currentTime = (page: Page) => video(page).evaluate((element: HTMLVideoElement) => element.currentTime);
+const fullscreenTag = (page: Page) => page.evaluate(() => document.fullscreenElement?.localName ?? null);
+
+/** Presses a key and waits until the position has moved by `by` seconds (within a frame or two). */
+async function seekBy(page: Page, key: string, from: number, by: number, duration: number) {
+  const expected = Math.min(duration, Math.max(0, from + by));
+  await page.keyboard.press(key);
+  await expect.poll(() => currentTime(page), { timeout: 5_000 }).toBeCloseTo(expected, 0);
+  return currentTime(page);
+}
+
+describe('the player (media-chrome)', () => {
+  for (const viewport of ['phone', 'desktop'] as const satisfies readonly ViewportName[]) {
+    test(`keyboard and quality change in fullscreen, a thumbnail while seeking (${viewport})`, async () => {
+      const { context, page } = await newPage(browser, viewport);
+      try {
+        await page.goto(url);
+        await signIn(page, admin);
+        const consoleErrors: string[] = [];
+        page.on('console', (message) => {
+          if (message.type() === 'error') consoleErrors.push(message.text());
+        });
+        await page.goto(`${url}/videos/${videoId}`);
+        await page.getByTestId('play-button').click();
+        await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
+        // The title page's own Play button steps aside while the player runs.
+        expect(await page.getByTestId('play-button').count()).toBe(0);
+        await expect.poll(() => currentTime(page), { timeout: 20_000 }).toBeGreaterThan(0.5);
+        expect(await attr(page, 'data-thumbnails')).toBe('yes');
+        // Scrolled into view below the sticky header, not under it.
+        await expect
+          .poll(async () => {
+            const header = await page.locator('header').first().boundingBox();
+            const player = await page.getByTestId('player').boundingBox();
+            return Math.round(player!.y - (header!.y + header!.height));
+          })
+          .toBeGreaterThanOrEqual(0);
+        // Control names follow the page's language (Japanese).
+        expect(await page.getByTestId('fullscreen-button').getAttribute('aria-label')).toBe('全画面表示');
+
+        // Fullscreen is the controller's (the control bar comes along), entered from the bar.
+        await page.getByTestId('fullscreen-button').click();
+        await expect.poll(() => fullscreenTag(page)).toBe('media-controller');
+
+        // The keyboard: k pauses, ←/→ move 5 s, j/l 10 s, m mutes, k plays again.
+        await page.keyboard.press('k');
+        await expect.poll(() => attr(page, 'data-status')).toBe('paused');
+        const duration = await video(page).evaluate((element: HTMLVideoElement) => element.duration);
+        let at = await seekBy(page, 'j', await currentTime(page), -10, duration);
+        expect(at).toBeCloseTo(0, 0);
+        at = await seekBy(page, 'ArrowRight', at, 5, duration);
+        at = await seekBy(page, 'l', at, 10, duration);
+        at = await seekBy(page, 'ArrowLeft', at, -5, duration);
+        expect(await attr(page, 'data-status')).toBe('paused');
+        await page.keyboard.press('m');
+        await expect.poll(() => video(page).evaluate((element: HTMLVideoElement) => element.muted)).toBe(true);
+        await page.keyboard.press('m');
+        await expect.poll(() => video(page).evaluate((element: HTMLVideoElement) => element.muted)).toBe(false);
+        await page.keyboard.press('k');
+        await expect.poll(() => attr(page, 'data-status')).toBe('playing');
+        expect(await fullscreenTag(page)).toBe('media-controller');
+
+        // Quality, still in fullscreen, by keyboard: the menu opens on the best rung with Auto
+        // checked (naming its rung); ↑ wraps to Auto, ↑ again to the lowest rung, Enter picks it,
+        // and that rung is what plays.
+        await page.getByTestId('quality-button').click();
+        const menu = page.getByTestId('quality-menu');
+        await expect.poll(() => menu.isVisible()).toBe(true);
+        const items = menu.locator('[role="menuitemradio"]');
+        const auto = menu.locator('[role="menuitemradio"][value="auto"]');
+        expect(await auto.getAttribute('aria-checked')).toBe('true');
+        expect((await auto.textContent())?.trim()).toMatch(/^自動 \(\d+p\)$/);
+        expect(await items.count()).toBeGreaterThanOrEqual(4);
+        const focused = () =>
+          page.evaluate(() =>
+            document.querySelector('media-rendition-menu')?.shadowRoot?.activeElement?.getAttribute('value'),
+          );
+        await expect.poll(focused).toBe(await items.first().getAttribute('value'));
+        await page.keyboard.press('ArrowUp');
+        expect(await focused()).toBe('auto');
+        await page.keyboard.press('ArrowUp');
+        expect(await focused()).toBe('0');
+        await page.keyboard.press('Enter');
+        await expect.poll(() => attr(page, 'data-selected-level')).toBe('0');
+        await expect.poll(() => attr(page, 'data-playing-level'), { timeout: 20_000 }).toBe('0');
+        expect(await fullscreenTag(page)).toBe('media-controller');
+        await page.getByTestId('quality-button').click();
+        await expect.poll(() => menu.isVisible()).toBe(true);
+        expect(await menu.locator('[role="menuitemradio"][value="0"]').getAttribute('aria-checked')).toBe('true');
+        // The fullscreen view itself (a full-page capture would show the page behind it).
+        await page.screenshot({ path: join(screenshotDir, `player-fullscreen-quality-${viewport}.png`) });
+        await page.keyboard.press('Escape');
+        await expect.poll(() => menu.isVisible()).toBe(false);
+
+        // Out of fullscreen with f; then the storyboard frame under the pointer on the seek bar.
+        await page.getByTestId('player-toggle').focus();
+        await page.keyboard.press('f');
+        await expect.poll(() => fullscreenTag(page)).toBe(null);
+        const seek = page.getByTestId('player-seek');
+        const box = (await seek.boundingBox())!;
+        await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2);
+        const thumbnail = page.locator('media-preview-thumbnail');
+        await expect
+          .poll(() => thumbnail.getAttribute('mediapreviewimage'), { timeout: 10_000 })
+          .toMatch(new RegExp(`/media/videos/${videoId}/hls/storyboard/sheet-001\\.jpg#xywh=\\d+,0,160,90$`));
+        const coords = (await thumbnail.getAttribute('mediapreviewcoords'))!.split(' ').map(Number);
+        // At 75 % of 12 s (9 s) the 2 s frames give the fifth tile: x = 4 · 160.
+        expect(coords).toEqual([640, 0, 160, 90]);
+        const shown = (await thumbnail.boundingBox())!;
+        expect(shown.width).toBeGreaterThan(100);
+        expect(await thumbnail.isVisible()).toBe(true);
+        // The sprite came through the cookie gate like the segments.
+        const sheet = await page.evaluate(
+          (src) => fetch(src, { credentials: 'include' }).then((response) => response.status),
+          `/media/videos/${videoId}/hls/storyboard/sheet-001.jpg`,
+        );
+        expect(sheet).toBe(200);
+        expect((await fetch(`${url}/media/videos/${videoId}/hls/storyboard/sheet-001.jpg`)).status).toBe(403);
+        await page.screenshot({ path: join(screenshotDir, `player-seek-thumbnail-${viewport}.png`) });
+        expect(consoleErrors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    });
+  }
+
+  test('the status line follows the player: paused, then ended', async () => {
+    const { context, page } = await newPage(browser, 'desktop');
+    try {
+      await page.goto(url);
+      await signIn(page, admin);
+      await page.goto(`${url}/videos/${videoId}`);
+      await page.getByTestId('play-button').click();
+      await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
+      await expect.poll(() => page.getByTestId('player-status').getAttribute('data-status')).toBe('playing');
+      await page.getByTestId('player-toggle').click();
+      await expect.poll(() => page.getByTestId('player-status').getAttribute('data-status')).toBe('paused');
+      expect((await page.getByTestId('player-status').textContent())?.trim()).toBe('一時停止中');
+      const duration = await video(page).evaluate((element: HTMLVideoElement) => element.duration);
+      await video(page).evaluate((element: HTMLVideoElement, end: number) => {
+        element.currentTime = end - 0.5;
+        void element.play();
+      }, duration);
+      await expect
+        .poll(() => page.getByTestId('player-status').getAttribute('data-status'), { timeout: 15_000 })
+        .toBe('ended');
+      expect((await page.getByTestId('player-status').textContent())?.trim()).toBe('再生が終わりました');
+    } finally {
+      await context.close();
+    }
+  });
+});
