@@ -31,16 +31,33 @@ export const EXTRA_RULES = [
   'region',
 ];
 
+/**
+ * The one finding we set aside (docs/accessibility.md, "Known exceptions"): axe counts the back
+ * button media-chrome keeps as fallback content of a menu's hidden header slot
+ * (`<slot name="header" hidden>`, display:none) as a child of the `menu`. Chromium exposes no such
+ * button; this is checked on the page each time (Playwright's role query sees none) before the
+ * finding is dropped, so a real stray button in a menu still fails.
+ */
+async function isHiddenMenuBackButton(page: Page, rule: string, summary: string, target: string): Promise<boolean> {
+  if (rule !== 'aria-required-children' || !/^media-[a-z-]*menu$/.test(target)) return false;
+  if (!/children which are not allowed: button\[aria-label\]\s*$/.test(summary.trim())) return false;
+  return (await page.getByRole('button', { name: 'Back to previous menu' }).count()) === 0;
+}
+
 /** What axe found on the page as it is now, one line per rule and element. */
 export async function violations(page: Page): Promise<string[]> {
   const rules = Object.fromEntries(EXTRA_RULES.map((rule) => [rule, { enabled: true }]));
   const result = await new AxeBuilder({ page }).options({ rules }).withTags(WCAG_TAGS).analyze();
-  return result.violations.flatMap((violation) =>
-    violation.nodes.map(
-      (node) =>
-        `${violation.id} (${violation.impact ?? '?'}) ${node.target.join(' ')}: ${node.failureSummary?.replace(/\s+/g, ' ') ?? ''}`,
-    ),
-  );
+  const found: string[] = [];
+  for (const violation of result.violations) {
+    for (const node of violation.nodes) {
+      const target = node.target.join(' ');
+      const summary = node.failureSummary?.replace(/\s+/g, ' ') ?? '';
+      if (await isHiddenMenuBackButton(page, violation.id, summary, target)) continue;
+      found.push(`${violation.id} (${violation.impact ?? '?'}) ${target}: ${summary}`);
+    }
+  }
+  return found;
 }
 
 /**

@@ -132,6 +132,19 @@ describe('axe: a viewer', () => {
       found.push(
         ...(await audit(page, 'viewer-title-rented', visit(page, `/videos/${videoId}`))),
         ...(await audit(page, 'viewer-account-rented', visit(page, '/account'))),
+        // The player with its controls up: every control named, menus closed and open.
+        ...(await audit(page, 'viewer-playing', async () => {
+          await page.goto(`${url}/videos/${videoId}`);
+          await page.getByTestId('player-play').click();
+          await expect
+            .poll(() => page.getByTestId('player').getAttribute('data-state'), { timeout: 20_000 })
+            .toBe('playing');
+          await page.getByTestId('player').hover();
+        })),
+        ...(await audit(page, 'viewer-quality-menu', async () => {
+          await page.getByTestId('quality-button').click();
+          await expect.poll(() => page.getByTestId('quality-menu').isVisible()).toBe(true);
+        })),
       );
       expect(found).toEqual([]);
     } finally {
