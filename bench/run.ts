@@ -11,10 +11,12 @@ import { ladderQualityBench } from './suites/ladder-quality.js';
 import { ladderProcessBench } from './suites/ladder-process.js';
 import { entitlementBench } from './suites/entitlement.js';
 import { likesBench } from './suites/likes.js';
+import { progressBench } from './suites/progress.js';
 import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
 import { backupBench } from './suites/backup.js';
 import { playbackStartBench } from './suites/playback-start.js';
+import { subtitlesBench } from './suites/subtitles.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
@@ -29,10 +31,12 @@ const benchmarks: Benchmark[] = [
   ladderQualityBench,
   ladderProcessBench,
   likesBench,
+  progressBench,
   timersBench,
   searchBench,
   backupBench,
   playbackStartBench,
+  subtitlesBench,
 ];
 
 const filter = process.argv[2]?.toLowerCase();

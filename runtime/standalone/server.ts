@@ -107,6 +107,8 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     KINEMA_OIDC_CLIENT_SECRET: adapters.secrets.webClientSecret,
     KINEMA_OIDC_AUDIENCE: adapters.audience,
     KINEMA_SESSION_SECRET: adapters.secrets.sessionSecret,
+    // Form posts up to 3 MB (adapter-node's default is 512 KB): a 2 MB subtitle file plus its form.
+    BODY_SIZE_LIMIT: '3M',
   });
 
   ready.handle = withRequestLog(logger, (req, res) => {

@@ -5,6 +5,7 @@ import { createCatalogApp } from '#services/catalog/src/http.js';
 import { catalogSubscriptions } from '#services/catalog/src/subscribers.js';
 import { createEngagementApp } from '#services/engagement/src/http.js';
 import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
+import { cachedAccess, entitlementAccess } from '#services/engagement/src/watch-access.js';
 import { MONTHLY_PLAN } from '#services/entitlement/src/domain/plans.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
@@ -72,6 +73,23 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
 
   const search = localSearch({ table: a.tables.catalog, clock: a.clock, logger: logger.child({ part: 'search' }) });
 
+  const entitlementApp = createEntitlementApp({
+    ...deps('entitlement'),
+    cookies: a.cookies,
+    mediaOrigin: publicUrl,
+    payments: a.sandbox.payments,
+    siteOrigin: publicUrl,
+    planPriceJpy: MONTHLY_PLAN.priceJpy,
+  });
+  // Engagement asks entitlement as the viewer, through the public `POST /access`, in process.
+  const watchAccess = cachedAccess(
+    entitlementAccess({
+      baseUrl: 'http://entitlement.in-process',
+      fetch: async (request) => entitlementApp.fetch(request),
+    }),
+    { now: () => a.clock.now() },
+  );
+
   return [
     {
       name: 'catalog',
@@ -89,14 +107,7 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     {
       name: 'entitlement',
       mount: '/api/entitlement',
-      app: createEntitlementApp({
-        ...deps('entitlement'),
-        cookies: a.cookies,
-        mediaOrigin: publicUrl,
-        payments: a.sandbox.payments,
-        siteOrigin: publicUrl,
-        planPriceJpy: MONTHLY_PLAN.priceJpy,
-      }),
+      app: entitlementApp,
       subscriptions: entitlementSubscriptions({ table: a.tables.entitlement }),
       inbox: a.tables.entitlement,
     },
@@ -126,7 +137,8 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     {
       name: 'engagement',
       mount: '/api/engagement',
-      app: createEngagementApp({ ...deps('engagement'), live: liveHub }),
+      // Positions due together share one SQLite transaction: one fsync for up to 50 of them.
+      app: createEngagementApp({ ...deps('engagement'), live: liveHub, access: watchAccess, progressBatch: 50 }),
       // The hub is also the Realtime adapter; the dispatcher does not wait for the coalesced push.
       subscriptions: engagementSubscriptions({
         table: a.tables.engagement,

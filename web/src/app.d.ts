@@ -9,6 +9,10 @@ declare global {
       /** Server-only: the tokens. Never returned from a load function. */
       session: Session | null;
     }
+    interface PageState {
+      /** Arrived from "up next": the title page starts playing at once (issue 15). */
+      autoplay?: boolean;
+    }
     interface Error {
       message: string;
       /** A machine reason the error page can localise, e.g. `forbidden`. */

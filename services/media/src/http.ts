@@ -12,6 +12,8 @@ import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import { publicView } from './domain/media-video.js';
 import type { Pipeline } from './pipeline.js';
 import { mediaStore } from './store.js';
+import { subtitleRoutes } from './subtitle-routes.js';
+import type { Subtitles } from './subtitles.js';
 
 export interface MediaDeps {
   table: Table;
@@ -20,6 +22,8 @@ export interface MediaDeps {
   logger?: Logger;
   /** Runs the pipeline (retry); without it the retry route answers 503. */
   pipeline?: Pipeline;
+  /** A video's subtitles; without it the subtitle routes answer 503. */
+  subtitles?: Subtitles;
 }
 
 const VideoParams = z.object({ id: Id });
@@ -28,6 +32,7 @@ const VideoParams = z.object({ id: Id });
  * The media service's routes:
  *   GET  /videos/:id        the pipeline state; anyone may read it, admins also see the details
  *   POST /videos/:id/retry  (admin) restarts a failed video
+ * and the subtitle routes (subtitle-routes.ts).
  */
 export function createMediaApp(deps: MediaDeps) {
   const store = mediaStore(deps.table);
@@ -74,6 +79,11 @@ export function createMediaApp(deps: MediaDeps) {
       return c.json(publicView(video, true), 202);
     },
   );
+
+  subtitleRoutes(app, () => {
+    if (!deps.subtitles) throw new AppError('unavailable', 'subtitles are not handled here');
+    return deps.subtitles;
+  });
 
   return app;
 }

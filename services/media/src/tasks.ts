@@ -12,6 +12,7 @@ import { POSTER_AT, PROGRESS_INTERVAL_MS, THUMBNAILS_AT, mediaKeys } from './dom
 import { stillSizes } from './domain/stills.js';
 import { FRAME_BASE, SHEET_PATTERN, sheetsFor, storyboardPlan, storyboardVtt } from './domain/storyboard.js';
 import {
+  PLAYLIST_CACHE_CONTROL,
   codecsFromInit,
   masterPlaylist,
   measureBitrates,
@@ -82,7 +83,15 @@ function resolveKey(playlistKey: string, uri: string): string {
 export function pipelineTasks(
   records: VideoRecords,
   runs: PipelineRuns,
-  deps: { clock: Clock; logger: Logger; jobFor: JobBuilder; prober?: Prober; encoder?: LadderEncoder },
+  deps: {
+    clock: Clock;
+    logger: Logger;
+    jobFor: JobBuilder;
+    prober?: Prober;
+    encoder?: LadderEncoder;
+    /** Lists the video's subtitle languages in its master (see subtitles.ts). */
+    refreshSubtitles?: (videoId: string) => Promise<void>;
+  },
 ) {
   const { store, media, iso, update, current, removeMedia, readObject } = records;
   const { clock, logger, jobFor } = deps;
@@ -152,7 +161,8 @@ export function pipelineTasks(
       const keys = mediaKeys(videoId);
       const sizes = stillSizes(plan.ladder);
       const storyboard = storyboardPlan(plan.ladder, plan.durationSeconds);
-      await removeMedia(videoId); // a previous run's leftovers must not mix with this ladder
+      // A previous run's leftovers must not mix with this ladder; the subtitle sources stay (finalize republishes them).
+      await removeMedia(videoId, { keep: keys.subtitles });
 
       let lastReport = 0;
       let reporting: Promise<unknown> = Promise.resolve();
@@ -303,11 +313,14 @@ export function pipelineTasks(
           : undefined;
       await media.put(keys.master, Buffer.from(masterPlaylist(variants, audioGroup)), {
         contentType: CONTENT_TYPES.m3u8,
+        cacheControl: PLAYLIST_CACHE_CONTROL,
       });
       // Only once the master no longer names them: a dropped rung's files are never served.
       for (const rung of encoded.filter((rung) => !kept.includes(rung))) {
         for (const key of rung.files) await media.delete(key);
       }
+      // Subtitles need no transcode: their segments follow the ladder just written.
+      await deps.refreshSubtitles?.(input.videoId);
       return {
         renditions,
         posterKey,
@@ -358,6 +371,8 @@ export function pipelineTasks(
         return { published: false };
       }
       if (input.kind === 'failed') logger.warn('media pipeline failed', { videoId, run, reason: done.error });
+      // A language added between finalize and now is listed now (the ladder is ready from here on).
+      else await deps.refreshSubtitles?.(videoId);
       return { published: true, state: done.state };
     },
   };

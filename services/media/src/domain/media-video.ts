@@ -53,6 +53,8 @@ export const mediaKeys = (videoId: string) => {
     hlsPrefix: `${root}hls/`,
     master: `${root}hls/master.m3u8`,
     poster: `${root}poster.jpg`,
+    /** Each subtitle language's canonical WebVTT, outside the HLS tree so a re-transcode keeps it. */
+    subtitles: `${root}subtitles/`,
     thumbnail: (index: number) => `${root}thumbnails/${String(index + 1).padStart(2, '0')}.jpg`,
     /** Under the HLS path: the playback cookies cover it. */
     storyboardDir: `${root}hls/${STORYBOARD_DIR}`,

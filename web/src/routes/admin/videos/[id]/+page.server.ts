@@ -4,6 +4,7 @@ import { fieldErrors, formValuesOf, readVideoForm, videoInput } from '$lib/admin
 import { api, ApiError, CatalogVideo, MediaStatus } from '$lib/server/api';
 import type { Actions, PageServerLoad } from './$types';
 import { readForm } from '$lib/server/form';
+import { loadSubtitles, subtitleActions } from '$lib/admin/subtitles.server';
 
 const videoPath = (id: string) => `/api/catalog/videos/${encodeURIComponent(id)}`;
 
@@ -23,7 +24,8 @@ export const load: PageServerLoad = async (event) => {
     video.status === 'draft' || video.status === 'uploading'
       ? null
       : await api(event, `/api/media/videos/${encodeURIComponent(id)}`, { schema: MediaStatus }).catch(() => null);
-  return { video, values: formValuesOf(video), media };
+  const subtitles = media ? await loadSubtitles(event, id) : null;
+  return { video, values: formValuesOf(video), media, subtitles };
 };
 
 /** A simple POST to the API from an action; its refusal comes back as the page's `form.message`. */
@@ -65,4 +67,5 @@ export const actions: Actions = {
   publish: (event) => post(event, `${videoPath(event.params.id)}/publish`),
   unpublish: (event) => post(event, `${videoPath(event.params.id)}/unpublish`),
   retry: (event) => post(event, `/api/media/videos/${encodeURIComponent(event.params.id)}/retry`),
+  ...subtitleActions,
 };
