@@ -145,6 +145,25 @@ describe('axe: a viewer', () => {
           await page.getByTestId('quality-button').click();
           await expect.poll(() => page.getByTestId('quality-menu').isVisible()).toBe(true);
         })),
+        // On my list and part-watched: the home page's rows (continue watching, my list).
+        ...(await audit(page, 'viewer-home-rows', async () => {
+          await page.goto(`${url}/videos/${videoId}`);
+          const toggle = page.getByTestId('list-toggle');
+          if ((await toggle.getAttribute('aria-pressed')) !== 'true') {
+            await toggle.click();
+            await expect.poll(() => toggle.getAttribute('aria-pressed')).toBe('true');
+          }
+          // The list is read back a moment after the write: ask again until its row is there.
+          await expect
+            .poll(
+              async () => {
+                await page.goto(url);
+                return page.locator('[data-testid="title-row"][data-row="my-list"]').count();
+              },
+              { timeout: 15_000 },
+            )
+            .toBe(1);
+        })),
       );
       expect(found).toEqual([]);
     } finally {
