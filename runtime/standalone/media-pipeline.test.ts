@@ -191,7 +191,8 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
     expect(await store.head('media/videos/vland/thumbnails/01.jpg')).toBeDefined();
     // The still sizes come from the ladder (domain/stills.ts), as MediaConvert's captures do on AWS.
     expect(await imageSize('media/videos/vland/poster.jpg')).toBe('640x360');
-    expect(await imageSize('media/videos/vland/thumbnails/01.jpg')).toBe('416x234');
+    // Thumbnails are the poster's candidates (an admin may pick one), so they share its size.
+    expect(await imageSize('media/videos/vland/thumbnails/01.jpg')).toBe('640x360');
     // The seek-bar storyboard: one sprite sheet of 160x90 tiles and its track, under the HLS path.
     expect(ready.storyboard).toBe('media/videos/vland/hls/storyboard/thumbnails.vtt');
     const track = await text('media/videos/vland/hls/storyboard/thumbnails.vtt');
@@ -306,6 +307,7 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
       renditions: [],
       posterKey: null,
       thumbnailKeys: [],
+      posterFrom: null,
       storyboardKey: null,
       durationSeconds: null,
       error: null,

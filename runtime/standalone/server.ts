@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { StandaloneConfig } from '#shared/config.js';
 import { serviceApp } from '#shared/http/app.js';
+import { canonicalRedirect } from '#shared/http/canonical-host.js';
 import type { Logger } from '#shared/log.js';
 import { createDispatcher } from '#platform/local/dispatcher.js';
 import { fileStoreListener } from '#platform/local/file-store-http.js';
@@ -111,8 +112,21 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     BODY_SIZE_LIMIT: '3M',
   });
 
+  const hsts = publicUrl.startsWith('https:');
   ready.handle = withRequestLog(logger, (req, res) => {
     const path = req.url ?? '/';
+    // Pages are served on the public host only, so every sign-in starts and ends on one origin.
+    const canonical = canonicalRedirect(
+      { path, host: req.headers.host, forwardedHost: header(req.headers['x-forwarded-host']) },
+      publicUrl,
+    );
+    if (canonical) {
+      res.writeHead(308, { location: canonical, 'cache-control': 'no-store', 'content-type': 'text/plain' });
+      res.end(`Kinema lives at ${publicUrl}\n`);
+      return;
+    }
+    // Behind TLS, browsers must never come back over plain http (two years, as hstspreload asks).
+    if (hsts) res.setHeader('strict-transport-security', 'max-age=63072000; includeSubDomains');
     if (path.startsWith(STORE_PREFIX)) return storeListener(req, res);
     if (path.startsWith(SANDBOX_PATH)) return sandboxListener(req, res);
     if (path === '/oidc' || path.startsWith('/oidc/') || path.startsWith('/oidc?')) return issuer.listener(req, res);
@@ -144,4 +158,9 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       return closing;
     },
   };
+}
+
+/** A header that may repeat, as its first value. */
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

@@ -19,6 +19,7 @@ import type { LocalAdapters, TableName } from './adapters.js';
 import { localMedia } from './media.js';
 import { standaloneNotification } from './notification.js';
 import { accountClosureApp } from '#platform/local/identity/account-closure.js';
+import { localUserDirectory } from '#platform/local/identity/user-directory.js';
 import { localSearch } from './search.js';
 
 /** One service (or edge) as the standalone server mounts it. */
@@ -80,6 +81,8 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     payments: a.sandbox.payments,
     siteOrigin: publicUrl,
     planPriceJpy: MONTHLY_PLAN.priceJpy,
+    // User management: the same account table and role change the `kinema users` CLI uses.
+    users: localUserDirectory(a.issuer.accounts),
   });
   // Engagement asks entitlement as the viewer, through the public `POST /access`, in process.
   const watchAccess = cachedAccess(
@@ -168,6 +171,8 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
         bus: a.bus,
         clock: a.clock,
         verifier: a.verifier,
+        selfService: a.issuer.selfService,
+        endSessions: (userId) => a.issuer.endSessions(userId),
       }),
     },
   ];

@@ -16,7 +16,9 @@ declare global {
     interface Error {
       message: string;
       /** A machine reason the error page can localise, e.g. `forbidden`. */
-      code?: 'forbidden' | 'not_found' | 'signin_failed' | 'signin_unconfigured' | 'internal';
+      code?: 'forbidden' | 'not_found' | 'signin_failed' | 'signin_expired' | 'signin_unconfigured' | 'internal';
+      /** `signin_expired`: where the fresh start returns to. */
+      returnTo?: string;
     }
   }
 }

@@ -7,10 +7,12 @@ import { bearer, errors, ok } from '#shared/http/openapi.js';
 import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
 import type { Clock } from '#shared/ports/clock.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
 import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import { publicView } from './domain/media-video.js';
 import type { Pipeline } from './pipeline.js';
+import { posterRoutes } from './posters.js';
 import { mediaStore } from './store.js';
 import { subtitleRoutes } from './subtitle-routes.js';
 import type { Subtitles } from './subtitles.js';
@@ -24,6 +26,8 @@ export interface MediaDeps {
   pipeline?: Pipeline;
   /** A video's subtitles; without it the subtitle routes answer 503. */
   subtitles?: Subtitles;
+  /** The media bucket, for the admin's poster picker; without it those routes answer 503. */
+  media?: ObjectStore;
 }
 
 const VideoParams = z.object({ id: Id });
@@ -84,6 +88,7 @@ export function createMediaApp(deps: MediaDeps) {
     if (!deps.subtitles) throw new AppError('unavailable', 'subtitles are not handled here');
     return deps.subtitles;
   });
+  posterRoutes(app, { store, ...(deps.media ? { media: deps.media } : {}) });
 
   return app;
 }

@@ -51,6 +51,7 @@ export function pipelineRuns(
           renditions: [],
           posterKey: null,
           thumbnailKeys: [],
+          posterFrom: null,
           storyboardKey: null,
           durationSeconds: null,
           error: null,

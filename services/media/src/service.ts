@@ -45,7 +45,15 @@ export function createMediaService(deps: MediaServiceDeps) {
     ...(deps.jobFor ? { jobFor: deps.jobFor } : {}),
   });
   return {
-    app: createMediaApp({ table: deps.table, verifier: deps.verifier, clock: deps.clock, logger, pipeline, subtitles }),
+    app: createMediaApp({
+      table: deps.table,
+      verifier: deps.verifier,
+      clock: deps.clock,
+      logger,
+      pipeline,
+      subtitles,
+      media: deps.media,
+    }),
     subscriptions: mediaSubscriptions({ pipeline }),
     tasks: localTaskHandlers(pipeline),
     pipeline,

@@ -348,6 +348,8 @@ export function pipelineTasks(
               renditions,
               posterKey,
               thumbnailKeys,
+              // A new transcode has a new automatic poster; an earlier choice no longer applies.
+              posterFrom: null,
               storyboardKey,
               durationSeconds,
               error: null,

@@ -89,6 +89,7 @@ async function readyVideo(videoId: string, state: MediaVideo['state'] = 'ready')
     plan: null,
     renditions: [],
     posterKey: null,
+    posterFrom: null,
     thumbnailKeys: [],
     storyboardKey: null,
     durationSeconds: 12.5,
