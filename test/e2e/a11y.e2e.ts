@@ -76,6 +76,22 @@ describe('axe: signed out', () => {
           await page.waitForURL(/\/oidc\//);
         })),
       ];
+      found.push(
+        ...(await audit(page, 'out-signin-error', async () => {
+          await page.goto(`${url}/auth/login?returnTo=%2F`);
+          await page.waitForURL(/\/oidc\//);
+          await page.locator('input[name="email"]').fill('nobody@example.com');
+          await page.locator('input[name="password"]').fill('wrong-password-1');
+          await page.getByTestId('signin-submit').click();
+          await page.locator('[role="alert"]').first().waitFor();
+        })),
+        ...(await audit(page, 'out-forgot', async () => {
+          await page.goto(`${url}/auth/login?returnTo=%2F`);
+          await page.getByTestId('forgot-password').click();
+          await page.locator('input[name="email"]').waitFor();
+        })),
+      );
+
       // In English: the same pages, with every element that switches language marked.
       await page.goto(url);
       await page.getByTestId('lang-switch').press('Enter');
@@ -132,6 +148,14 @@ describe('axe: a viewer', () => {
       found.push(
         ...(await audit(page, 'viewer-title-rented', visit(page, `/videos/${videoId}`))),
         ...(await audit(page, 'viewer-account-rented', visit(page, '/account'))),
+        // What they paid: the purchase history and a receipt.
+        ...(await audit(page, 'viewer-purchases', visit(page, '/account/purchases'))),
+        ...(await audit(page, 'viewer-receipt', async () => {
+          await page.goto(`${url}/account/purchases`);
+          const receipt = page.locator('a[href^="/account/purchases/"]').first();
+          await receipt.waitFor();
+          await page.goto(new URL((await receipt.getAttribute('href'))!, url).toString());
+        })),
         // The player with its controls up: every control named, menus closed and open.
         ...(await audit(page, 'viewer-playing', async () => {
           await page.goto(`${url}/videos/${videoId}`);
@@ -191,6 +215,7 @@ describe('axe: an admin', () => {
         })),
         ...(await audit(page, 'admin-sales', visit(page, '/admin/sales'))),
         ...(await audit(page, 'admin-outbox', visit(page, '/admin/outbox'))),
+        ...(await audit(page, 'admin-users', visit(page, '/admin/users'))),
         ...(await audit(page, 'admin-account', visit(page, '/account'))),
       ];
       // The refused form: each error is tied to its field, in Japanese, and the summary has focus.
