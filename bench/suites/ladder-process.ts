@@ -105,6 +105,26 @@ export const ladderProcessBench: Benchmark = {
       const threads = pixels.map((value) => ['-threads', String(Math.max(1, Math.round((value / total) * 6)))]);
       // Cheaper presets where the pixels are: the two largest rungs at superfast.
       const presets = ladder.map((rung) => ['-preset', rung.height >= 720 ? 'superfast' : 'veryfast']);
+      // Two ffmpeg processes at once, the rungs shared out by their measured CPU seconds (largest
+      // first to the lighter process): two main threads for the serial part (scaling, AAC, muxing).
+      const groups: number[][] = [[], []];
+      const load = [0, 0];
+      for (const index of ladder.map((_, i) => i).sort((a, b) => perRung[b]!.cpuSeconds - perRung[a]!.cpuSeconds)) {
+        const lighter = load[0]! <= load[1]! ? 0 : 1;
+        groups[lighter]!.push(index);
+        load[lighter]! += perRung[index]!.cpuSeconds;
+      }
+      const twoStarted = performance.now();
+      const halves = await Promise.all(
+        groups.map((group, half) => {
+          const rungs = group.sort((a, b) => a - b).map((index) => ladder[index]!);
+          return timed(ladderArgs(jobFor(rungs), { source, outDir: outDir(`half-${half}`, rungs.length) }), work);
+        }),
+      );
+      const two = {
+        wallSeconds: (performance.now() - twoStarted) / 1000,
+        cpuSeconds: halves.reduce((sum, half) => sum + half.cpuSeconds, 0),
+      };
       const variants: { name: string; measured: Measured; notes: string }[] = [
         { name: 'one process (production)', measured: await once('single'), notes: 'x264 threads auto per rung' },
         {
@@ -116,6 +136,11 @@ export const ladderProcessBench: Benchmark = {
           name: 'one process, preset per rung',
           measured: await once('presets', presets),
           notes: `presets ${presets.map((option) => option[1]).join('/')}`,
+        },
+        {
+          name: 'two processes at once',
+          measured: two,
+          notes: `rungs ${groups.map((group) => group.map((index) => ladder[index]!.height).join('+')).join(' | ')}`,
         },
       ];
       const rows: (Row & { goal: string; met: boolean })[] = [];

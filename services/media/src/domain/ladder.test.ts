@@ -45,9 +45,9 @@ describe('ladderFor', () => {
       [17, 7, 145_000],
       [18, 7, 365_000],
       [19, 7, 1_100_000],
-      [20, 7, 2_000_000],
-      [21, 7, 3_000_000],
-      [21, 8, 6_000_000],
+      [19, 7, 2_000_000],
+      [20, 7, 3_000_000],
+      [20, 8, 6_000_000],
     ]);
     // Never worse quality for fewer pixels: the CRF does not rise as the rungs shrink.
     ladder.slice(1).forEach((rung, index) => expect(rung.crf!).toBeGreaterThanOrEqual(ladder[index]!.crf!));

@@ -15,9 +15,9 @@ export const AUTHORING_RUNGS = [
   { width: 416, height: 234, videoBitrate: 145_000, crf: 17, qvbrLevel: 7 },
   { width: 640, height: 360, videoBitrate: 365_000, crf: 18, qvbrLevel: 7 },
   { width: 768, height: 432, videoBitrate: 1_100_000, crf: 19, qvbrLevel: 7 },
-  { width: 960, height: 540, videoBitrate: 2_000_000, crf: 20, qvbrLevel: 7 },
-  { width: 1280, height: 720, videoBitrate: 3_000_000, crf: 21, qvbrLevel: 7 },
-  { width: 1920, height: 1080, videoBitrate: 6_000_000, crf: 21, qvbrLevel: 8 },
+  { width: 960, height: 540, videoBitrate: 2_000_000, crf: 19, qvbrLevel: 7 },
+  { width: 1280, height: 720, videoBitrate: 3_000_000, crf: 20, qvbrLevel: 7 },
+  { width: 1920, height: 1080, videoBitrate: 6_000_000, crf: 20, qvbrLevel: 8 },
 ] as const;
 
 /**

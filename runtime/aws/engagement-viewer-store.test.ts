@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoTable } from '#platform/aws/dynamo-table.js';
 import { sqliteTable } from '#platform/local/sqlite-table.js';
 import type { Table } from '#shared/ports/table.js';
-import { viewerStore } from '../src/viewer-store.js';
+import { viewerStore } from '#services/engagement/src/viewer-store.js';
 
 const T0 = Date.UTC(2030, 0, 1);
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
