@@ -23,13 +23,21 @@ export function typedText(options: { max: number; min?: number; multiline?: bool
     .string()
     .superRefine((value, ctx) => {
       if (LONE_SURROGATE.test(value)) {
-        ctx.addIssue({ code: 'custom', message: 'contains an invalid character (a lone surrogate)' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'contains an invalid character (a lone surrogate)',
+          params: { code: 'bad_format' },
+        });
         return;
       }
       const found = forbidden.exec(value);
       if (found) {
         const point = found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
-        ctx.addIssue({ code: 'custom', message: `contains a control or invisible character (U+${point})` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `contains a control or invisible character (U+${point})`,
+          params: { code: 'bad_format' },
+        });
       }
     })
     .transform((value) => value.normalize('NFC').trim())
@@ -39,9 +47,20 @@ export function typedText(options: { max: number; min?: number; multiline?: bool
       // count. Segmenting is the costly part (a catalog page re-reads every title through this).
       if (value.length <= max && (min === 0 || (min === 1 && value.length > 0))) return;
       const length = graphemeLength(value);
-      if (length > max) ctx.addIssue({ code: 'custom', message: `at most ${max} characters` });
+      // `params` name the field-error code clients translate (`#shared/http/field-errors.ts`).
+      if (length > max) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `at most ${max} characters`,
+          params: { code: 'too_long', limit: max },
+        });
+      }
       if (length < min) {
-        ctx.addIssue({ code: 'custom', message: min === 1 ? 'may not be empty' : `at least ${min} characters` });
+        ctx.addIssue({
+          code: 'custom',
+          message: min === 1 ? 'may not be empty' : `at least ${min} characters`,
+          params: min === 1 ? { code: 'required' } : { code: 'too_short', limit: min },
+        });
       }
     });
 }

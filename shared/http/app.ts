@@ -6,6 +6,8 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { z } from 'zod';
 import { AppError, errorStatus, invalidInput } from '../errors.js';
+import { ValidationError, validationError } from './field-errors.js';
+import type { FieldError } from './field-errors.js';
 import type { ErrorCode } from '../errors.js';
 import type { Logger } from '../log.js';
 import { silentLogger } from '../log.js';
@@ -27,8 +29,15 @@ export const BEARER = 'bearerAuth';
 /** Where a service app describes itself (OpenAPI 3.1); `/api/<service>/openapi.json` once mounted. */
 export const OPENAPI_PATH = '/openapi.json';
 
-export function errorBody(code: string, message: string, details?: unknown) {
-  return details === undefined ? { error: { code, message } } : { error: { code, message, details } };
+export function errorBody(code: string, message: string, details?: unknown, fields?: readonly FieldError[]) {
+  return {
+    error: {
+      code,
+      message,
+      ...(details === undefined ? {} : { details }),
+      ...(fields === undefined ? {} : { fields }),
+    },
+  };
 }
 
 const codeOfStatus = new Map<number, ErrorCode>(
@@ -54,7 +63,8 @@ export function serviceApp(
   const logger = options.logger ?? silentLogger;
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw invalidInputFrom(result.error);
+      // The validator hands the hook the parsed input as `data` (its type leaves it out).
+      if (!result.success) throw invalidInputFrom(result.error, (result as { data?: unknown }).data);
     },
   });
   // A route whose body is a zod-described JSON body gets `jsonBody` after its own middleware
@@ -74,6 +84,9 @@ export function serviceApp(
   // Keeps a caller's (or the standalone server's) X-Request-Id, else makes one; echoed on the response.
   app.use(requestId());
   app.onError((error, c) => {
+    if (error instanceof ValidationError) {
+      return c.json(errorBody(error.code, error.message, error.details, error.fields), error.status);
+    }
     if (error instanceof AppError) {
       return c.json(errorBody(error.code, error.message, error.details), error.status);
     }
@@ -181,13 +194,15 @@ export async function readJson<S extends z.ZodType>(
 /** Parses any outside input (query, params, body) or throws `invalid_input` naming each problem. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown): z.infer<S> {
   const result = schema.safeParse(value);
-  if (!result.success) throw invalidInputFrom(result.error);
+  if (!result.success) throw invalidInputFrom(result.error, value);
   return result.data;
 }
 
-/** A zod failure as the contract's 400: one `path: message` per issue, the issues as details. */
-export function invalidInputFrom(error: z.ZodError): AppError {
-  const issues = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
-  const summary = issues.map((issue) => (issue.path ? `${issue.path}: ${issue.message}` : issue.message)).join('; ');
-  return invalidInput(summary, issues);
+/**
+ * A zod failure as the contract's 400 `invalid_input`: `details` lists `{path, message}` per
+ * issue as it always did, `fields` adds each one's machine code (see `./field-errors.ts`).
+ * `input` is what was parsed (it tells a missing value from a wrong one).
+ */
+export function invalidInputFrom(error: z.ZodError, input?: unknown): AppError {
+  return validationError(error, input);
 }

@@ -67,7 +67,7 @@ describe('mergeDocuments', () => {
     expect(responseOf('a')).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/Count' } } });
     expect(responseOf('b')).toEqual({ 'application/json': { schema: { $ref: '#/components/schemas/b.Count' } } });
     // The shared ones (the error body, the bearer scheme) are not duplicated.
-    expect(Object.keys(schemas).sort()).toEqual(['Count', 'Error', 'b.Count']);
+    expect(Object.keys(schemas).sort()).toEqual(['Count', 'Error', 'FieldError', 'b.Count']);
     expect(Object.keys(merged.components?.securitySchemes ?? {})).toEqual(['bearerAuth']);
   });
 
@@ -123,6 +123,7 @@ describe('mergeDocuments', () => {
         code: 'invalid_input',
         message: expect.stringMatching(/^liked: /),
         details: [expect.objectContaining({ path: 'liked' })],
+        fields: [expect.objectContaining({ path: 'liked', code: 'wrong_type' })],
       },
     });
   });

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { errorStatus } from '../errors.js';
 import type { ErrorCode } from '../errors.js';
 import { BEARER } from './app.js';
+import { FieldError } from './field-errors.js';
 
 /** An OpenAPI 3.1 document as `@hono/zod-openapi` produces it. */
 export type OpenApiDocument = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
@@ -14,12 +15,16 @@ export const ErrorBody = z
       code: z.enum(Object.keys(errorStatus) as [ErrorCode, ...ErrorCode[]]),
       message: z.string(),
       details: z.unknown().optional(),
+      fields: z
+        .array(FieldError)
+        .optional()
+        .describe('`invalid_input` from a schema: each field that failed, with a machine code to translate'),
     }),
   })
   .meta({ id: 'Error', description: 'Every error: a machine code, a sentence for people, sometimes details.' });
 
 const errorMeaning: Partial<Record<ErrorCode, string>> = {
-  invalid_input: 'the input failed its schema (details name each field), or the body is not JSON',
+  invalid_input: 'the input failed its schema (`fields` names each field with a code), or the body is not JSON',
   unauthorized: 'no valid bearer token',
   payment_required: 'not entitled: buy the title or the monthly plan',
   forbidden: 'signed in without the role this needs',

@@ -61,7 +61,7 @@ export interface SearchHttpDeps {
 export function createSearchApp(deps: SearchHttpDeps) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (!result.success) throw invalidInputFrom(result.error);
+      if (!result.success) throw invalidInputFrom(result.error, (result as { data?: unknown }).data);
     },
   });
 

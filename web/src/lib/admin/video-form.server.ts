@@ -1,4 +1,6 @@
-import { ApiError } from '$lib/server/api';
+import { problemsByField } from '$lib/forms/field-errors';
+import type { FieldProblems } from '$lib/forms/field-errors';
+import type { ApiError } from '$lib/server/api';
 
 /** The form's fields as typed, sent back on a failed submit so nothing the admin wrote is lost. */
 export interface VideoFormValues {
@@ -11,7 +13,15 @@ export interface VideoFormValues {
 }
 
 export type VideoFormField = keyof VideoFormValues;
-export type FieldErrors = Partial<Record<VideoFormField | 'form', string>>;
+
+/**
+ * What a refused save says: each field's problem by machine code (the form translates it), and
+ * the API's error code when something other than a field is to blame.
+ */
+export interface FieldErrors {
+  fields: FieldProblems<VideoFormField>;
+  form?: string;
+}
 
 export const emptyVideoForm: VideoFormValues = {
   title: '',
@@ -61,20 +71,13 @@ export function videoInput(values: VideoFormValues) {
   };
 }
 
-const FIELDS: readonly string[] = ['title', 'description', 'cast', 'genres', 'priceJpy', 'freePreview'];
+const FIELDS: readonly VideoFormField[] = ['title', 'description', 'cast', 'genres', 'priceJpy', 'freePreview'];
 
-/** The API's `invalid_input` details as one message per form field (`cast.3` belongs to `cast`). */
+/** The API's refusal as the form shows it: per field (`cast.3` belongs to `cast`), else form-level. */
 export function fieldErrors(error: ApiError): FieldErrors {
-  const errors: FieldErrors = {};
-  for (const issue of error.issues) {
-    const field = issue.path.split('.')[0] ?? '';
-    const key = (FIELDS.includes(field) ? field : 'form') as keyof FieldErrors;
-    const index = issue.path.split('.')[1];
-    const message = index !== undefined && key !== 'form' ? `#${Number(index) + 1}: ${issue.message}` : issue.message;
-    errors[key] ??= message;
-  }
-  if (Object.keys(errors).length === 0) errors.form = error.message;
-  return errors;
+  const { byField, rest } = problemsByField(error.fields, FIELDS);
+  const found = Object.keys(byField).length > 0;
+  return found && rest.length === 0 ? { fields: byField } : { fields: byField, form: error.code };
 }
 
 export const formValuesOf = (video: {

@@ -70,7 +70,12 @@ export interface FieldIssue {
 }
 
 const ErrorBody = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.unknown().optional(),
+    fields: z.unknown().optional(),
+  }),
 });
 const Issues = z.array(z.object({ path: z.string(), message: z.string() }));
 
@@ -82,6 +87,8 @@ export class ApiError extends Error {
     /** The API's machine code (`not_found`, `invalid_input`, …); `unavailable`/`bad_gateway` when it never answered well. */
     readonly code: string = 'internal',
     readonly details?: unknown,
+    /** `error.fields` of an `invalid_input` answer: each field with a machine code (see `$lib/forms/field-errors`). */
+    readonly fields?: unknown,
   ) {
     super(message);
   }
@@ -155,6 +162,7 @@ export async function api<S extends z.ZodType | undefined = undefined>(
       parsed?.message ?? `${url.pathname} answered ${response.status}`,
       parsed?.code ?? (response.status >= 500 ? 'internal' : 'invalid_input'),
       parsed?.details,
+      parsed?.fields,
     );
   }
   if (!init.schema) return body as Answer<S>;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { checkoutOutcome, offersPurchase, secondsUntil, withoutCheckout } from './access';
+import { anonymousAccess, checkoutOutcome, offersPurchase, secondsUntil, withoutCheckout } from './access';
 
 describe('access helpers', () => {
   test('seconds until an end, never below zero', () => {
@@ -14,6 +14,23 @@ describe('access helpers', () => {
     expect(offersPurchase({ canWatch: false, reason: 'signin_required' })).toBe(true);
     expect(offersPurchase({ canWatch: false, reason: 'not_published' })).toBe(false);
     expect(offersPurchase({ canWatch: true, reason: 'rental' })).toBe(false);
+  });
+
+  test('an anonymous visitor is told what to do first: sign in to buy, or make a free account', () => {
+    expect(anonymousAccess({ canWatch: false, reason: 'not_entitled', expiresAt: null })).toEqual({
+      canWatch: false,
+      reason: 'signin_required',
+      expiresAt: null,
+    });
+    // Never a Play button that then says "sign in": free titles need a (free) account to play.
+    expect(anonymousAccess({ canWatch: true, reason: 'free_preview', expiresAt: null })).toEqual({
+      canWatch: false,
+      reason: 'free_account_required',
+      expiresAt: null,
+    });
+    expect(offersPurchase({ canWatch: false, reason: 'free_account_required' })).toBe(false);
+    const gone = { canWatch: false, reason: 'not_published' as const, expiresAt: null };
+    expect(anonymousAccess(gone)).toBe(gone);
   });
 
   test('checkout outcomes are a closed list; the return path drops only the outcome', () => {

@@ -3,9 +3,18 @@ import type { AccessReason } from '#shared/responses.js';
 /**
  * Why a viewer may or may not watch a title, as `POST /api/entitlement/access` answers it, plus
  * `signin_required`: an anonymous visitor who would need a plan or a rental (the page then offers
- * both and asks them to sign in first).
+ * both and asks them to sign in first), and `free_account_required`: an anonymous visitor on a
+ * free title (playback needs an account, a free one; the page says so rather than offering a
+ * Play button that then asks to sign in).
  */
-export type ViewerAccessReason = AccessReason | 'signin_required';
+export type ViewerAccessReason = AccessReason | 'signin_required' | 'free_account_required';
+
+/** An anonymous visitor's access: what a signed-in viewer would have, as what they must do first. */
+export function anonymousAccess(access: ViewerAccess): ViewerAccess {
+  if (access.reason === 'not_entitled') return { ...access, reason: 'signin_required' };
+  if (access.reason === 'free_preview') return { canWatch: false, reason: 'free_account_required', expiresAt: null };
+  return access;
+}
 
 export interface ViewerAccess {
   canWatch: boolean;

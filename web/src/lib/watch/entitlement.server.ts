@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { AccessReason, SubscriptionStatus } from '#shared/responses.js';
 import { api, ApiError } from '$lib/server/api';
 import type { ApiEvent } from '$lib/server/api';
+import { anonymousAccess } from './access';
 import type { ViewerAccess } from './access';
 
 /**
@@ -39,8 +40,7 @@ export async function accessFor(
       const videoIds = ids.slice(start, start + ACCESS_BATCH);
       const answer = await api(event, '/api/entitlement/access', { json: { videoIds }, schema: AccessAnswer });
       for (const [videoId, access] of Object.entries(answer)) {
-        answers[videoId] =
-          !signedIn && access.reason === 'not_entitled' ? { ...access, reason: 'signin_required' } : access;
+        answers[videoId] = signedIn ? access : anonymousAccess(access);
       }
     }
     return answers;

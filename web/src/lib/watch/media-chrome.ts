@@ -1,4 +1,5 @@
 import { mediaChromeJa } from './media-chrome-ja';
+import { visibleLabelNames } from './media-chrome-names';
 
 let loading: Promise<void> | undefined;
 
@@ -10,8 +11,12 @@ let loading: Promise<void> | undefined;
  */
 export function loadMediaChrome(): Promise<void> {
   loading ??= (async () => {
-    const { addTranslation } = await import('media-chrome/utils/i18n.js');
-    addTranslation('ja', mediaChromeJa);
+    const [{ addTranslation }, { En }] = await Promise.all([
+      import('media-chrome/utils/i18n.js'),
+      import('media-chrome/lang/en.js'),
+    ]);
+    addTranslation('en', { ...En, ...visibleLabelNames.en });
+    addTranslation('ja', { ...mediaChromeJa, ...visibleLabelNames.ja });
     await Promise.all([import('media-chrome'), import('media-chrome/menu'), import('hls-video-element')]);
   })();
   return loading;

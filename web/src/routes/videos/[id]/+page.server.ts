@@ -60,6 +60,10 @@ export const load: PageServerLoad = async (event) => {
 /** When entitlement cannot answer: what is certain without it (admins, free titles); no purchase offers. */
 function fallbackAccess(user: App.Locals['user'], video: { freePreview: boolean }): ViewerAccess {
   if (user?.roles.includes('admin')) return { canWatch: true, reason: 'admin', expiresAt: null };
-  if (video.freePreview) return { canWatch: true, reason: 'free_preview', expiresAt: null };
+  if (video.freePreview) {
+    return user
+      ? { canWatch: true, reason: 'free_preview', expiresAt: null }
+      : { canWatch: false, reason: 'free_account_required', expiresAt: null };
+  }
   return { canWatch: false, reason: 'not_found', expiresAt: null };
 }
