@@ -13,7 +13,10 @@ export function loadMediaChrome(): Promise<void> {
     const { addTranslation } = await import('media-chrome/utils/i18n.js');
     addTranslation('ja', mediaChromeJa);
     await Promise.all([import('media-chrome'), import('media-chrome/menu'), import('hls-video-element')]);
-  })();
+  })().catch((error: unknown) => {
+    loading = undefined; // a failed download (offline a moment) is tried again at the next Play
+    throw error;
+  });
   return loading;
 }
 
