@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import autocannon from 'autocannon';
 
 /** One line of the report: a subject measured against a baseline in the same run. */
 export interface Row {
@@ -10,9 +9,14 @@ export interface Row {
   baseline: number;
   /** subject / baseline, oriented so that the target reads "at least" or "at most" as stated. */
   ratio: number;
-  target?: string;
-  /** What the subject should achieve, in words, and whether this run achieved it. */
+  /**
+   * What the row should show: `>= 0.5` / `<= 2` (the ratio), `subject < 5` (the subject, in the
+   * row's unit), `exactly 1` (the subject), or `report` (no goal: a figure to read).
+   */
   goal?: string;
+  /** The goal's older name (suites not yet moved to `goal`); `judge` reads it as the goal. */
+  target?: string;
+  /** Whether the goal is met; set by `judge` from a readable goal, or by the suite itself when the goal is in words. */
   met?: boolean;
   notes?: string;
 }
@@ -38,6 +42,8 @@ export async function load(options: {
   headers?: Record<string, string>;
   body?: string;
 }): Promise<HttpLoad> {
+  // Imported here, not at the top: servers that import this file for `peakRss` stay without it.
+  const { default: autocannon } = await import('autocannon');
   const result = await autocannon({
     url: options.url,
     connections: options.connections ?? 50,
@@ -51,6 +57,42 @@ export async function load(options: {
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx,
+  };
+}
+
+export type LoadOptions = Parameters<typeof load>[0];
+
+const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
+
+/**
+ * Drives a subject and its baseline in alternating slices (baseline, subject, baseline, …) and
+ * reports each side's median slice. On a shared machine the load moves by the second; measured one
+ * after the other, the two sides would see different machines and the ratio would be noise.
+ */
+export async function loadInterleaved(
+  subject: LoadOptions,
+  baseline: LoadOptions,
+  options: { rounds?: number; sliceSec?: number; connections?: number } = {},
+): Promise<{ subject: HttpLoad; baseline: HttpLoad; ratios: number[] }> {
+  const rounds = options.rounds ?? 5;
+  const durationSec = options.sliceSec ?? 2;
+  const connections = options.connections ?? 50;
+  const slices: { subject: HttpLoad; baseline: HttpLoad }[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const b = await load({ ...baseline, durationSec, connections });
+    const s = await load({ ...subject, durationSec, connections });
+    slices.push({ subject: s, baseline: b });
+  }
+  const summary = (side: 'subject' | 'baseline'): HttpLoad => ({
+    rps: middle(slices.map((slice) => slice[side].rps)),
+    p50: middle(slices.map((slice) => slice[side].p50)),
+    p99: middle(slices.map((slice) => slice[side].p99)),
+    errors: slices.reduce((sum, slice) => sum + slice[side].errors, 0),
+  });
+  return {
+    subject: summary('subject'),
+    baseline: summary('baseline'),
+    ratios: slices.map((slice) => slice.subject.rps / slice.baseline.rps),
   };
 }
 
@@ -109,12 +151,54 @@ export function peakRss(pid: number = process.pid): number | undefined {
 
 export const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
 
+const GOAL = /^(subject\s+)?(>=|<=|<|>|exactly)\s*(-?[\d.]+)/;
+
+/** The row with `met` set from its goal (undefined when the goal is only to report, or unreadable). */
+export function judge(input: Row): Row {
+  const { target, ...rest } = input;
+  const row: Row = { ...rest, goal: rest.goal ?? target ?? 'report' };
+  const match = row.goal ? GOAL.exec(row.goal.trim()) : null;
+  if (!match) {
+    // A goal in words (e.g. the ladder's "25 % fewer bytes at equal SSIM"): the suite judged it.
+    if (row.goal !== 'report' && typeof input.met === 'boolean') return row;
+    const { met: _met, ...unjudged } = row;
+    return unjudged;
+  }
+  const [, onSubject, operator, text] = match;
+  const value = onSubject || operator === 'exactly' ? row.subject : row.ratio;
+  const limit = Number(text);
+  const met =
+    operator === '>='
+      ? value >= limit
+      : operator === '<='
+        ? value <= limit
+        : operator === '<'
+          ? value < limit
+          : operator === '>'
+            ? value > limit
+            : value === limit;
+  return { ...row, met: Number.isFinite(value) && met };
+}
+
 export function markdown(rows: Row[]): string {
   const header =
-    '| benchmark | metric | subject | baseline | ratio | target | notes |\n|---|---|---:|---:|---:|---|---|';
+    '| benchmark | metric | subject | baseline | ratio | goal | met | notes |\n|---|---|---:|---:|---:|---|---|---|';
   const lines = rows.map(
     (row) =>
-      `| ${row.benchmark} | ${row.metric} (${row.unit}) | ${round(row.subject)} | ${round(row.baseline)} | ${round(row.ratio, 3)} | ${row.target ?? row.goal ?? ''}${row.met === undefined ? '' : row.met ? ' (met)' : ' (NOT met)'} | ${row.notes ?? ''} |`,
+      `| ${row.benchmark} | ${row.metric} (${row.unit}) | ${round(row.subject)} | ${round(row.baseline)} | ${round(row.ratio, 3)} | ${row.goal ?? ''} | ${row.met === undefined ? '' : row.met ? 'yes' : 'NO'} | ${row.notes ?? ''} |`,
   );
   return [header, ...lines].join('\n');
+}
+
+/** The rows that have a goal, one line each: what was asked, what was measured, met or not. */
+export function summary(rows: Row[]): string {
+  const judged = rows.filter((row) => row.met !== undefined);
+  const header = '| goal | benchmark | metric | measured | met |\n|---|---|---|---:|---|';
+  const lines = judged.map((row) => {
+    const onSubject = /^(subject|exactly)/.test(row.goal ?? '');
+    const measured = onSubject ? `${round(row.subject)} ${row.unit}` : `ratio ${round(row.ratio, 3)}`;
+    return `| ${row.goal} | ${row.benchmark} | ${row.metric} | ${measured} | ${row.met ? 'yes' : 'NO'} |`;
+  });
+  const met = judged.filter((row) => row.met).length;
+  return [`Goals met: ${met} of ${judged.length}`, '', header, ...lines].join('\n');
 }

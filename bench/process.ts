@@ -5,13 +5,19 @@ import { createInterface } from 'node:readline';
 
 export const repoRoot = new URL('..', import.meta.url).pathname;
 
+/**
+ * Extra node flags for every server a bench starts, e.g. `BENCH_NODE_ARGS="--cpu-prof
+ * --cpu-prof-dir=/tmp/prof"` to profile the servers (node refuses --cpu-prof in NODE_OPTIONS).
+ */
+const extraNodeArgs = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+
 /** Starts `node --import tsx <script>` and resolves with the child and its first stdout line. */
 export async function startScript(
   script: string,
   args: string[] = [],
   env: Record<string, string> = {},
 ): Promise<{ child: ChildProcess; firstLine: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+  const child = spawn(process.execPath, [...extraNodeArgs, '--import', 'tsx', script, ...args], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -1,34 +1,45 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Benchmark, Row } from './lib.js';
-import { markdown } from './lib.js';
+import { judge, markdown, summary } from './lib.js';
 import { repoRoot } from './process.js';
 import { coldStartBench } from './suites/cold-start.js';
 import { signedInApi } from './suites/signed-in-api.js';
 import { uploadBench } from './suites/upload.js';
 import { mediaBench } from './suites/media.js';
+import { ladderQualityBench } from './suites/ladder-quality.js';
+import { ladderProcessBench } from './suites/ladder-process.js';
 import { entitlementBench } from './suites/entitlement.js';
 import { likesBench } from './suites/likes.js';
+import { progressBench } from './suites/progress.js';
 import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
 import { backupBench } from './suites/backup.js';
 import { playbackStartBench } from './suites/playback-start.js';
+import { subtitlesBench } from './suites/subtitles.js';
+import { growthBench } from './suites/growth.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
- * a Markdown table of ratios and writes bench/results.json. Loopback traffic only, bounded in time.
+ * a Markdown table of ratios, then a summary of the goals (each row's `goal`, and whether it is
+ * `met`), and writes bench/results.json. Loopback traffic only, bounded in time.
  */
 const benchmarks: Benchmark[] = [
   signedInApi,
   coldStartBench,
   entitlementBench,
+  growthBench,
   uploadBench,
   mediaBench,
+  ladderQualityBench,
+  ladderProcessBench,
   likesBench,
+  progressBench,
   timersBench,
   searchBench,
   backupBench,
   playbackStartBench,
+  subtitlesBench,
 ];
 
 const filter = process.argv[2]?.toLowerCase();
@@ -36,11 +47,24 @@ const rows: Row[] = [];
 for (const benchmark of benchmarks) {
   if (filter && !benchmark.name.toLowerCase().includes(filter)) continue;
   process.stderr.write(`running: ${benchmark.name}\n`);
-  rows.push(...(await benchmark.run()));
+  rows.push(...(await benchmark.run()).map(judge));
 }
-const report = markdown(rows);
-process.stdout.write(report + '\n');
+process.stdout.write(markdown(rows) + '\n\n' + summary(rows) + '\n');
+// A filtered run replaces only its own benchmarks' rows; the others keep their last figures.
+const resultsFile = join(repoRoot, 'bench', 'results.json');
+const ran = new Set(rows.map((row) => row.benchmark));
+const kept =
+  filter && existsSync(resultsFile) ? previousRows(resultsFile).filter((row) => !ran.has(row.benchmark)) : [];
 writeFileSync(
-  join(repoRoot, 'bench', 'results.json'),
-  JSON.stringify({ at: new Date().toISOString(), node: process.version, rows }, null, 2) + '\n',
+  resultsFile,
+  JSON.stringify({ at: new Date().toISOString(), node: process.version, rows: [...kept, ...rows] }, null, 2) + '\n',
 );
+
+function previousRows(file: string): Row[] {
+  try {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as { rows?: Row[] };
+    return Array.isArray(parsed.rows) ? parsed.rows.map(judge) : [];
+  } catch {
+    return [];
+  }
+}

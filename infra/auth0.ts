@@ -64,8 +64,8 @@ export function auth0Tenant(config: StackConfig) {
     actions: [{ id: postLogin.id, displayName: postLogin.name }],
   });
 
-  // The entitlement service keeps app_metadata.plan current (platform/aws/auth0-directory.ts):
-  // a machine-to-machine client that may update users' app metadata and nothing else.
+  // The entitlement service keeps app_metadata.plan current and serves the admin's user management
+  // (platform/aws/auth0-directory.ts): a machine-to-machine client with exactly those scopes.
   const planSync = new auth0.Client('plan-sync', {
     name: 'Kinema plan sync',
     description: 'The entitlement service: writes app_metadata.plan for the access token plan claim',
@@ -109,11 +109,45 @@ export function auth0Tenant(config: StackConfig) {
     },
   });
 
-  return { api, web, roles, postLogin, binding, planSync, planSyncCredentials, planSyncGrant, attackProtection };
+  // One look on AWS too: Universal Login (sign-in, sign-up, forgotten password, consent) in the
+  // site's colours and logo, Japanese first, and its "back to the site" going home.
+  const tenant = new auth0.Tenant('tenant', {
+    friendlyName: 'Kinema',
+    enabledLocales: ['ja', 'en'],
+    defaultRedirectionUri: `${origin}/`,
+  });
+  const branding = new auth0.Branding('branding', {
+    logoUrl: `${origin}/favicon.svg`,
+    faviconUrl: `${origin}/favicon.svg`,
+    colors: { primary: '#f5b642', pageBackground: '#0b0b10' },
+  });
+
+  return {
+    api,
+    web,
+    roles,
+    postLogin,
+    binding,
+    planSync,
+    planSyncCredentials,
+    planSyncGrant,
+    attackProtection,
+    tenant,
+    branding,
+  };
 }
 
 /** All the Management API may do for Kinema's entitlement service. */
-export const PLAN_SYNC_SCOPES = ['update:users_app_metadata'] as const;
+export const PLAN_SYNC_SCOPES = [
+  'update:users_app_metadata',
+  // User management on the admin pages (platform/aws/auth0-directory.ts).
+  'read:users',
+  'read:roles',
+  'read:role_members',
+  'create:role_members',
+  'delete:role_members',
+  'delete:users',
+] as const;
 
 /**
  * The entitlement Lambda's environment for the plan sync: the tenant and the client id. The

@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import { alarmSubscription, alarmTopic, api5xxRateAlarm } from './alarms.js';
 import { httpApi } from './api.js';
+import { engagementExtras } from './engagement.js';
 import { auth0Tenant, planSyncEnvironment } from './auth0.js';
 import { bucketReplication, catalogUploadExtras, stackBuckets } from './buckets.js';
 import { archive, bus } from './bus.js';
@@ -60,7 +61,7 @@ const mediaExtras = mediaServiceExtras(buckets, pipeline);
 const services = deployServices(config, tables, {
   catalog: mergeExtras(catalogUploadExtras(buckets, config), searchStack.catalogExtras),
   media: mediaExtras,
-  engagement: realtime.publisher,
+  engagement: mergeExtras(realtime.publisher, engagementExtras(httpApi.apiEndpoint)),
   notification: notificationExtras(config, notificationInfra(config)),
   entitlement: mergeExtras(entitlementExtras(config, secrets, { keyPairId: global.playbackKeyPairId }), {
     environment: planSyncEnvironment(config, global.planSyncClientId),

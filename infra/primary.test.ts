@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
 import { deliveryChecks } from './delivery.checks.js';
+import { engagementChecks } from './engagement.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
 import { handlerChecks } from './handlers.checks.js';
 import { healthChecks } from './health.checks.js';
@@ -383,6 +384,16 @@ describe('primary stack: the Auth0 tenant', () => {
     expect(inputs.refreshToken).toMatchObject({ rotationType: 'rotating', expirationType: 'expiring' });
   });
 
+  it("dresses Universal Login in the site's colours and logo, Japanese first, home as the way back", () => {
+    const tenant = program.named('auth0:index/tenant:Tenant', 'tenant');
+    expect(tenant.inputs).toMatchObject({ enabledLocales: ['ja', 'en'], defaultRedirectionUri: 'https://kinema.app/' });
+    const branding = program.named('auth0:index/branding:Branding', 'branding');
+    expect(branding.inputs).toMatchObject({
+      logoUrl: 'https://kinema.app/favicon.svg',
+      colors: { primary: '#f5b642', pageBackground: '#0b0b10' },
+    });
+  });
+
   it('protects sign-in per (account, IP), refuses breached passwords and throttles spraying IPs', () => {
     const { inputs } = program.named('auth0:index/attackProtection:AttackProtection', 'attack-protection');
     expect(inputs.bruteForceProtection).toMatchObject({ enabled: true, mode: 'count_per_identifier_and_ip' });
@@ -411,13 +422,21 @@ describe('primary stack: the Auth0 tenant', () => {
 });
 
 describe('Auth0 plan sync (primary)', () => {
-  it('gives the entitlement service a machine client that may update app metadata and nothing else', () => {
+  it('gives the entitlement service a machine client for the plan claim and user management only', () => {
     const client = program.named('auth0:index/client:Client', 'plan-sync');
     expect(client.inputs).toMatchObject({ appType: 'non_interactive', grantTypes: ['client_credentials'] });
     const grant = program.named('auth0:index/clientGrant:ClientGrant', 'plan-sync-grant');
     expect(grant.inputs).toMatchObject({
       audience: 'https://kinema.jp.auth0.com/api/v2/',
-      scopes: ['update:users_app_metadata'],
+      scopes: [
+        'update:users_app_metadata',
+        'read:users',
+        'read:roles',
+        'read:role_members',
+        'create:role_members',
+        'delete:role_members',
+        'delete:users',
+      ],
     });
     for (const name of ['entitlement-fn', 'entitlement-events-fn']) {
       const { variables } = program.named('aws:lambda/function:Function', name).inputs.environment as {
@@ -443,6 +462,7 @@ deliveryChecks(() => program, stack);
 healthChecks(() => program, stack);
 handlerChecks(() => program, stack);
 entitlementChecks(() => program, stack);
+engagementChecks(() => program, stack);
 
 describe('primary stack: what the standby reads', () => {
   it('exports every name the secondary reads by stack reference, with the values its mocks assume', async () => {

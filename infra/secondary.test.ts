@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { bucketChecks } from './buckets.checks.js';
 import { deliveryChecks } from './delivery.checks.js';
+import { engagementChecks } from './engagement.checks.js';
 import { entitlementChecks } from './entitlement.checks.js';
 import { handlerChecks } from './handlers.checks.js';
 import { healthChecks } from './health.checks.js';
@@ -80,3 +81,4 @@ deliveryChecks(() => program, stack);
 healthChecks(() => program, stack);
 handlerChecks(() => program, stack);
 entitlementChecks(() => program, stack);
+engagementChecks(() => program, stack);

@@ -52,6 +52,15 @@ const CheckoutSession = z.object({
 
 const Invoice = z.object({
   id: z.string(),
+  billing_reason: z.string().nullish(),
+  amount_paid: z.number().int().nonnegative().nullish(),
+  currency: z.string().nullish(),
+  /** API versions before 2025-03 name the PaymentIntent here… */
+  payment_intent: Ref.nullish(),
+  /** …later ones list the invoice's payments (expanded or not). */
+  payments: z
+    .object({ data: z.array(z.object({ payment: z.object({ payment_intent: Ref.nullish() }).nullish() })) })
+    .nullish(),
   /** API versions before 2025-03 put the subscription here… */
   subscription: Ref.nullish(),
   /** …later ones under `parent.subscription_details`. */
@@ -72,7 +81,12 @@ const SubscriptionObject = z.object({
   items: z.object({ data: z.array(z.object({ current_period_end: z.number().nullish() })) }).nullish(),
 });
 
-const Charge = z.object({ id: z.string(), payment_intent: Ref.nullish(), refunded: z.boolean() });
+const Charge = z.object({
+  id: z.string(),
+  payment_intent: Ref.nullish(),
+  refunded: z.boolean(),
+  amount_refunded: z.number().int().nonnegative().nullish(),
+});
 
 const SUBSCRIPTION_STATES: Record<string, 'active' | 'past_due' | 'ended' | undefined> = {
   active: 'active',
@@ -136,6 +150,18 @@ export function stripeEventToFact(event: z.infer<typeof StripeEvent>): PaymentFa
         return { kind: 'subscription', eventId, at, subscriptionId, ...(userId ? { userId } : {}), state: 'past_due' };
       }
       const ends = invoice.lines.data.map((line) => line.period.end);
+      const paymentIntentId =
+        invoice.payment_intent ??
+        invoice.payments?.data.find((entry) => entry.payment?.payment_intent)?.payment?.payment_intent;
+      const payment =
+        invoice.currency?.toLowerCase() === 'jpy' && invoice.amount_paid
+          ? {
+              invoiceId: invoice.id,
+              ...(paymentIntentId ? { paymentIntentId } : {}),
+              amountJpy: invoice.amount_paid,
+              billing: invoice.billing_reason === 'subscription_create' ? ('initial' as const) : ('renewal' as const),
+            }
+          : undefined;
       return {
         kind: 'subscription',
         eventId,
@@ -144,6 +170,7 @@ export function stripeEventToFact(event: z.infer<typeof StripeEvent>): PaymentFa
         ...(userId ? { userId } : {}),
         state: 'active',
         ...(ends.length > 0 ? { periodEnd: Math.max(...ends) * 1000 } : {}),
+        ...(payment ? { payment } : {}),
       };
     }
     case 'customer.subscription.created':
@@ -169,7 +196,13 @@ export function stripeEventToFact(event: z.infer<typeof StripeEvent>): PaymentFa
       const charge = Charge.parse(object);
       // Partial refunds (goodwill credits) leave the rental running; a full refund ends it.
       if (!charge.refunded || !charge.payment_intent) return null;
-      return { kind: 'rental.refunded', eventId, at, paymentId: charge.payment_intent };
+      return {
+        kind: 'rental.refunded',
+        eventId,
+        at,
+        paymentId: charge.payment_intent,
+        ...(charge.amount_refunded ? { amountJpy: charge.amount_refunded } : {}),
+      };
     }
     default:
       return null;

@@ -41,6 +41,20 @@ describe('typedText', () => {
     expect(Title.safeParse('   ').success).toBe(false);
   });
 
+  it('judges length by graphemes exactly, with or without counting them (property)', () => {
+    const pieces = fc.constantFrom('a', 'が', '👨\u200d👩\u200d👧', 'e\u0301', '🇯🇵', ' ');
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 12 }), fc.nat(8), fc.nat(2), (parts, max, min) => {
+        const value = parts.join('');
+        const normal = value.normalize('NFC').trim();
+        const length = graphemeLength(normal);
+        const expected = length <= max && length >= min;
+        expect(typedText({ max, min }).safeParse(value).success).toBe(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
   it('never passes a forbidden character through, whatever the input (property)', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 12 }), (raw) => {

@@ -34,6 +34,10 @@ export function typedText(options: { max: number; min?: number; multiline?: bool
     })
     .transform((value) => value.normalize('NFC').trim())
     .superRefine((value, ctx) => {
+      // A grapheme is at least one UTF-16 unit, so `value.length` bounds the count from above:
+      // within `max` units (and non-empty when one character is the least) there is nothing to
+      // count. Segmenting is the costly part (a catalog page re-reads every title through this).
+      if (value.length <= max && (min === 0 || (min === 1 && value.length > 0))) return;
       const length = graphemeLength(value);
       if (length > max) ctx.addIssue({ code: 'custom', message: `at most ${max} characters` });
       if (length < min) {

@@ -16,4 +16,7 @@ export default defineConfig({
     sveltekit(),
   ],
   server: { fs: { allow: ['../shared'] } },
+  // LayerCake ships .svelte files; the root package.json lists it, which vite-plugin-svelte (reading
+  // web/) does not see, so compile it into the server build rather than leave it external.
+  ssr: { noExternal: ['layercake'] },
 });

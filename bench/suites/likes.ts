@@ -189,7 +189,7 @@ export const likesBench: Benchmark = {
         subject: final,
         baseline: expected,
         ratio: final / Math.max(expected, 1),
-        target: 'exactly 1',
+        goal: 'exactly 1',
         notes: `baseline: accounts whose last answered action was like; ${refused} refused; ${Math.round((TOGGLES / toggleMs) * 1000)} req/s`,
       });
 
@@ -270,7 +270,7 @@ export const likesBench: Benchmark = {
           subject: percentile(allLatencies, p),
           baseline: percentile(roundTrips, p),
           ratio: percentile(allLatencies, p) / Math.max(percentile(roundTrips, p), 1),
-          ...(name === 'p99' ? { target: '< 100 ms' } : {}),
+          ...(name === 'p99' ? { goal: 'subject < 100 ms' } : {}),
           notes: `${LATENCY_LIKES} likes, ${missed} not seen by all; baseline: the like's own round trip`,
         });
       }

@@ -41,7 +41,7 @@ function run(command: string, args: string[], env: Record<string, string> = {}):
 }
 
 /** A 1080p30 test source with audio, made once and kept in the temp folder between runs. */
-async function source1080p(): Promise<string> {
+export async function source1080p(): Promise<string> {
   const file = join(tmpdir(), `kinema-bench-1080p-${SOURCE_SECONDS}s.mp4`);
   if (existsSync(file)) return file;
   await run(ffmpegPath, [

@@ -45,8 +45,9 @@ const Start = z.object({ uploadId: z.string(), parts: z.array(z.object({ partNum
 
 /**
  * A 1 GiB upload through the local presigned-part flow (8 MiB parts, 4 in flight, as the admin
- * page sends them; parts hashed and fsynced, then assembled on complete) against writing the same
- * bytes to disk with a plain stream. Throughput ratio and the store server's peak memory.
+ * page sends them; parts hashed and fsynced; completion keeps them as the object's parts, no copy)
+ * against writing the same bytes to disk with a plain stream. Throughput ratio and the store
+ * server's peak memory.
  */
 export const uploadBench: Benchmark = {
   name: 'upload 1 GiB',
@@ -89,8 +90,8 @@ export const uploadBench: Benchmark = {
           subject: mibPerSecond(subjectMs),
           baseline: mibPerSecond(baselineMs),
           ratio: baselineMs / subjectMs,
-          target: '>= 0.7',
-          notes: `${SIZE / MiB} MiB, ${PARALLEL} parts in flight; parts ${Math.round(partsMs)} ms + assembly ${Math.round(subjectMs - partsMs)} ms`,
+          goal: '>= 0.7',
+          notes: `${SIZE / MiB} MiB, ${PARALLEL} parts in flight; parts ${Math.round(partsMs)} ms + complete ${Math.round(subjectMs - partsMs)} ms`,
         },
         {
           benchmark: this.name,
@@ -99,7 +100,7 @@ export const uploadBench: Benchmark = {
           subject: (peakRss ?? NaN) / MiB,
           baseline: 200,
           ratio: (peakRss ?? NaN) / MiB / 200,
-          target: '< 200 MiB (ratio < 1)',
+          goal: 'subject < 200 MiB',
         },
       ];
     } finally {

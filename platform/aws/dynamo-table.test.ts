@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -193,6 +193,42 @@ describe('dynamoTable transactions', () => {
     expect(sent).toHaveLength(1);
     expect(sent[0]).toBeInstanceOf(TransactWriteCommand);
     expect((sent[0] as TransactWriteCommand).input.TransactItems).toHaveLength(3);
+  });
+
+  it('asks BatchGetItem once per distinct key and again for the keys it left unprocessed', async () => {
+    const sent: BatchGetCommand[] = [];
+    const stub = {
+      send: async (command: BatchGetCommand) => {
+        sent.push(command);
+        // DynamoDB's shape: what it read under Responses, the rest under UnprocessedKeys.
+        if (sent.length === 1) {
+          return {
+            Responses: { t: [{ pk: 'a', sk: 's', n: 1 }] },
+            UnprocessedKeys: { t: { Keys: [{ pk: 'b', sk: 's' }], ConsistentRead: true } },
+          };
+        }
+        return { Responses: { t: [{ pk: 'b', sk: 's', n: 2 }] }, UnprocessedKeys: {} };
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const table = dynamoTable({ name: 't', client: stub, now: () => 0 });
+    const got = await table.getMany([
+      { pk: 'b', sk: 's' },
+      { pk: 'a', sk: 's' },
+      { pk: 'b', sk: 's' },
+      { pk: 'c', sk: 's' },
+    ]);
+    expect(got.map((item) => item?.n)).toEqual([2, 1, 2, undefined]);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toBeInstanceOf(BatchGetCommand);
+    expect(sent[0]!.input.RequestItems?.t).toEqual({
+      Keys: [
+        { pk: 'b', sk: 's' },
+        { pk: 'a', sk: 's' },
+        { pk: 'c', sk: 's' },
+      ],
+      ConsistentRead: true,
+    });
+    expect(sent[1]!.input.RequestItems?.t?.Keys).toEqual([{ pk: 'b', sk: 's' }]);
   });
 
   it('lets other transaction failures through and sends nothing for an empty transaction', async () => {

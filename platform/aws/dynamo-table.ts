@@ -1,4 +1,5 @@
 import {
+  BatchGetCommand,
   DeleteCommand,
   GetCommand,
   PutCommand,
@@ -16,6 +17,7 @@ import {
   checkEvents,
   checkItem,
   checkKey,
+  checkKeys,
   checkQuery,
   checkTransactSize,
   decodeCursor,
@@ -258,10 +260,41 @@ export function dynamoTable(options: { name: string; client: DynamoDBDocumentCli
     return output.Attributes as Item;
   }
 
+  /**
+   * BatchGetItem (strongly consistent, as `get`): duplicates are asked once (DynamoDB refuses
+   * them) and keys it leaves unprocessed are asked again after a short, growing pause.
+   */
+  async function getManyRaw(keys: Key[]): Promise<Map<string, Item>> {
+    const id = (key: Key) => JSON.stringify([key.pk, key.sk]);
+    const found = new Map<string, Item>();
+    let pending = [...new Map(keys.map((key) => [id(key), { pk: key.pk, sk: key.sk }])).values()];
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 25 * 2 ** attempt)));
+      if (attempt > 8) throw new Error(`BatchGetItem left ${pending.length} keys unprocessed`);
+      const output = await send(() =>
+        client.send(new BatchGetCommand({ RequestItems: { [TableName]: { Keys: pending, ConsistentRead: true } } })),
+      );
+      for (const item of (output.Responses?.[TableName] ?? []) as Item[]) found.set(id(item), item);
+      pending = (output.UnprocessedKeys?.[TableName]?.Keys ?? []) as Key[];
+    }
+    return found;
+  }
+
   return {
     async get(key) {
       const item = await getRaw(checkKey(key));
       return item && !isExpired(item, now()) ? item : undefined;
+    },
+
+    async getMany(keys) {
+      const checked = checkKeys(keys);
+      if (checked.length === 0) return [];
+      const found = await getManyRaw(checked);
+      const at = now();
+      return checked.map((key) => {
+        const item = found.get(JSON.stringify([key.pk, key.sk]));
+        return item && !isExpired(item, at) ? item : undefined;
+      });
     },
 
     async put(item, when) {

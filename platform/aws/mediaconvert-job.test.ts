@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { frameRateFraction, mediaConvertJobSettings } from './mediaconvert-job.js';
 
 const ladder = [
-  { name: '416x234', width: 416, height: 234, videoBitrate: 145_000, maxBitrate: 217_500 },
-  { name: '1280x720', width: 1280, height: 720, videoBitrate: 3_000_000, maxBitrate: 4_500_000 },
+  { name: '416x234', width: 416, height: 234, videoBitrate: 145_000, maxBitrate: 217_500, crf: 21, qvbrLevel: 7 },
+  { name: '1280x720', width: 1280, height: 720, videoBitrate: 3_000_000, maxBitrate: 4_500_000, crf: 21, qvbrLevel: 8 },
 ];
 const base = {
   sourceUri: 's3://kinema-uploads/sources/v1/source',
@@ -37,6 +37,41 @@ describe('mediaConvertJobSettings', () => {
     for (const rung of ladder) {
       expect(rung.maxBitrate).toBeLessThanOrEqual(rung.videoBitrate * 2);
     }
+  });
+
+  it('gives each rung its own QVBR level, peak cap and average cap (the rung table of the plan)', () => {
+    const settings = outputs(mediaConvertJobSettings(base)).map(
+      (output) =>
+        (output as { VideoDescription?: { CodecSettings: { H264Settings: Record<string, unknown> } } }).VideoDescription
+          ?.CodecSettings.H264Settings,
+    );
+    expect(settings.slice(0, 2)).toMatchObject([
+      {
+        RateControlMode: 'QVBR',
+        QvbrSettings: { QvbrQualityLevel: 7, MaxAverageBitrate: 145_000 },
+        MaxBitrate: 217_500,
+        HrdBufferSize: 290_000,
+        QualityTuningLevel: 'MULTI_PASS_HQ',
+      },
+      {
+        RateControlMode: 'QVBR',
+        QvbrSettings: { QvbrQualityLevel: 8, MaxAverageBitrate: 3_000_000 },
+        MaxBitrate: 4_500_000,
+        HrdBufferSize: 6_000_000,
+      },
+    ]);
+    expect(settings[0]).not.toHaveProperty('Bitrate');
+  });
+
+  it('encodes a rung without a quality level (a plan made before capped quality) at its fixed average', () => {
+    const fixed = ladder.map(({ crf: _crf, qvbrLevel: _level, ...rung }) => rung);
+    const h264 = (
+      outputs(mediaConvertJobSettings({ ...base, ladder: fixed }))[1] as {
+        VideoDescription: { CodecSettings: { H264Settings: Record<string, unknown> } };
+      }
+    ).VideoDescription.CodecSettings.H264Settings;
+    expect(h264).toMatchObject({ RateControlMode: 'VBR', Bitrate: 3_000_000, MaxBitrate: 4_500_000 });
+    expect(h264).not.toHaveProperty('QvbrSettings');
   });
 
   it('has no audio output for a silent source', () => {
@@ -202,6 +237,7 @@ describe('mediaConvertJobSettings', () => {
                         "ParNumerator": 1,
                         "QualityTuningLevel": "MULTI_PASS_HQ",
                         "QvbrSettings": {
+                          "MaxAverageBitrate": 145000,
                           "QvbrQualityLevel": 7,
                         },
                         "RateControlMode": "QVBR",

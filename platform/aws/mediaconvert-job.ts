@@ -101,9 +101,26 @@ const GOP_SECONDS = 2;
 const AUDIO_BITRATE = 128_000;
 
 /**
+ * A capped-quality rung is QVBR at its quality level, peaking at `maxBitrate` and averaging at most
+ * Apple's bitrate (MaxAverageBitrate needs MULTI_PASS_HQ, which every output uses), the same idea
+ * as the standalone capped CRF; a rung without a quality level (a plan from before) is VBR at its
+ * fixed average.
+ */
+function rateControl(rung: Rung) {
+  if (rung.qvbrLevel === undefined) {
+    return { RateControlMode: 'VBR', Bitrate: rung.videoBitrate, MaxBitrate: rung.maxBitrate };
+  }
+  return {
+    RateControlMode: 'QVBR',
+    QvbrSettings: { QvbrQualityLevel: rung.qvbrLevel, MaxAverageBitrate: rung.videoBitrate },
+    MaxBitrate: rung.maxBitrate,
+  };
+}
+
+/**
  * The MediaConvert CreateJob input for one video, as plain JSON (the Step Functions
  * `mediaconvert:createJob.sync` task sends it as is). One HLS output group with fMP4 (CMFC)
- * segments of 6 s, one H.264 High output per rung (QVBR capped by the rung's MaxBitrate, a closed
+ * segments of 6 s, one H.264 High output per rung (QVBR at the rung's level, capped by its MaxBitrate, a closed
  * GOP of 2 s with no scene-cut IDRs, so IDRs align across rungs), AAC-LC stereo 48 kHz as one
  * audio rendition group (CMFC carries one track per output), and frame captures for the poster and
  * thumbnails.
@@ -126,9 +143,7 @@ export function mediaConvertJobSettings(input: MediaConvertJobInput) {
         H264Settings: {
           CodecProfile: 'HIGH',
           CodecLevel: 'AUTO',
-          RateControlMode: 'QVBR',
-          QvbrSettings: { QvbrQualityLevel: 7 },
-          MaxBitrate: rung.maxBitrate,
+          ...rateControl(rung),
           HrdBufferSize: rung.videoBitrate * 2,
           GopSize: GOP_SECONDS,
           GopSizeUnits: 'SECONDS',

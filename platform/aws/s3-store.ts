@@ -203,8 +203,9 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
     async put(key, body, putOptions = {}) {
       validKey(key);
       const ContentType = putOptions.contentType;
+      const CacheControl = putOptions.cacheControl;
       if (Buffer.isBuffer(body)) {
-        await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType }));
+        await client.send(new PutObjectCommand({ Bucket, Key: key, Body: body, ContentType, CacheControl }));
       } else {
         // PutObject needs a length up front; a stream of unknown length goes up as a multipart
         // upload of fixed-size parts instead, one part in memory at a time.
@@ -212,9 +213,11 @@ export function s3Store(options: S3StoreOptions): ObjectStore {
         const first = await source.next();
         const firstBlock = first.done ? Buffer.alloc(0) : first.value;
         if (firstBlock.length < STREAM_PART_SIZE) {
-          await client.send(new PutObjectCommand({ Bucket, Key: key, Body: firstBlock, ContentType }));
+          await client.send(new PutObjectCommand({ Bucket, Key: key, Body: firstBlock, ContentType, CacheControl }));
         } else {
-          const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType }));
+          const { UploadId } = await client.send(
+            new CreateMultipartUploadCommand({ Bucket, Key: key, ContentType, CacheControl }),
+          );
           if (!UploadId) throw new AppError('internal', 'S3 returned no upload id');
           try {
             const parts: { partNumber: number; etag: string }[] = [];

@@ -164,6 +164,7 @@ describe('stripePayments.createCheckout', () => {
       amountJpy: 400,
       successUrl: 'https://kinema.app/videos/v1?checkout=success',
       cancelUrl: 'https://kinema.app/videos/v1?checkout=cancel',
+      locale: 'ja',
     });
     expect(result).toEqual({ checkoutUrl: 'https://checkout.stripe.com/c/pay/cs_1' });
     const [request] = requests;
@@ -180,6 +181,8 @@ describe('stripePayments.createCheckout', () => {
       'metadata[videoId]': 'v1',
       'payment_intent_data[metadata][videoId]': 'v1',
       success_url: 'https://kinema.app/videos/v1?checkout=success',
+      // Stripe's page in the site's language, not the browser's.
+      locale: 'ja',
       // 30 minutes, not Stripe's 24 h default: an old price cannot be paid long after a change.
       expires_at: String(Date.UTC(2030, 0, 1) / 1000 + 30 * 60),
     });
@@ -216,5 +219,11 @@ describe('stripePayments.createCheckout', () => {
     const cancel = requests.at(-1)!;
     expect(cancel.url).toBe('https://api.stripe.com/v1/subscriptions/sub_1');
     expect(cancel.body.get('cancel_at_period_end')).toBe('true');
+    // Keeping the plan withdraws the cancellation on the same subscription.
+    await payments.resumeSubscription('sub_1');
+    const resume = requests.at(-1)!;
+    expect(resume.url).toBe('https://api.stripe.com/v1/subscriptions/sub_1');
+    expect(resume.method).toBe('POST');
+    expect(Object.fromEntries(resume.body)).toEqual({ cancel_at_period_end: 'false' });
   });
 });

@@ -47,6 +47,7 @@ export function stripePayments(options: StripePaymentsOptions): Payments {
         ...(request.email ? { customer_email: request.email } : {}),
         success_url: request.successUrl,
         cancel_url: request.cancelUrl,
+        ...(request.locale ? { locale: request.locale } : {}),
         // Stripe's shortest life (default 24 h): a session opened at an old price cannot be paid
         // long after a change, and fulfilment refuses one that still is (fulfilment.ts).
         expires_at: Math.floor((options.clock ?? systemClock).now() / 1000) + CHECKOUT_LIFETIME_SECONDS,
@@ -87,6 +88,9 @@ export function stripePayments(options: StripePaymentsOptions): Payments {
       return { checkoutUrl: session.url };
     },
     parseWebhook: stripeWebhookParser(options),
+    async resumeSubscription(subscriptionId) {
+      await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: false });
+    },
     async cancelSubscription(subscriptionId) {
       await stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true });
     },

@@ -1,4 +1,6 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { promisify } from 'node:util';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -33,13 +35,28 @@ export function loadOrCreateCloudFrontKeys(dir: string): CloudFrontKeys {
     return withPublicKey(stored.keyPairId, stored.privateKey);
   }
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return storeNew(dir, privateKey) ?? loadOrCreateCloudFrontKeys(dir);
+}
+
+/**
+ * Makes the key pair off the main thread when `dir` has none yet (a first start), so that the
+ * RSA generation overlaps other start-up work; `loadOrCreateCloudFrontKeys` then only reads it.
+ */
+export async function prepareCloudFrontKeys(dir: string): Promise<void> {
+  if (existsSync(join(dir, FILE_NAME))) return;
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  storeNew(dir, privateKey);
+}
+
+/** Writes a new key pair, or answers undefined when another start wrote one first. */
+function storeNew(dir: string, privateKey: KeyObject): CloudFrontKeys | undefined {
   const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const keyPairId = `K${base32(randomBytes(10))}`;
   mkdirDurableSync(dir);
   // Created once, whole and flushed: two processes starting at once cannot overwrite each other's
   // key (the loser reads the winner's), and a crash cannot leave half a key behind.
-  if (!createFileOnceSync(file, JSON.stringify({ keyPairId, privateKey: pem }, null, 2))) {
-    return loadOrCreateCloudFrontKeys(dir);
+  if (!createFileOnceSync(join(dir, FILE_NAME), JSON.stringify({ keyPairId, privateKey: pem }, null, 2))) {
+    return undefined;
   }
   return withPublicKey(keyPairId, pem);
 }

@@ -114,7 +114,8 @@ export function createDispatcher(options: DispatcherOptions): Dispatcher {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
+  // One transaction for the whole schema: a first start commits (and fsyncs) once, not per statement.
+  db.transaction(() => db.exec(SCHEMA))();
 
   const insertDelivery = db.prepare<[string, string, string, number, number]>(
     `INSERT INTO deliveries (event_id, subscription, envelope, state, due_at, updated_at)

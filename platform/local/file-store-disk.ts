@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { open, readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import { readFile, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import { AppError, conflict, invalidInput } from '#shared/errors.js';
 import type { ObjectInfo } from '#shared/ports/object-store.js';
 import { fsyncDir, mkdirDurable } from './durable-fs.js';
 import { isErrno, quoted } from './file-store-inputs.js';
+import { PartList } from './file-store-parts.js';
 
 /** The sidecar of an object; size and mtimeMs tie it to the data file it describes. */
 const Meta = z.object({
@@ -18,8 +19,19 @@ const Meta = z.object({
   size: z.number(),
   mtimeMs: z.number(),
   lastModified: z.string(),
+  /**
+   * Set for a completed multipart object: its bytes are these part files and the data file holds
+   * only this list (`fileSize` bytes of it), so `size` is the object's and not the data file's.
+   */
+  parts: PartList.extend({ fileSize: z.number() }).optional(),
 });
 type Meta = z.infer<typeof Meta>;
+
+/** An object as stored: what the port reports, and its part list when it is kept as parts. */
+export interface StoredObject {
+  info: ObjectInfo;
+  parts?: PartList;
+}
 
 /** A body streamed to a temp file: where it is, its MD5, size and mtime. */
 export interface WrittenTemp {
@@ -41,6 +53,8 @@ export function storeDisk(options: { root: string; now: () => number }) {
     objects: join(root, 'objects'),
     meta: join(root, 'meta'),
     multipart: join(root, 'multipart'),
+    /** Completed multipart objects' parts, one folder per upload (`file-store-parts.ts`). */
+    parts: join(root, 'parts'),
     tmp: join(root, 'tmp'),
   };
   let ready: Promise<void> | undefined;
@@ -55,6 +69,7 @@ export function storeDisk(options: { root: string; now: () => number }) {
   };
   const dataPath = (key: string) => under(dirs.objects, key);
   const metaPath = (key: string) => under(dirs.meta, key, '.json');
+  const partsDir = (upload: string) => under(dirs.parts, upload);
 
   // Temp files being written right now; the sweeper removes only the others (left by a crash).
   const activeTemps = new Set<string>();
@@ -108,39 +123,13 @@ export function storeDisk(options: { root: string; now: () => number }) {
     }
   };
 
-  /**
-   * Appends files into a fresh temp file through one reused buffer (no stream listeners pile up
-   * over thousands of parts, nothing is held beyond the buffer), then flushes it to disk.
-   */
-  const concatenateToTemp = async (sources: string[]): Promise<{ path: string; size: number; mtimeMs: number }> => {
+  /** A small file written whole to a fresh temp file and flushed; the caller renames or drops it. */
+  const writeTemp = async (text: string): Promise<{ path: string; size: number; mtimeMs: number }> => {
     await ensureDirs();
     const path = newTemp();
     try {
-      const out = await open(path, 'wx');
-      const buffer = Buffer.allocUnsafe(1024 ** 2);
-      let size = 0;
-      try {
-        for (const source of sources) {
-          const input = await open(source, 'r');
-          try {
-            for (;;) {
-              const { bytesRead } = await input.read(buffer, 0, buffer.length, null);
-              if (bytesRead === 0) break;
-              let written = 0;
-              while (written < bytesRead) {
-                written += (await out.write(buffer, written, bytesRead - written)).bytesWritten;
-              }
-              size += bytesRead;
-            }
-          } finally {
-            await input.close();
-          }
-        }
-        await out.sync();
-      } finally {
-        await out.close();
-      }
-      const { mtimeMs } = await stat(path);
+      await writeFile(path, text, { flag: 'wx', flush: true });
+      const { size, mtimeMs } = await stat(path);
       return { path, size, mtimeMs };
     } catch (error) {
       await dropTemp(path);
@@ -167,16 +156,42 @@ export function storeDisk(options: { root: string; now: () => number }) {
     lastModified: meta.lastModified,
   });
 
-  /** Moves a finished temp file into place as `key`: data first, then its sidecar. */
+  const readMeta = async (key: string): Promise<Meta | undefined> => {
+    try {
+      return Meta.parse(JSON.parse(await readFile(metaPath(key), 'utf8')));
+    } catch {
+      return undefined;
+    }
+  };
+
+  /** Drops the part folder an object no longer uses (replaced or deleted). */
+  const dropParts = async (previous: Meta | undefined, keep?: string) => {
+    if (!previous?.parts || previous.parts.upload === keep) return;
+    await rm(partsDir(previous.parts.upload), { recursive: true, force: true });
+  };
+
+  /**
+   * Moves a finished temp file into place as `key`: data first, then its sidecar. For an object
+   * kept as parts (`facts.parts`; the temp file is its part list) the sidecar goes first: until it
+   * names the data file, that file would read as the list's own bytes, never as the object's.
+   */
   const commitObject = async (
     key: string,
     temp: string,
-    facts: { etag: string; size: number; mtimeMs: number; contentType?: string },
+    facts: {
+      etag: string;
+      size: number;
+      mtimeMs: number;
+      contentType?: string;
+      parts?: PartList & { fileSize: number };
+    },
   ): Promise<ObjectInfo> => {
     const meta: Meta = { ...facts, lastModified: new Date(now()).toISOString() };
+    const previous = await readMeta(key).catch(() => undefined);
     try {
       await mkdirDurable(dirname(dataPath(key)));
       await mkdirDurable(dirname(metaPath(key)));
+      if (meta.parts) await writeJsonAtomically(metaPath(key), meta);
       await rename(temp, dataPath(key));
       await fsyncDir(dirname(dataPath(key)));
     } catch (error) {
@@ -187,7 +202,8 @@ export function storeDisk(options: { root: string; now: () => number }) {
       throw error;
     }
     keepTemp(temp);
-    await writeJsonAtomically(metaPath(key), meta);
+    if (!meta.parts) await writeJsonAtomically(metaPath(key), meta);
+    await dropParts(previous, meta.parts?.upload);
     return infoOf(key, meta);
   };
 
@@ -195,25 +211,30 @@ export function storeDisk(options: { root: string; now: () => number }) {
    * The sidecar of a data file, trusted only if it matches the file's size and mtime; otherwise (a
    * crash between the two renames, or a concurrent rewrite) the ETag is recomputed from the data.
    */
-  const readInfo = async (key: string, data: { size: number; mtimeMs: number }): Promise<ObjectInfo> => {
-    let meta: Meta | undefined;
-    try {
-      meta = Meta.parse(JSON.parse(await readFile(metaPath(key), 'utf8')));
-    } catch {
-      meta = undefined;
-    }
+  const readStored = async (key: string, data: { size: number; mtimeMs: number }): Promise<StoredObject> => {
+    const meta = await readMeta(key);
+    const fileSize = meta?.parts ? meta.parts.fileSize : meta?.size;
     // Within 10 µs, not equal: a backup restored with utimes() brings mtimes back only to the microsecond.
-    if (meta && meta.size === data.size && Math.abs(meta.mtimeMs - data.mtimeMs) < 0.01) return infoOf(key, meta);
+    if (meta && fileSize === data.size && Math.abs(meta.mtimeMs - data.mtimeMs) < 0.01) {
+      return meta.parts
+        ? { info: infoOf(key, meta), parts: { upload: meta.parts.upload, files: meta.parts.files } }
+        : { info: infoOf(key, meta) };
+    }
     const md5 = createHash('md5');
     await pipeline(createReadStream(dataPath(key)), md5);
-    return infoOf(key, {
-      ...(meta?.contentType ? { contentType: meta.contentType } : {}),
-      etag: quoted(md5.digest('hex')),
-      size: data.size,
-      mtimeMs: data.mtimeMs,
-      lastModified: new Date(data.mtimeMs).toISOString(),
-    });
+    return {
+      info: infoOf(key, {
+        ...(meta?.contentType ? { contentType: meta.contentType } : {}),
+        etag: quoted(md5.digest('hex')),
+        size: data.size,
+        mtimeMs: data.mtimeMs,
+        lastModified: new Date(data.mtimeMs).toISOString(),
+      }),
+    };
   };
+
+  const readInfo = async (key: string, data: { size: number; mtimeMs: number }): Promise<ObjectInfo> =>
+    (await readStored(key, data)).info;
 
   const statObject = async (key: string) => {
     try {
@@ -226,8 +247,10 @@ export function storeDisk(options: { root: string; now: () => number }) {
   };
 
   const removeObject = async (key: string) => {
+    const previous = await readMeta(key).catch(() => undefined);
     await rm(dataPath(key), { force: true });
     await rm(metaPath(key), { force: true });
+    await dropParts(previous);
     for (const dir of [dirname(dataPath(key)), dirname(metaPath(key))]) {
       await fsyncDir(dir).catch((error: unknown) => {
         if (!isErrno(error, 'ENOENT', 'ENOTDIR')) throw error;
@@ -249,13 +272,16 @@ export function storeDisk(options: { root: string; now: () => number }) {
     ensureDirs,
     under,
     dataPath,
+    partsDir,
+    readMeta,
     streamToTemp,
-    concatenateToTemp,
+    writeTemp,
     dropTemp,
     keepTemp,
     writeJsonAtomically,
     commitObject,
     readInfo,
+    readStored,
     statObject,
     removeObject,
     sweepTemps,

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { z } from 'zod';
 import { AppError, invalidInput } from '#shared/errors.js';
 import { Id, newId } from '#shared/ids.js';
 import { CompletedParts, MULTIPART, PartNumber } from '#shared/ports/object-store.js';
 import type { ObjectInfo, UploadedPart } from '#shared/ports/object-store.js';
-import { fsyncDir } from './durable-fs.js';
+import { fsyncDir, mkdirDurable } from './durable-fs.js';
 import type { StoreDisk } from './file-store-disk.js';
-import { ContentType, bareEtag, parse, quoted, validKey, validUploadId } from './file-store-inputs.js';
+import { ContentType, bareEtag, isErrno, parse, quoted, validKey, validUploadId } from './file-store-inputs.js';
+import type { PartList } from './file-store-parts.js';
 
 const PART_FILE = /^(\d{5})\.([0-9a-f]{32})$/;
 
@@ -20,8 +21,10 @@ type Manifest = z.infer<typeof Manifest>;
  * S3's multipart upload on the file store's disk: an upload is a folder `multipart/<uploadId>/`
  * holding a manifest and one file per part named `<number>.<md5>`, so a part's bytes and its ETag
  * become visible in one rename. Re-sending a part replaces it (what resuming needs). Completion
- * concatenates the chosen parts into one object with S3's multipart ETag; uploads older than a
- * given age are swept, as S3's lifecycle rule does on AWS.
+ * keeps the chosen parts where they are (the folder moves to `parts/<uploadId>/`) and makes the
+ * object their list, with S3's multipart ETag; reads stream across the part files
+ * (`file-store-parts.ts`). Uploads older than a given age are swept, as S3's lifecycle rule does on
+ * AWS, and so are part folders no object uses any more (a crash between the move and the commit).
  */
 export function multipartUploads(disk: StoreDisk, now: () => number) {
   const uploadDir = (uploadId: string) => disk.under(disk.dirs.multipart, validUploadId(uploadId));
@@ -165,19 +168,33 @@ export function multipartUploads(disk: StoreDisk, now: () => number) {
             `part ${small.partNumber} is ${small.size} bytes; every part but the last must be at least ${MULTIPART.minPartSize} bytes`,
           );
         }
-        const joined = await disk.concatenateToTemp(chosen.map((part) => part.path));
         // S3's multipart ETag: the MD5 of the parts' binary MD5s, then "-" and the part count.
         const etag = `"${createHash('md5')
           .update(Buffer.concat(chosen.map((part) => part.md5)))
           .digest('hex')}-${chosen.length}"`;
-        const info = await disk.commitObject(key, joined.path, {
+        // No copy: the upload's folder becomes the object's part folder (one rename, made durable
+        // in both parents), parts the list leaves out are dropped, and the object is the list.
+        const partsDir = disk.partsDir(uploadId);
+        await mkdirDurable(disk.dirs.parts);
+        await rename(uploadDir(uploadId), partsDir);
+        await fsyncDir(disk.dirs.parts);
+        await fsyncDir(disk.dirs.multipart);
+        const kept = new Set(chosen.map((part) => basename(part.path)));
+        for (const part of stored.values()) {
+          if (!kept.has(basename(part.path))) await rm(join(partsDir, basename(part.path)), { force: true });
+        }
+        const list: PartList = {
+          upload: uploadId,
+          files: chosen.map((part) => ({ name: basename(part.path), size: part.size })),
+        };
+        const written = await disk.writeTemp(JSON.stringify(list));
+        return disk.commitObject(key, written.path, {
           etag,
-          size: joined.size,
-          mtimeMs: joined.mtimeMs,
+          size: chosen.reduce((sum, part) => sum + part.size, 0),
+          mtimeMs: written.mtimeMs,
           contentType: manifest.contentType,
+          parts: { ...list, fileSize: written.size },
         });
-        await rm(uploadDir(uploadId), { recursive: true, force: true });
-        return info;
       });
     },
 
@@ -209,6 +226,29 @@ export function multipartUploads(disk: StoreDisk, now: () => number) {
             await rm(dir, { recursive: true, force: true });
             removed++;
           }
+        });
+      }
+      // Part folders whose object no longer names them: a crash between an upload's move into
+      // parts/ and its commit, or between an object's removal and its parts'. Never one in use.
+      let folders: string[] = [];
+      try {
+        folders = await readdir(disk.dirs.parts);
+      } catch (error) {
+        if (!isErrno(error, 'ENOENT')) throw error;
+      }
+      for (const name of folders) {
+        if (!Id.safeParse(name).success) continue;
+        await withUploadLock(name, async () => {
+          const dir = disk.partsDir(name);
+          let upload: Manifest | undefined;
+          try {
+            upload = Manifest.parse(JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8')));
+          } catch {
+            upload = undefined;
+          }
+          if (upload && now() - upload.createdAt <= olderThanMs) return;
+          const inUse = upload && (await disk.readMeta(upload.key).catch(() => undefined))?.parts?.upload === name;
+          if (!inUse) await rm(dir, { recursive: true, force: true });
         });
       }
       return removed;

@@ -8,6 +8,7 @@ import type { ObjectInfo, ObjectStore, UploadedPart } from '#shared/ports/object
 import { storeDisk } from './file-store-disk.js';
 import { ContentType, isErrno, parse, quoted, validKey, validUploadId } from './file-store-inputs.js';
 import { multipartUploads } from './file-store-multipart.js';
+import { readParts } from './file-store-parts.js';
 import { storeUrlSigner } from './file-store-signing.js';
 import type { VerifiedRequest } from './file-store-signing.js';
 
@@ -98,15 +99,22 @@ export function fileStore(options: FileStoreOptions): FileStore {
           await handle.close();
           return undefined;
         }
-        const info = await disk.readInfo(key, data);
+        const { info, parts } = await disk.readStored(key, data);
+        const size = info.size;
         let start = 0;
-        let end = data.size - 1;
+        let end = size - 1;
         if (range) {
           start = range.start;
-          end = Math.min(range.end ?? data.size - 1, data.size - 1);
-          if (!Number.isInteger(start) || start < 0 || start >= data.size || end < start) {
-            throw invalidInput(`range ${range.start}-${range.end ?? ''} is outside the object's ${data.size} bytes`);
+          end = Math.min(range.end ?? size - 1, size - 1);
+          if (!Number.isInteger(start) || start < 0 || start >= size || end < start) {
+            throw invalidInput(`range ${range.start}-${range.end ?? ''} is outside the object's ${size} bytes`);
           }
+        }
+        if (parts) {
+          // A completed multipart object: its bytes are its parts' (the data file is their list).
+          await handle.close();
+          const body = size === 0 ? Readable.from([]) : readParts(disk.partsDir(parts.upload), parts.files, start, end);
+          return { info, body };
         }
         // Reading from the handle opened above: a concurrent replace cannot mix two versions.
         // 1 MiB reads: segments are megabytes, and fewer, larger chunks stream faster through the web-stream adapters.

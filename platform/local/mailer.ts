@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import nodemailer from 'nodemailer';
+import type { Transporter } from 'nodemailer';
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { Email, Mailer } from '#shared/ports/mailer.js';
 import { OutboxEntry } from '#shared/responses.js';
@@ -35,19 +35,26 @@ export function localMailer(options: LocalMailerOptions): LocalMailer {
   const { dir, from, now } = options;
   mkdirSync(dir, { recursive: true });
   const domain = /@([^>\s]+)>?\s*$/.exec(from)?.[1] ?? 'kinema.local';
-  const composer = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' });
   const timeout = options.smtpTimeoutMs ?? 10_000;
-  const smtp = options.smtpUrl
-    ? nodemailer.createTransport({
-        url: options.smtpUrl,
-        connectionTimeout: timeout,
-        greetingTimeout: timeout,
-        socketTimeout: timeout,
-      } as SMTPTransport.Options)
-    : undefined;
+  // nodemailer (a few hundred modules' worth of start-up) is loaded with the first email, not at
+  // start: most starts send none.
+  let transports: Promise<{ composer: Transporter; smtp: Transporter | undefined }> | undefined;
+  const loadTransports = () =>
+    (transports ??= import('nodemailer').then(({ default: nodemailer }) => ({
+      composer: nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'windows' }),
+      smtp: options.smtpUrl
+        ? nodemailer.createTransport({
+            url: options.smtpUrl,
+            connectionTimeout: timeout,
+            greetingTimeout: timeout,
+            socketTimeout: timeout,
+          } as SMTPTransport.Options)
+        : undefined,
+    })));
 
   return {
     async send(email: Email) {
+      const { composer, smtp } = await loadTransports();
       const date = new Date(now());
       const messageId = `<${email.id}@${domain}>`;
       const built = await composer.sendMail({

@@ -341,19 +341,24 @@ export function sandboxPayments(options: SandboxPaymentsOptions) {
         createdAt: now,
       };
       await table.put({ ...sessionKey(sessionId), ...record, ttl: Math.floor(now / 1000) + SESSION_TTL_S });
-      return { checkoutUrl: `${publicUrl}${SANDBOX_PATH}checkout/${sessionId}` };
+      const lang = request.locale ? `?lang=${request.locale}` : '';
+      return { checkoutUrl: `${publicUrl}${SANDBOX_PATH}checkout/${sessionId}${lang}` };
     },
     parseWebhook: stripeWebhookParser({ webhookSecret: options.webhookSecret, clock }),
-    async cancelSubscription(subscriptionId) {
-      const subscription = await loadSubscription(subscriptionId);
-      if (!subscription || subscription.status === 'ended' || subscription.cancelAtPeriodEnd) return;
-      const next = { ...subscription, cancelAtPeriodEnd: true };
-      await commitAndSend(
-        [{ put: { pk: SUBSCRIPTIONS, sk: subscriptionId, ...next } }],
-        [prepare('customer.subscription.updated', subscriptionObject(next))],
-      );
-    },
+    cancelSubscription: (subscriptionId) => setCancelAtPeriodEnd(subscriptionId, true),
+    resumeSubscription: (subscriptionId) => setCancelAtPeriodEnd(subscriptionId, false),
   };
+
+  /** Stripe's `cancel_at_period_end` on a live plan, and the `customer.subscription.updated` it sends. */
+  async function setCancelAtPeriodEnd(subscriptionId: string, cancel: boolean): Promise<void> {
+    const subscription = await loadSubscription(subscriptionId);
+    if (!subscription || subscription.status === 'ended' || subscription.cancelAtPeriodEnd === cancel) return;
+    const next = { ...subscription, cancelAtPeriodEnd: cancel };
+    await commitAndSend(
+      [{ put: { pk: SUBSCRIPTIONS, sk: subscriptionId, ...next } }],
+      [prepare('customer.subscription.updated', subscriptionObject(next))],
+    );
+  }
 
   let ticking: Promise<number> | undefined;
   /** Renews (invoice.paid) or ends (customer.subscription.deleted) plans whose period is over; retries deliveries. */

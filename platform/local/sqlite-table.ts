@@ -7,6 +7,7 @@ import {
   checkEvents,
   checkItem,
   checkKey,
+  checkKeys,
   checkQuery,
   checkTransactSize,
   compareUtf8,
@@ -82,7 +83,8 @@ export function sqliteTable(options: { file: string; now?: () => number }): Sqli
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  db.exec(SCHEMA);
+  // One transaction for the whole schema: a first start commits (and fsyncs) once, not per statement.
+  db.transaction(() => db.exec(SCHEMA))();
 
   const selectItem = db.prepare<[string, string], Row>('SELECT body, ttl FROM items WHERE pk = ? AND sk = ?');
   const upsertItem = db.prepare(
@@ -181,6 +183,8 @@ export function sqliteTable(options: { file: string; now?: () => number }): Sqli
     deleteItem.run(key.pk, key.sk);
   }
 
+  // One read transaction: one snapshot and one lock for the whole batch instead of one per key.
+  const loadManyTx = db.transaction((keys: Key[]) => keys.map(load));
   const putTx = db.transaction(applyPut);
   const updateTx = db.transaction(applyUpdate);
   const deleteTx = db.transaction(applyDelete);
@@ -292,6 +296,10 @@ export function sqliteTable(options: { file: string; now?: () => number }): Sqli
   return {
     async get(key) {
       return load(checkKey(key));
+    },
+    async getMany(keys) {
+      const checked = checkKeys(keys);
+      return checked.length === 0 ? [] : loadManyTx.deferred(checked);
     },
     async put(item, when) {
       putTx.immediate(checkItem(item), checkConditions(when));

@@ -52,14 +52,17 @@ export function sqliteTimers(options: LocalTimersOptions): LocalTimers {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
-  db.exec(`
+  // One transaction for the whole schema: a first start commits (and fsyncs) once, not per statement.
+  db.transaction(() =>
+    db.exec(`
     CREATE TABLE IF NOT EXISTS timers (
       name TEXT PRIMARY KEY,
       due_at INTEGER NOT NULL,
       envelope TEXT NOT NULL
     ) STRICT;
     CREATE INDEX IF NOT EXISTS timers_due ON timers (due_at);
-  `);
+  `),
+  )();
   const upsert = db.prepare<[string, number, string]>(
     `INSERT INTO timers (name, due_at, envelope) VALUES (?, ?, ?)
      ON CONFLICT (name) DO UPDATE SET due_at = excluded.due_at, envelope = excluded.envelope`,

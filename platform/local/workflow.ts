@@ -20,8 +20,12 @@ if (typeof (Promise as { withResolvers?: unknown }).withResolvers !== 'function'
     },
   });
 }
-// Imported after the polyfill on purpose (a static import would be hoisted above it).
-const { StateMachine } = await import('aws-local-stepfunctions');
+// The runner (and the ASL validator it builds each machine with: ~1 s of start-up on this machine,
+// most of it compiling JSON schemas) is imported on the first execution, not at start: the first
+// request never needs it. Imported after the polyfill on purpose (a static import would be
+// hoisted above it).
+type StateMachine = import('aws-local-stepfunctions').StateMachine;
+type MachineDefinition = ConstructorParameters<typeof import('aws-local-stepfunctions').StateMachine>[0];
 
 export type TaskHandler = (input: unknown) => Promise<unknown>;
 
@@ -76,10 +80,7 @@ function taskStates(states: Record<string, AslState> | undefined): string[] {
  */
 export function localWorkflow(options: LocalWorkflowOptions): LocalWorkflow {
   const logger = options.logger ?? silentLogger;
-  const machines = new Map<
-    string,
-    { machine: InstanceType<typeof StateMachine>; handlers: Record<string, TaskHandler> }
-  >();
+  const definitions = new Map<string, { definition: MachineDefinition; handlers: Record<string, TaskHandler> }>();
   for (const [name, definition] of Object.entries(options.definitions)) {
     const handlers = options.handlers[name] ?? {};
     const tasks = taskStates((definition as { States?: Record<string, AslState> }).States);
@@ -93,9 +94,20 @@ export function localWorkflow(options: LocalWorkflowOptions): LocalWorkflow {
         /\$\{([A-Za-z0-9_]+)\}/g,
         (_match, placeholder: string) => `arn:aws:lambda:local:000000000000:function:${placeholder}`,
       ),
-    ) as ConstructorParameters<typeof StateMachine>[0];
-    machines.set(name, { machine: new StateMachine(local), handlers });
+    ) as MachineDefinition;
+    definitions.set(name, { definition: local, handlers });
   }
+  // Built once, on the first start of that workflow (the constructor validates the definition).
+  const machines = new Map<string, Promise<StateMachine>>();
+  const machineOf = (name: string, definition: MachineDefinition) => {
+    let machine = machines.get(name);
+    if (!machine) {
+      machine = import('aws-local-stepfunctions').then(({ StateMachine }) => new StateMachine(definition));
+      machine.catch(() => machines.delete(name));
+      machines.set(name, machine);
+    }
+    return machine;
+  };
 
   const executions = new Map<string, Execution>();
   const byName = new Map<string, string>();
@@ -108,8 +120,9 @@ export function localWorkflow(options: LocalWorkflowOptions): LocalWorkflow {
 
   return {
     async start(name, input, executionName) {
-      const entry = machines.get(name);
+      const entry = definitions.get(name);
       if (!entry) throw notFound(`workflow ${name}`);
+      const machine = await machineOf(name, entry.definition);
       const runName = executionName ?? randomUUID();
       const inputText = JSON.stringify(input ?? {});
       const known = byName.get(`${name}:${runName}`);
@@ -119,7 +132,7 @@ export function localWorkflow(options: LocalWorkflowOptions): LocalWorkflow {
         return { executionId: existing.executionId };
       }
       const executionId = `arn:kinema:local:execution:${name}:${runName}`;
-      const run = entry.machine.run(JSON.parse(inputText) as never, {
+      const run = machine.run(JSON.parse(inputText) as never, {
         overrides: { taskResourceLocalHandlers: entry.handlers as never },
         noThrowOnAbort: true,
       });

@@ -6,10 +6,12 @@ import { awsServiceDeps } from './service-deps.js';
 import { serviceLambda } from './service-lambda.js';
 import { createEngagementApp } from '#services/engagement/src/http.js';
 import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
+import { cachedAccess, entitlementAccess } from '#services/engagement/src/watch-access.js';
 
 /**
  * What Lambda and infra/realtime.ts put in this function's environment: the region (the counter
- * shard this stack adds to), the Event API's HTTP domain, and the role's credentials for SigV4.
+ * shard this stack adds to), the Event API's HTTP domain, the role's credentials for SigV4, and
+ * where entitlement answers.
  */
 const EngagementEnv = z.object({
   AWS_REGION: z.string().min(1),
@@ -17,6 +19,8 @@ const EngagementEnv = z.object({
   AWS_ACCESS_KEY_ID: z.string().min(1).optional(),
   AWS_SECRET_ACCESS_KEY: z.string().min(1).optional(),
   AWS_SESSION_TOKEN: z.string().min(1).optional(),
+  /** The entitlement API of this region (infra/index.ts), asked as the viewer before a position is kept. */
+  ENTITLEMENT_API_URL: z.url(),
 });
 
 /** AWS composition root of the engagement service: the same Hono app, on DynamoDB, Auth0 and AppSync Events. */
@@ -42,6 +46,10 @@ const realtime: Realtime =
 
 /** Browsers listen on AppSync Events, so the app has no `live` feed here; the fan-out is awaited. */
 export const { handler, onEvent } = serviceLambda('engagement', deps, {
-  app: createEngagementApp({ ...deps, region: env.AWS_REGION }),
+  app: createEngagementApp({
+    ...deps,
+    region: env.AWS_REGION,
+    access: cachedAccess(entitlementAccess({ baseUrl: env.ENTITLEMENT_API_URL.replace(/\/$/, '') })),
+  }),
   subscriptions: engagementSubscriptions({ table: deps.table, realtime, awaitFanout: true, logger: deps.logger }),
 });

@@ -6,6 +6,7 @@ import { AppError } from '#shared/errors.js';
 import type { Logger } from '#shared/log.js';
 import type { CookieSigner } from '#shared/ports/cookie-signer.js';
 import type { IdentityDirectory } from '#shared/ports/identity-directory.js';
+import type { UserDirectory } from '#shared/ports/user-directory.js';
 import { WebhookSignatureError, type Payments } from '#shared/ports/payments.js';
 
 /** The entitlement Lambda's secrets, by role (each one a Secrets Manager secret of its own). */
@@ -24,7 +25,7 @@ export interface EntitlementAdaptersOptions {
 interface Built {
   payments?: Payments;
   cookies?: CookieSigner;
-  directory?: IdentityDirectory;
+  directory?: IdentityDirectory & UserDirectory;
 }
 
 /**
@@ -78,6 +79,7 @@ export function entitlementAdapters(options: EntitlementAdaptersOptions) {
   const payments: Payments = {
     createCheckout: async (request) => need(await current(), 'payments', 'payments').createCheckout(request),
     cancelSubscription: async (id) => need(await current(), 'payments', 'payments').cancelSubscription(id),
+    resumeSubscription: async (id) => need(await current(), 'payments', 'payments').resumeSubscription(id),
     async parseWebhook(rawBody, signature) {
       try {
         return await need(await current(), 'payments', 'payments').parseWebhook(rawBody, signature);
@@ -94,8 +96,14 @@ export function entitlementAdapters(options: EntitlementAdaptersOptions) {
     sign: (resource, dateLessThan) => need(built, 'cookies', 'playback').sign(resource, dateLessThan),
   };
 
-  const directory: IdentityDirectory = {
-    setPlan: async (userId, plan) => need(await current(), 'directory', 'the Auth0 plan sync').setPlan(userId, plan),
+  const auth0 = async () => need(await current(), 'directory', 'the Auth0 directory');
+  const directory: IdentityDirectory & UserDirectory = {
+    setPlan: async (userId, plan) => (await auth0()).setPlan(userId, plan),
+    list: async (query) => (await auth0()).list(query),
+    get: async (userId) => (await auth0()).get(userId),
+    countAdmins: async () => (await auth0()).countAdmins(),
+    setAdmin: async (userId, admin) => (await auth0()).setAdmin(userId, admin),
+    close: async (userId) => (await auth0()).close(userId),
   };
 
   return {

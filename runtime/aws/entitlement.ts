@@ -79,6 +79,7 @@ export const { handler, onEvent } = serviceLambda('entitlement', deps, {
         ...deps,
         payments: adapters.payments,
         cookies: adapters.cookies,
+        users: adapters.directory,
         ...(env.MEDIA_ORIGIN ? { mediaOrigin: env.MEDIA_ORIGIN } : {}),
         ...(env.COOKIE_DOMAIN ? { cookieDomain: env.COOKIE_DOMAIN } : {}),
         ...(env.SITE_ORIGIN ? { siteOrigin: env.SITE_ORIGIN } : {}),

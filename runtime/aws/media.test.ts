@@ -207,6 +207,33 @@ beforeEach(() => {
 });
 
 const events = () => table.outbox.pending(100).map((row) => row.envelope);
+
+/** An API Gateway HTTP API (v2) event for the service's handler; a body goes base64-encoded. */
+const apiEvent = (method: string, path: string, body?: Buffer) =>
+  ({
+    version: '2.0',
+    routeKey: 'ANY /api/media/{proxy+}',
+    rawPath: path,
+    rawQueryString: '',
+    headers: {
+      host: 'api.example.com',
+      authorization: 'Bearer admin',
+      ...(body ? { 'content-type': 'application/x-subrip', 'content-length': String(body.length) } : {}),
+    },
+    requestContext: {
+      http: { method, path, protocol: 'HTTP/1.1', sourceIp: '1.2.3.4', userAgent: 't' },
+      domainName: 'api.example.com',
+      requestId: 'r1',
+      routeKey: 'ANY /api/media/{proxy+}',
+      stage: '$default',
+      time: '',
+      timeEpoch: 0,
+      accountId: '123456789012',
+      apiId: 'api',
+      domainPrefix: 'api',
+    },
+    ...(body ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+  }) as never;
 const record = async (videoId: string) => (await mediaStore(table).find(videoId))?.video;
 
 /** What EventBridge hands the events function: the bus envelope with account and region. */
@@ -276,14 +303,16 @@ const mediaPlaylist = (name: string) =>
   ].join('\n');
 
 /** What MediaConvert's job (HLS CMAF group + the Stills group) leaves in the media bucket. */
-function writeMediaConvertOutputs(videoId: string) {
+function writeMediaConvertOutputs(
+  videoId: string,
+  rungs = [
+    { name: '416x234', level: 0x15, bytes: [150_000, 40_000] },
+    { name: '640x360', level: 0x1e, bytes: [300_000, 90_000] },
+  ],
+) {
   const media = bucket(MEDIA);
   const hls = `media/videos/${videoId}/hls/`;
   const put = (key: string, body: Buffer) => media.set(key, { body });
-  const rungs = [
-    { name: '416x234', level: 0x15, bytes: [150_000, 40_000] },
-    { name: '640x360', level: 0x1e, bytes: [300_000, 90_000] },
-  ];
   for (const rung of rungs) {
     put(`${hls}index_${rung.name}.m3u8`, Buffer.from(mediaPlaylist(rung.name)));
     put(`${hls}index_${rung.name}_init.mp4`, videoInit(rung.level));
@@ -453,7 +482,97 @@ describe('media Lambda on AWS (stubbed S3 and Step Functions, sqliteTable for Dy
       ContentType: 'image/jpeg',
     });
     expect(commands).toContain('DeleteObjectCommand media/videos/v2/captures/still_thumb.0000004.jpg');
-    expect(commands.at(-2)).toBe('PutObjectCommand media/videos/v2/hls/master.m3u8');
+    // The master is written last; the subtitle refresh reads it back and, with no subtitles, leaves it.
+    const master = commands.lastIndexOf('PutObjectCommand media/videos/v2/hls/master.m3u8');
+    expect(commands.slice(master + 1).every((command) => !command.startsWith('PutObjectCommand'))).toBe(true);
+    expect(commands.slice(master + 1)).toContain('GetObjectCommand media/videos/v2/hls/master.m3u8');
+  });
+
+  it('publishes subtitles on S3 without a transcode: source, segments, playlist, then the master', async () => {
+    const lambda = compose();
+    await upload(lambda, 'v7');
+    await lambda.probe({ videoId: 'v7', sourceKey: 'sources/v7/source', run: 1 });
+    writeMediaConvertOutputs('v7');
+    const finalized = await lambda.finalize({ videoId: 'v7', run: 1 });
+    await lambda.publish({ kind: 'ready', videoId: 'v7', run: 1, result: finalized });
+    s3Mock.resetHistory();
+
+    // A Shift_JIS SRT through API Gateway (binary bodies arrive base64-encoded).
+    const srt = '1\r\n00:00:01,000 --> 00:00:03,000\r\n\x82\xb1\x82\xf1\x82\xc9\x82\xbf\x82\xcd\r\n';
+    const response = (await lambda.handler(
+      apiEvent('PUT', '/api/media/videos/v7/subtitles/ja', Buffer.from(srt, 'latin1')),
+    )) as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(201);
+    const { revision } = JSON.parse(response.body) as { revision: string };
+    const folder = `media/videos/v7/hls/sub_ja_${revision}/`;
+    expect(
+      s3Sent()
+        .filter((entry) => entry.command === 'PutObjectCommand')
+        .map((entry) => entry.input),
+    ).toEqual([
+      {
+        Bucket: MEDIA,
+        Key: `media/videos/v7/subtitles/ja/${revision}.vtt`,
+        Body: '<54 bytes>',
+        ContentType: 'text/vtt; charset=utf-8',
+      },
+      ...[
+        [`${folder}seg_00000.vtt`, '<98 bytes>'],
+        [`${folder}seg_00001.vtt`, '<51 bytes>'],
+      ].map(([Key, Body]) => ({
+        Bucket: MEDIA,
+        Key,
+        Body,
+        ContentType: 'text/vtt; charset=utf-8',
+        CacheControl: 'max-age=60',
+      })),
+      {
+        Bucket: MEDIA,
+        Key: `${folder}index.m3u8`,
+        Body: expect.any(String),
+        ContentType: 'application/vnd.apple.mpegurl',
+        CacheControl: 'max-age=10',
+      },
+      {
+        Bucket: MEDIA,
+        Key: 'media/videos/v7/hls/master.m3u8',
+        Body: expect.any(String),
+        ContentType: 'application/vnd.apple.mpegurl',
+        // Rewritten in place: CloudFront keeps it seconds, not the day of an object without a header.
+        CacheControl: 'max-age=10',
+      },
+    ]);
+    expect(bucket(MEDIA).get(`${folder}seg_00000.vtt`)?.body.toString()).toContain('こんにちは');
+    const master = parseMasterPlaylist(bucket(MEDIA).get('media/videos/v7/hls/master.m3u8')!.body.toString());
+    expect(master.tags).toContain(
+      `#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="日本語",LANGUAGE="ja",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="sub_ja_${revision}/index.m3u8"`,
+    );
+    expect(master.tags.some((tag) => tag.startsWith('#EXT-X-MEDIA:TYPE=AUDIO'))).toBe(true); // the audio group stays
+    expect(master.variants.map((variant) => variant.attributes.SUBTITLES)).toEqual(['subs', 'subs']);
+    expect(events().at(-1)).toMatchObject({
+      'detail-type': 'SubtitlesChanged',
+      detail: { videoId: 'v7', language: 'ja', revision },
+    });
+  });
+
+  it('lists and keeps only the per-title ladder: a rung costing barely more than the one below is dropped', async () => {
+    const lambda = compose();
+    await upload(lambda, 'v9');
+    await lambda.probe({ videoId: 'v9', sourceKey: 'sources/v9/source', run: 1 });
+    // At QVBR the 360p rung costs 5 % more than the 234p one: its extra pixels show nothing more.
+    writeMediaConvertOutputs('v9', [
+      { name: '416x234', level: 0x15, bytes: [150_000, 40_000] },
+      { name: '640x360', level: 0x1e, bytes: [157_500, 42_000] },
+    ]);
+    const finalized = await lambda.finalize({ videoId: 'v9', run: 1 });
+    expect(finalized.renditions.map((rendition) => rendition.name)).toEqual(['416x234']);
+    const master = parseMasterPlaylist(bucket(MEDIA).get('media/videos/v9/hls/master.m3u8')!.body.toString());
+    expect(master.variants.map((variant) => variant.uri)).toEqual(['index_416x234.m3u8']);
+    const left = [...bucket(MEDIA).keys()].filter((key) => key.startsWith('media/videos/v9/hls/'));
+    expect(left.filter((key) => key.includes('640x360'))).toEqual([]);
+    expect(left).toContain('media/videos/v9/hls/index_416x234_00002.mp4');
+    // A retried finalize finds the dropped rung gone and the same ladder in the master.
+    expect((await lambda.finalize({ videoId: 'v9', run: 1 })).renditions).toEqual(finalized.renditions);
   });
 
   it('fails a file ffprobe cannot read with a reason that does not leak the presigned URL', async () => {

@@ -11,13 +11,14 @@ import { systemClock } from '#shared/ports/clock.js';
 import type { Clock } from '#shared/ports/clock.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import { cloudFrontCookieSigner } from '#protocol/cloudfront-cookies.js';
-import { loadOrCreateCloudFrontKeys } from '#platform/local/cloudfront-keys.js';
+import { loadOrCreateCloudFrontKeys, prepareCloudFrontKeys } from '#platform/local/cloudfront-keys.js';
 import type { CloudFrontKeys } from '#platform/local/cloudfront-keys.js';
 import { devClock } from '#platform/local/dev-clock.js';
 import type { DevClock } from '#platform/local/dev-clock.js';
 import { fileStore } from '#platform/local/file-store.js';
 import type { FileStore } from '#platform/local/file-store.js';
 import { createIssuer } from '#platform/local/identity/issuer.js';
+import { prepareIdentitySecrets } from '#platform/local/identity/keys.js';
 import type { Issuer } from '#platform/local/identity/issuer.js';
 import { lockDataFolder } from '#platform/local/data-lock.js';
 import { localMailer } from '#platform/local/mailer.js';
@@ -101,6 +102,9 @@ export async function localAdapters(
   mkdirSync(dataDir, { recursive: true });
   // One process per data folder: a second server, or a restore, is refused while this one runs.
   const dataLock = lockDataFolder(dataDir);
+  // A first start makes two RSA keys: in the thread pool, while the tables are created here.
+  const keysMade = Promise.all([prepareIdentitySecrets(dataDir), prepareCloudFrontKeys(dataDir)]);
+  keysMade.catch(() => undefined); // awaited below; a failure surfaces there
   const { publicUrl, port } = address;
   const dev = config.KINEMA_DEV_CLOCK ? devClock({ file: join(dataDir, 'dev-clock.json') }) : undefined;
   const clock: Clock = dev ?? systemClock;
@@ -118,6 +122,7 @@ export async function localAdapters(
     ...(config.KINEMA_SMTP_URL ? { smtpUrl: config.KINEMA_SMTP_URL } : {}),
   });
 
+  await keysMade;
   const issuerUrl = `${publicUrl}/oidc`;
   const audience = `${publicUrl}/api`;
   const issuer = await createIssuer({

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { Scalar } from '@scalar/hono-api-reference';
+import type { MiddlewareHandler } from 'hono';
 import { AppError } from '#shared/errors.js';
 import { BEARER, OPENAPI_PATH, serviceApp } from '#shared/http/app.js';
 import { mergeDocuments } from '#shared/http/openapi.js';
@@ -57,6 +57,7 @@ export function apiDocs(options: ApiDocsOptions) {
   });
 
   let policy: string | undefined;
+  let reference: Promise<MiddlewareHandler> | undefined;
   app.get(
     '/docs',
     async (c, next) => {
@@ -65,21 +66,27 @@ export function apiDocs(options: ApiDocsOptions) {
       c.header('content-security-policy', policy);
       c.header('x-content-type-options', 'nosniff');
     },
-    Scalar({
-      url: '/api/openapi.json',
-      cdn: '/api/docs/scalar.js',
-      pageTitle: 'Kinema API',
-      withDefaultFonts: false,
-      telemetry: false,
-      agent: { disabled: true },
-      showDeveloperTools: 'never',
-      authentication: { preferredSecurityScheme: BEARER },
-      // Known to the vendored bundle (1.72), not yet to the integration's types: no "Generate MCP" link.
-      ...({ mcp: { disabled: true } } as object),
-    }),
+    // The reference page's integration is loaded with the first visit, not at start.
+    (c, next) => (reference ??= scalarReference()).then((handler) => handler(c, next)),
   );
 
   return app;
+}
+
+async function scalarReference(): Promise<MiddlewareHandler> {
+  const { Scalar } = await import('@scalar/hono-api-reference');
+  return Scalar({
+    url: '/api/openapi.json',
+    cdn: '/api/docs/scalar.js',
+    pageTitle: 'Kinema API',
+    withDefaultFonts: false,
+    telemetry: false,
+    agent: { disabled: true },
+    showDeveloperTools: 'never',
+    authentication: { preferredSecurityScheme: BEARER },
+    // Known to the vendored bundle (1.72), not yet to the integration's types: no "Generate MCP" link.
+    ...({ mcp: { disabled: true } } as object),
+  }) as MiddlewareHandler;
 }
 
 async function collect(options: ApiDocsOptions): Promise<OpenApiDocument> {

@@ -90,7 +90,7 @@ export const ROUTES_END = '<!-- routes:end -->';
 interface Operation {
   summary?: string;
   security?: unknown[];
-  requestBody?: unknown;
+  requestBody?: { content?: Record<string, unknown> };
 }
 
 /**
@@ -105,7 +105,8 @@ export function routeTables(document: OpenApiDocument): string {
       if (!path.startsWith(`/api/${tag.name}/`) && path !== `/api/${tag.name}`) continue;
       for (const [method, operation] of Object.entries(item as Record<string, Operation>)) {
         const token = operation.security?.length ? 'Bearer' : '—';
-        const body = operation.requestBody ? 'JSON' : '—';
+        const types = Object.keys(operation.requestBody?.content ?? {});
+        const body = !operation.requestBody ? '—' : types.includes('application/json') ? 'JSON' : 'file';
         rows.push(`| \`${method.toUpperCase()} ${path}\` | ${operation.summary ?? ''} | ${token} | ${body} |`);
       }
     }

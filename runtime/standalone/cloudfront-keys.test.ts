@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cloudFrontCookieSigner, verifyCloudFrontCookies } from '#protocol/cloudfront-cookies.js';
-import { loadOrCreateCloudFrontKeys } from '#platform/local/cloudfront-keys.js';
+import { loadOrCreateCloudFrontKeys, prepareCloudFrontKeys } from '#platform/local/cloudfront-keys.js';
+import { loadIdentitySecrets, prepareIdentitySecrets } from '#platform/local/identity/keys.js';
 
 let dir = '';
 afterEach(async () => {
@@ -45,5 +46,20 @@ describe('loadOrCreateCloudFrontKeys', () => {
     expect(statSync(file).mode & 0o777).toBe(0o600);
     writeFileSync(file, JSON.stringify({ keyPairId: 'nope', privateKey: 'x' }));
     expect(() => loadOrCreateCloudFrontKeys(dir)).toThrow();
+  });
+
+  it('prepares both start-up keys off the main thread once; loading then only reads them', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kinema-cfkeys-'));
+    await Promise.all([prepareCloudFrontKeys(dir), prepareIdentitySecrets(dir)]);
+    const file = join(dir, 'cloudfront-keys.json');
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const keys = loadOrCreateCloudFrontKeys(dir);
+    expect(createPrivateKey(keys.privateKey).asymmetricKeyDetails?.modulusLength).toBe(2048);
+    const identity = loadIdentitySecrets(dir);
+    expect(identity.privateKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
+    // Preparing again keeps what is there: tokens and cookies issued before stay valid.
+    await Promise.all([prepareCloudFrontKeys(dir), prepareIdentitySecrets(dir)]);
+    expect(loadOrCreateCloudFrontKeys(dir)).toEqual(keys);
+    expect(loadIdentitySecrets(dir).kid).toBe(identity.kid);
   });
 });

@@ -54,6 +54,24 @@ describe('ladderArgs', () => {
     expect(value(args, '-maxrate:v:4')).toBe(String(plan.ladder[4]!.maxBitrate));
   });
 
+  it('encodes every rung at capped quality: its CRF under its maxrate, a 2 s buffer of its table bitrate', () => {
+    plan.ladder.forEach((rung, index) => {
+      expect(value(args, `-crf:v:${index}`)).toBe(String(rung.crf));
+      expect(value(args, `-maxrate:v:${index}`)).toBe(String(rung.maxBitrate));
+      expect(value(args, `-bufsize:v:${index}`)).toBe(String(rung.videoBitrate * 2));
+    });
+    expect(args.some((arg) => arg.startsWith('-b:v'))).toBe(false);
+  });
+
+  it('encodes a plan made before capped quality at its fixed average bitrates', () => {
+    const fixed = ladderArgs(
+      { ...job, ladder: plan.ladder.map(({ crf: _crf, qvbrLevel: _level, ...rung }) => rung) },
+      { source: '/tmp/src', outDir: '/tmp/out' },
+    );
+    expect(value(fixed, '-b:v:0')).toBe(String(plan.ladder[0]!.videoBitrate));
+    expect(fixed.some((arg) => arg.startsWith('-crf'))).toBe(false);
+  });
+
   it('maps no audio for a silent source', () => {
     const silent = ladderArgs({ ...job, hasAudio: false }, { source: '/tmp/src', outDir: '/tmp/out' });
     expect(value(silent, '-var_stream_map')).toBe('v:0 v:1 v:2 v:3 v:4');

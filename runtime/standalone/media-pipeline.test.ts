@@ -191,7 +191,8 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
     expect(await store.head('media/videos/vland/thumbnails/01.jpg')).toBeDefined();
     // The still sizes come from the ladder (domain/stills.ts), as MediaConvert's captures do on AWS.
     expect(await imageSize('media/videos/vland/poster.jpg')).toBe('640x360');
-    expect(await imageSize('media/videos/vland/thumbnails/01.jpg')).toBe('416x234');
+    // Thumbnails are the poster's candidates (an admin may pick one), so they share its size.
+    expect(await imageSize('media/videos/vland/thumbnails/01.jpg')).toBe('640x360');
     // The seek-bar storyboard: one sprite sheet of 160x90 tiles and its track, under the HLS path.
     expect(ready.storyboard).toBe('media/videos/vland/hls/storyboard/thumbnails.vtt');
     const track = await text('media/videos/vland/hls/storyboard/thumbnails.vtt');
@@ -306,6 +307,7 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
       renditions: [],
       posterKey: null,
       thumbnailKeys: [],
+      posterFrom: null,
       storyboardKey: null,
       durationSeconds: null,
       error: null,
@@ -329,11 +331,45 @@ describe('the media pipeline, standalone (ffmpeg + aws-local-stepfunctions + SQL
     expect(await media.service.recover()).toEqual({ restarted: [], failed: [] });
   }, 30_000);
 
+  it('adds subtitles to a ready ladder without a transcode, and keeps them through a re-transcode', async () => {
+    const subtitles = (method: string, body?: string) =>
+      media.service.app.request('/videos/vland/subtitles/ja', {
+        method,
+        headers: { authorization: 'Bearer admin' },
+        ...(body === undefined ? {} : { body }),
+      });
+    const jobsBefore = (await mediaStore(table).find('vland'))!.video.run;
+    expect((await subtitles('PUT', '1\n00:00:00,500 --> 00:00:02,000\nこんにちは\n')).status).toBe(201);
+    expect((await mediaStore(table).find('vland'))!.video.run).toBe(jobsBefore); // no new run
+    const listed = () =>
+      parseMasterPlaylist(
+        readFileSync(join(dir, 'store', 'objects', 'media', 'videos', 'vland', 'hls', 'master.m3u8'), 'utf8'),
+      );
+    const uriOf = (master: ReturnType<typeof listed>) =>
+      /URI="([^"]+)"/.exec(master.tags.find((tag) => tag.startsWith('#EXT-X-MEDIA:TYPE=SUBTITLES')) ?? '')?.[1];
+    expect(uriOf(listed())).toMatch(/^sub_ja_[0-9a-f]+\/index\.m3u8$/);
+
+    // A new upload transcodes again: the subtitle source stays, and the new master lists it again.
+    await run('vland', file('landscape.mp4'));
+    expect((await view('vland')).state).toBe('ready');
+    const master = listed();
+    expect(master.variants.every((variant) => variant.attributes.SUBTITLES === 'subs')).toBe(true);
+    const subtitlePlaylist = parseMediaPlaylist(await text(`media/videos/vland/hls/${uriOf(master)}`));
+    const videoPlaylist = parseMediaPlaylist(await text(`media/videos/vland/hls/${master.variants[0]!.uri}`));
+    expect(subtitlePlaylist.segments.map((segment) => segment.durationSeconds)).toEqual(
+      videoPlaylist.segments.map((segment) => segment.durationSeconds),
+    );
+  }, 60_000);
+
   it('discards the record and every object when the video is deleted', async () => {
     const discard = media.service.subscriptions.find((subscription) => subscription.name === 'media.discard')!;
     const { VideoDeleted } = await import('#shared/events/catalog.js');
     await discard.handle(VideoDeleted.create({ videoId: 'vland' }, now));
     expect(await store.list('media/videos/vland/')).toEqual([]);
     expect((await view('vland')).state).toBe('waiting');
+    const languages = await media.service.app.request('/videos/vland/subtitles', {
+      headers: { authorization: 'Bearer admin' },
+    });
+    expect(await languages.json()).toEqual({ items: [] });
   });
 });

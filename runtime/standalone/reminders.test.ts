@@ -263,6 +263,13 @@ describe('rental reminders on the standalone server', () => {
     expect(closed.status).toBe(200);
     await until('the reminder deleted', async () => (pendingTimers() === before ? true : undefined));
     expect(await cli('users', 'list')).not.toContain('leaving@kinema.test');
+    // What receipts need stays: the paid rental is still in the entitlement service's records.
+    const entitlement = new Database(join(dir, 'entitlement.db'), { readonly: true, fileMustExist: true });
+    const kept = entitlement
+      .prepare("SELECT count(*) AS n FROM items WHERE body LIKE '%' || ? || '%' AND body LIKE '%amountJpy%'")
+      .get(title) as { n: number };
+    entitlement.close();
+    expect(kept.n).toBeGreaterThan(0);
   }, 60_000);
 
   it('`kinema reminders reconcile` rebuilds lost timers from the rentals, idempotently', async () => {

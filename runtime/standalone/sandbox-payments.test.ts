@@ -24,6 +24,7 @@ async function sandboxed() {
       createCheckout: (request) => holder.sandbox!.payments.createCheckout(request),
       parseWebhook: (raw, signature) => holder.sandbox!.payments.parseWebhook(raw, signature),
       cancelSubscription: (id) => holder.sandbox!.payments.cancelSubscription(id),
+      resumeSubscription: (id) => holder.sandbox!.payments.resumeSubscription(id),
     },
   });
   const app: EntitlementHarness['app'] = h.app;
@@ -195,6 +196,42 @@ describe('sandbox payments, end to end in-process', () => {
     );
   });
 
+  it('puts every sandbox payment in the ledger once: rental, first month, renewal, refund', async () => {
+    const { h, sandbox, sessionOf } = await sandboxed();
+    await h.publish('v1', { priceJpy: 550 });
+    const checkout = async (body: unknown) =>
+      sessionOf(
+        ((await (await h.call('POST', '/checkout', { as: 'u1', body })).json()) as { checkoutUrl: string }).checkoutUrl,
+      );
+    const rental = await checkout({ kind: 'rental', videoId: 'v1' });
+    await sandbox.pay(rental, '4242424242424242');
+    // (The sandbox finds a payment by its checkout session, which lives 30 minutes.)
+    h.clock.at = T0 + 10 * 60_000;
+    expect(await sandbox.refund(rental)).toBe(true);
+    h.clock.at = T0 + 2 * HOUR;
+    await sandbox.pay(await checkout({ kind: 'subscription' }), '4242424242424242');
+    h.clock.at = addMonth(T0 + 2 * HOUR) + 1000;
+    expect(await sandbox.tick()).toBe(1);
+    // Undelivered events are retried on tick(); everything already delivered stays one entry.
+    expect(await sandbox.tick()).toBe(0);
+    const { items } = (await (await h.call('GET', '/payments', { as: 'u1' })).json()) as {
+      items: {
+        kind: string;
+        line: string;
+        billing: string | null;
+        amountJpy: number;
+        taxJpy: number;
+        status: string;
+      }[];
+    };
+    expect(items.map((p) => [p.kind, p.line, p.billing, p.amountJpy, p.taxJpy, p.status])).toEqual([
+      ['payment', 'subscription', 'renewal', 990, 90, 'paid'],
+      ['payment', 'subscription', 'initial', 990, 90, 'paid'],
+      ['refund', 'rental', null, 550, 50, 'paid'],
+      ['payment', 'rental', null, 550, 50, 'refunded'],
+    ]);
+  });
+
   it('signs exactly as Stripe does (Stripe’s own verifier accepts it)', () => {
     const body = JSON.stringify({ id: 'evt_1', object: 'event' });
     const header = signStripePayload(body, SECRET, Math.floor(Date.now() / 1000));
@@ -258,7 +295,8 @@ describe('the sandbox checkout page', () => {
     const { base, path, access, deliveries } = await served();
     const declined = await post(`${base}${path}`, { action: 'decline', card: '4242 4242 4242 4242' });
     expect(declined.status).toBe(303);
-    expect(declined.headers.get('location')).toBe('http://localhost:3000/videos/v1?checkout=cancel');
+    // Declined, not cancelled: the page it lands on says which.
+    expect(declined.headers.get('location')).toBe('http://localhost:3000/videos/v1?checkout=declined');
     expect(deliveries).toEqual([]);
     expect(await access('v1')).toMatchObject({ canWatch: false });
   });

@@ -47,6 +47,53 @@ describe('standalone server', () => {
     expect(res.headers.get('x-request-id')).toBeTruthy();
   });
 
+  it('sends pages on another host to the public URL (308), never the API or health checks', async () => {
+    const loopback = `http://127.0.0.1:${kinema.port}`;
+    for (const path of ['/', '/auth/login?returnTo=/account', '/oidc/auth?x=1', '/_sandbox/checkout/abc']) {
+      const res = await fetch(`${loopback}${path}`, { redirect: 'manual' });
+      expect(res.status, path).toBe(308);
+      expect(res.headers.get('location'), path).toBe(`${kinema.url}${path}`);
+    }
+    const post = await fetch(`${loopback}/lang`, { method: 'POST', redirect: 'manual' });
+    expect(post.status).toBe(308);
+    expect((await fetch(`${loopback}/healthz`)).status).toBe(200);
+    expect((await fetch(`${loopback}/api/openapi.json`)).status).toBe(200);
+    // Over plain http there is no HSTS.
+    expect((await fetch(`${kinema.url}/healthz`)).headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('changes a password and an address through the identity API, refusing wrong and taken ones', async () => {
+    await cli('users', 'add', '--email', 'self@example.com', '--password', 'self-password-1');
+    await cli('users', 'add', '--email', 'other@example.com', '--password', 'other-password-1');
+    const token = (await cli('token', '--email', 'self@example.com')).out;
+    const post = (path: string, body: unknown) =>
+      fetch(`${kinema.url}/api/identity/me/${path}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const wrong = await post('password', { currentPassword: 'not it', newPassword: 'new-password-2' });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.json()).toMatchObject({
+      error: { code: 'invalid_input', details: [{ path: ['currentPassword'], code: 'wrong_password' }] },
+    });
+    expect((await post('password', { currentPassword: 'self-password-1', newPassword: 'new-password-2' })).status).toBe(
+      200,
+    );
+    const taken = await post('email', { email: 'Other@Example.com', lang: 'en' });
+    expect(taken.status).toBe(409);
+    expect((await post('email', { email: 'not an address' })).status).toBe(400);
+    const sent = await post('email', { email: 'moved@example.com', lang: 'en' });
+    expect(sent.status).toBe(202);
+    expect(await sent.json()).toEqual({ sentTo: 'moved@example.com' });
+    const anonymous = await fetch(`${kinema.url}/api/identity/me/password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ currentPassword: 'x', newPassword: 'new-password-3' }),
+    });
+    expect(anonymous.status).toBe(401);
+  });
+
   it('serves the merged API description and its reference page from this origin', async () => {
     const document = await fetch(`${kinema.url}/api/openapi.json`);
     expect(document.status).toBe(200);
@@ -74,6 +121,38 @@ describe('standalone server', () => {
     const scheme = await fetch(`${kinema.url}/api/entitlement/me`, { headers: { authorization: 'Basic abc' } });
     expect(scheme.status).toBe(401);
   });
+
+  it('behind TLS, sends HSTS and judges the host by X-Forwarded-Host', async () => {
+    const tlsDir = mkdtempSync(join(tmpdir(), 'kinema-server-tls-'));
+    const behind = await startStandalone(
+      StandaloneConfig.parse({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        KINEMA_DATA: tlsDir,
+        KINEMA_PUBLIC_URL: 'https://kinema.test',
+      }),
+      silentLogger,
+    );
+    try {
+      const base = `http://127.0.0.1:${behind.port}`;
+      const health = await fetch(`${base}/healthz`);
+      expect(health.headers.get('strict-transport-security')).toBe('max-age=63072000; includeSubDomains');
+      // The proxy says which host the browser asked for: the public one is served, another redirected.
+      const issuer = await fetch(`${base}/oidc/.well-known/openid-configuration`, {
+        headers: { 'x-forwarded-host': 'kinema.test' },
+      });
+      expect(issuer.status).toBe(200);
+      const elsewhere = await fetch(`${base}/oidc/.well-known/openid-configuration`, {
+        headers: { 'x-forwarded-host': '192.168.1.9' },
+        redirect: 'manual',
+      });
+      expect(elsewhere.status).toBe(308);
+      expect(elsewhere.headers.get('location')).toBe('https://kinema.test/oidc/.well-known/openid-configuration');
+    } finally {
+      await behind.close();
+      rmSync(tlsDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 
   it('serves the OpenID issuer on the same port', async () => {
     const res = await fetch(`${kinema.url}/oidc/.well-known/openid-configuration`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { getRequestListener } from '@hono/node-server';
 import type { StandaloneConfig } from '#shared/config.js';
 import { serviceApp } from '#shared/http/app.js';
+import { canonicalRedirect } from '#shared/http/canonical-host.js';
 import type { Logger } from '#shared/log.js';
 import { createDispatcher } from '#platform/local/dispatcher.js';
 import { fileStoreListener } from '#platform/local/file-store-http.js';
@@ -107,10 +108,25 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     KINEMA_OIDC_CLIENT_SECRET: adapters.secrets.webClientSecret,
     KINEMA_OIDC_AUDIENCE: adapters.audience,
     KINEMA_SESSION_SECRET: adapters.secrets.sessionSecret,
+    // Form posts up to 3 MB (adapter-node's default is 512 KB): a 2 MB subtitle file plus its form.
+    BODY_SIZE_LIMIT: '3M',
   });
 
+  const hsts = publicUrl.startsWith('https:');
   ready.handle = withRequestLog(logger, (req, res) => {
     const path = req.url ?? '/';
+    // Pages are served on the public host only, so every sign-in starts and ends on one origin.
+    const canonical = canonicalRedirect(
+      { path, host: req.headers.host, forwardedHost: header(req.headers['x-forwarded-host']) },
+      publicUrl,
+    );
+    if (canonical) {
+      res.writeHead(308, { location: canonical, 'cache-control': 'no-store', 'content-type': 'text/plain' });
+      res.end(`Kinema lives at ${publicUrl}\n`);
+      return;
+    }
+    // Behind TLS, browsers must never come back over plain http (two years, as hstspreload asks).
+    if (hsts) res.setHeader('strict-transport-security', 'max-age=63072000; includeSubDomains');
     if (path.startsWith(STORE_PREFIX)) return storeListener(req, res);
     if (path.startsWith(SANDBOX_PATH)) return sandboxListener(req, res);
     if (path === '/oidc' || path.startsWith('/oidc/') || path.startsWith('/oidc?')) return issuer.listener(req, res);
@@ -142,4 +158,9 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
       return closing;
     },
   };
+}
+
+/** A header that may repeat, as its first value. */
+function header(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
 }

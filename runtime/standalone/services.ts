@@ -5,6 +5,7 @@ import { createCatalogApp } from '#services/catalog/src/http.js';
 import { catalogSubscriptions } from '#services/catalog/src/subscribers.js';
 import { createEngagementApp } from '#services/engagement/src/http.js';
 import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
+import { cachedAccess, entitlementAccess } from '#services/engagement/src/watch-access.js';
 import { MONTHLY_PLAN } from '#services/entitlement/src/domain/plans.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
@@ -18,6 +19,7 @@ import type { LocalAdapters, TableName } from './adapters.js';
 import { localMedia } from './media.js';
 import { standaloneNotification } from './notification.js';
 import { accountClosureApp } from '#platform/local/identity/account-closure.js';
+import { localUserDirectory } from '#platform/local/identity/user-directory.js';
 import { localSearch } from './search.js';
 
 /** One service (or edge) as the standalone server mounts it. */
@@ -72,6 +74,25 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
 
   const search = localSearch({ table: a.tables.catalog, clock: a.clock, logger: logger.child({ part: 'search' }) });
 
+  const entitlementApp = createEntitlementApp({
+    ...deps('entitlement'),
+    cookies: a.cookies,
+    mediaOrigin: publicUrl,
+    payments: a.sandbox.payments,
+    siteOrigin: publicUrl,
+    planPriceJpy: MONTHLY_PLAN.priceJpy,
+    // User management: the same account table and role change the `kinema users` CLI uses.
+    users: localUserDirectory(a.issuer.accounts),
+  });
+  // Engagement asks entitlement as the viewer, through the public `POST /access`, in process.
+  const watchAccess = cachedAccess(
+    entitlementAccess({
+      baseUrl: 'http://entitlement.in-process',
+      fetch: async (request) => entitlementApp.fetch(request),
+    }),
+    { now: () => a.clock.now() },
+  );
+
   return [
     {
       name: 'catalog',
@@ -89,14 +110,7 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     {
       name: 'entitlement',
       mount: '/api/entitlement',
-      app: createEntitlementApp({
-        ...deps('entitlement'),
-        cookies: a.cookies,
-        mediaOrigin: publicUrl,
-        payments: a.sandbox.payments,
-        siteOrigin: publicUrl,
-        planPriceJpy: MONTHLY_PLAN.priceJpy,
-      }),
+      app: entitlementApp,
       subscriptions: entitlementSubscriptions({ table: a.tables.entitlement }),
       inbox: a.tables.entitlement,
     },
@@ -126,7 +140,8 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     {
       name: 'engagement',
       mount: '/api/engagement',
-      app: createEngagementApp({ ...deps('engagement'), live: liveHub }),
+      // Positions due together share one SQLite transaction: one fsync for up to 50 of them.
+      app: createEngagementApp({ ...deps('engagement'), live: liveHub, access: watchAccess, progressBatch: 50 }),
       // The hub is also the Realtime adapter; the dispatcher does not wait for the coalesced push.
       subscriptions: engagementSubscriptions({
         table: a.tables.engagement,
@@ -156,6 +171,8 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
         bus: a.bus,
         clock: a.clock,
         verifier: a.verifier,
+        selfService: a.issuer.selfService,
+        endSessions: (userId) => a.issuer.endSessions(userId),
       }),
     },
   ];

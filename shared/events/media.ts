@@ -29,3 +29,12 @@ export const VideoReady = defineEvent(
   }),
 );
 export const VideoFailed = defineEvent('media', 'VideoFailed', z.object({ videoId: z.string(), reason: z.string() }));
+/**
+ * A subtitle language of a video was published (`revision` set) or removed (`revision` null).
+ * Nothing consumes it yet; it is there for whoever shows a title's subtitle languages.
+ */
+export const SubtitlesChanged = defineEvent(
+  'media',
+  'SubtitlesChanged',
+  z.object({ videoId: z.string(), language: z.string(), revision: z.string().nullable() }),
+);

@@ -11,6 +11,7 @@ const fail = (): never => {
 
 export const unwiredTable: Table = {
   get: fail,
+  getMany: fail,
   put: fail,
   update: fail,
   delete: fail,

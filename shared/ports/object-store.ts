@@ -17,7 +17,16 @@ export interface UploadedPart {
 }
 
 export interface ObjectStore {
-  put(key: string, body: Buffer | Readable, options?: { contentType?: string }): Promise<ObjectInfo>;
+  /**
+   * `cacheControl` is the object's Cache-Control for a CDN in front of the store (S3 keeps it as
+   * metadata and CloudFront honours it); the local store ignores it: its media edge sets caching
+   * by file type.
+   */
+  put(
+    key: string,
+    body: Buffer | Readable,
+    options?: { contentType?: string; cacheControl?: string },
+  ): Promise<ObjectInfo>;
   get(key: string, range?: { start: number; end?: number }): Promise<{ info: ObjectInfo; body: Readable } | undefined>;
   head(key: string): Promise<ObjectInfo | undefined>;
   list(prefix: string): Promise<ObjectInfo[]>;

@@ -10,6 +10,8 @@ export interface CheckoutRequest {
   amountJpy?: number;
   successUrl: string;
   cancelUrl: string;
+  /** The site's language, so the payment page speaks it (Stripe's `locale`; the sandbox's `?lang=`). */
+  locale?: 'ja' | 'en';
 }
 
 interface FactBase {
@@ -32,7 +34,13 @@ export type PaymentFact =
       paymentId: string;
       amountJpy: number;
     })
-  | (FactBase & { kind: 'rental.refunded'; paymentId: string })
+  | (FactBase & {
+      kind: 'rental.refunded';
+      /** The refunded payment (a PaymentIntent: a rental's, or a plan invoice's). */
+      paymentId: string;
+      /** Yen given back, when the provider says (a full refund otherwise). */
+      amountJpy?: number;
+    })
   | (FactBase & {
       kind: 'subscription';
       subscriptionId: string;
@@ -42,7 +50,18 @@ export type PaymentFact =
       /** End of a period the provider says is paid (ms). */
       periodEnd?: number;
       cancelAtPeriodEnd?: boolean;
+      /** A plan payment this event reports (invoice.paid): the ledger records it once. */
+      payment?: SubscriptionPayment;
     });
+
+export interface SubscriptionPayment {
+  /** The provider's invoice id. */
+  invoiceId: string;
+  /** The invoice's PaymentIntent when the provider names it (refunds name that). */
+  paymentIntentId?: string;
+  amountJpy: number;
+  billing: 'initial' | 'renewal';
+}
 
 /** Stripe Checkout + verified webhooks on AWS; a sandbox checkout standalone. */
 export interface Payments {
@@ -55,6 +74,8 @@ export interface Payments {
   parseWebhook(rawBody: string, signature: string | undefined): Promise<PaymentFact | null>;
   /** Asks the provider to end the plan at the end of the paid period; its webhook confirms. */
   cancelSubscription(subscriptionId: string): Promise<void>;
+  /** Withdraws a cancellation before the paid period ends: the plan renews again; its webhook confirms. */
+  resumeSubscription(subscriptionId: string): Promise<void>;
 }
 
 /** A webhook whose signature is missing, does not match, or is older than the tolerance. */

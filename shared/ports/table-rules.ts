@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EventEnvelope } from '../events/define.js';
 import { invalidInput } from '../errors.js';
-import { MAX_TRANSACT_ITEMS } from './table.js';
+import { MAX_GET_MANY, MAX_TRANSACT_ITEMS } from './table.js';
 import type { Changes, Condition, Item, Json, Key, Query, Write } from './table.js';
 
 /**
@@ -126,6 +126,13 @@ export function checkChanges(changes: Changes): Required<Changes> {
   }
   if ('ttl' in set) parse(Ttl, set.ttl, 'ttl');
   return { set: set as Record<string, Json>, add, remove };
+}
+
+/** The keys of one `getMany`: each a valid key, at most `MAX_GET_MANY` of them. */
+export function checkKeys(keys: Key[]): Key[] {
+  if (!Array.isArray(keys)) throw invalidInput('getMany takes an array of keys');
+  if (keys.length > MAX_GET_MANY) throw invalidInput(`getMany reads at most ${MAX_GET_MANY} keys`);
+  return keys.map(checkKey);
 }
 
 export function checkQuery(query: Query): CheckedQuery {

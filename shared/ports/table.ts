@@ -82,8 +82,17 @@ export interface TransactOptions {
 /** Writes plus events in one transaction may not exceed DynamoDB's limit. */
 export const MAX_TRANSACT_ITEMS = 100;
 
+/** Keys one `getMany` reads (DynamoDB's BatchGetItem takes 100). */
+export const MAX_GET_MANY = 100;
+
 export interface Table {
   get(key: Key): Promise<Item | undefined>;
+  /**
+   * Several items by key in one round (DynamoDB BatchGetItem; one read transaction on SQLite):
+   * the answer lines up with `keys`, undefined where an item is absent or expired. At most
+   * `MAX_GET_MANY` keys; a key may repeat.
+   */
+  getMany(keys: Key[]): Promise<(Item | undefined)[]>;
   put(item: Item, when?: Condition[]): Promise<void>;
   /** Applies the changes (creating the item when absent unless a condition forbids) and returns it. */
   update(key: Key, changes: Changes, when?: Condition[]): Promise<Item>;

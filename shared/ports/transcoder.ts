@@ -3,13 +3,23 @@
  * means) live in the media service; adapters only run ffprobe / ffmpeg / MediaConvert.
  */
 
-/** One rung of the HLS ladder. */
+/**
+ * One rung of the HLS ladder. With `crf` (x264) / `qvbrLevel` (MediaConvert) the rung is capped
+ * quality: constant quality, never above `maxBitrate`; without them it is encoded at the fixed
+ * average `videoBitrate`. The VBV buffer is two seconds of `videoBitrate` either way.
+ */
 export interface Rung {
   name: string;
   width: number;
   height: number;
+  /** Apple's authoring bitrate for this size: the average of a fixed-rate rung, the buffer's basis. */
   videoBitrate: number;
+  /** The peak rate (VBV maxrate / MediaConvert MaxBitrate). */
   maxBitrate: number;
+  /** x264 constant rate factor of a capped-quality rung. */
+  crf?: number;
+  /** MediaConvert's QVBR quality level (1–10) of a capped-quality rung. */
+  qvbrLevel?: number;
 }
 
 /**

@@ -117,6 +117,31 @@ export function tableContract(
         expect(await table.get({ pk: 'p', sk: 's' })).toBeUndefined();
       });
 
+      it('gets many items in the order asked, undefined where absent or expired', async () => {
+        await table.put({ pk: 'video#1', sk: 'facts', n: 1 });
+        await table.put({ pk: 'video#2', sk: 'facts', n: 2 });
+        await table.put({ pk: 'video#3', sk: 'facts', n: 3, ttl: expiredTtl() });
+        const got = await table.getMany([
+          { pk: 'video#2', sk: 'facts' },
+          { pk: 'video#missing', sk: 'facts' },
+          { pk: 'video#1', sk: 'facts' },
+          { pk: 'video#3', sk: 'facts' },
+          { pk: 'video#2', sk: 'facts' },
+        ]);
+        expect(got.map((item) => item?.n)).toEqual([2, undefined, 1, undefined, 2]);
+        expect(await table.getMany([])).toEqual([]);
+      });
+
+      it('gets up to 100 items at once and refuses more or bad keys', async () => {
+        const keys = Array.from({ length: 100 }, (_, i) => ({ pk: `p${i}`, sk: 's' }));
+        for (const key of keys.slice(0, 60)) await table.put({ ...key, v: key.pk });
+        const got = await table.getMany(keys);
+        expect(got.filter(Boolean)).toHaveLength(60);
+        expect(got[59]?.v).toBe('p59');
+        await invalid(table.getMany([...keys, { pk: 'p100', sk: 's' }]));
+        await invalid(table.getMany([{ pk: 'p', sk: '' }]));
+      });
+
       it('puts with notExists only once', async () => {
         await table.put({ pk: 'p', sk: 's', v: 1 }, [{ kind: 'notExists' }]);
         await conditionFailed(table.put({ pk: 'p', sk: 's', v: 2 }, [{ kind: 'notExists' }]));

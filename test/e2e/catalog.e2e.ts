@@ -61,7 +61,8 @@ describe('the catalog, as a viewer sees it', () => {
         await page.waitForURL(`${url}/videos/${publishedId}`);
         expect((await page.getByTestId('video-title').textContent())?.trim()).toBe(published.title);
         expect(await page.getByTestId('video-description').textContent()).toContain('始発までの数時間');
-        expect((await page.getByTestId('video-cast').textContent())?.trim()).toBe('山田 花子、John Smith');
+        // Cast and genres are links to search (issue 15).
+        expect(await page.getByTestId('cast-link').allTextContents()).toEqual(['山田 花子', 'John Smith']);
         expect(await page.getByTestId('video-genres').locator('.chip').allTextContents()).toEqual(published.genres);
         expect((await page.getByTestId('video-quality').textContent())?.trim()).toMatch(/1080p$/);
         // Signed out: no player button, a sign-in invitation instead.

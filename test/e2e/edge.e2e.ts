@@ -126,7 +126,7 @@ describe('the Lambda@Edge bundle (dist/edge/index.mjs)', () => {
     expect(missing.status).toBe('404');
   });
 
-  it('turns an anonymous Rent form post into the sign-in redirect, then to the issuer with a flow cookie', async () => {
+  it('turns an anonymous Rent form post into a sign-in at the issuer, the purchase kept in the flow cookie', async () => {
     const form = new URLSearchParams({ kind: 'rental', videoId, returnTo: `/videos/${videoId}` }).toString();
     const posted = await handler(
       originRequest('POST', '/checkout', {
@@ -134,20 +134,18 @@ describe('the Lambda@Edge bundle (dist/edge/index.mjs)', () => {
         body: form,
       }),
     );
+    // Straight to the issuer: the callback opens checkout afterwards (the intent rides sealed).
     expect(posted.status).toBe('303');
-    const login = header(posted, 'location')[0]!;
-    expect(login).toBe(`/auth/login?returnTo=${encodeURIComponent(`/videos/${videoId}`)}`);
-
-    const [path, query] = login.split('?') as [string, string];
-    const signIn = await handler(originRequest('GET', path, { querystring: query }));
-    expect(signIn.status).toBe('303');
-    const authorize = new URL(header(signIn, 'location')[0]!);
+    const authorize = new URL(header(posted, 'location')[0]!);
     expect(`${authorize.origin}${authorize.pathname}`).toMatch(new RegExp(`^${kinema.url}/oidc/`));
     expect(authorize.searchParams.get('client_id')).toBe('kinema-web');
     expect(authorize.searchParams.get('redirect_uri')).toBe(`${kinema.url}/auth/callback`);
     expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
-    const cookies = header(signIn, 'set-cookie');
+    expect(authorize.searchParams.get('ui_locales')).toBe('ja');
+    const cookies = header(posted, 'set-cookie');
     expect(cookies.some((cookie) => /HttpOnly/i.test(cookie) && /Path=\/auth/i.test(cookie))).toBe(true);
+    // Nothing about the purchase is in the URL anyone could make.
+    expect(authorize.href).not.toContain(videoId);
   });
 
   it('refuses a cross-site form post, and passes static files through to the assets bucket', async () => {

@@ -155,7 +155,7 @@ describe('plans and rentals', () => {
     await backAt(page, `/videos/${rentedId}`);
     const declined = page.getByTestId('checkout-declined');
     await declined.waitFor();
-    expect(await declined.textContent()).toContain('カードが拒否された');
+    expect(await declined.textContent()).toContain('カードが拒否されました');
     expect(await reason(page)).toBe('not_entitled');
     expect(await page.getByTestId('buy-rent').count()).toBe(1);
     expect(await page.getByTestId('play-button').count()).toBe(0);

@@ -71,9 +71,29 @@ export async function signIn(page: Page, person: Credentials, options: { fromHea
   await page.getByTestId('signout-button').waitFor();
 }
 
-/** The header's sign-out, then the issuer's confirmation (RP-initiated logout); ends on the home page. */
+/** The header's sign-out: one click (the issuer's end-session page submits itself); ends on the home page. */
 export async function signOut(page: Page): Promise<void> {
   await page.getByTestId('signout-button').click();
-  await page.getByTestId('signout-confirm').click();
   await page.getByTestId('signin-link').waitFor();
+}
+
+/** The link in the newest email to `email` whose link matches `pattern` (reset, new address). */
+export async function emailedLink(email: string, pattern: RegExp, timeoutMs = 10_000): Promise<string> {
+  const { dataDir } = inject('kinema');
+  if (!dataDir) throw new Error('reading emails needs a standalone server started by the tests');
+  const outbox = join(dataDir, 'outbox');
+  const to = email.normalize('NFKC').trim().toLowerCase();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const name of readdirSync(outbox)
+      .filter((file) => file.endsWith('.json'))
+      .sort()
+      .reverse()) {
+      const mail = JSON.parse(readFileSync(join(outbox, name), 'utf8')) as { to: string; text: string };
+      const link = mail.to === to ? pattern.exec(mail.text)?.[0] : undefined;
+      if (link) return link;
+    }
+    if (Date.now() > deadline) throw new Error(`no email to ${to} with ${pattern} in ${outbox}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -1,3 +1,4 @@
+import { canonicalRedirect } from '#shared/http/canonical-host.js';
 import { text } from '@sveltejs/kit';
 import type { Handle, HandleServerError, RequestEvent } from '@sveltejs/kit';
 import { paraglideMiddleware } from '$lib/paraglide/server.js';
@@ -37,7 +38,42 @@ function isCrossSitePost(event: RequestEvent): boolean {
   }
 }
 
+/**
+ * A page asked for on another host than the public URL's (an IP address, a LAN name) goes there
+ * first (308), before any sign-in can start on the wrong host (`#shared/http/canonical-host.ts`).
+ * The standalone server does the same in front of everything; this covers the web served alone.
+ */
+function canonical(event: RequestEvent): Response | undefined {
+  if (event.isSubRequest) return undefined;
+  const { headers } = event.request;
+  const location = canonicalRedirect(
+    {
+      path: event.url.pathname + event.url.search,
+      host: headers.get('host') ?? undefined,
+      forwardedHost: headers.get('x-forwarded-host') ?? undefined,
+    },
+    webConfig().KINEMA_PUBLIC_URL,
+  );
+  return location ? new Response(null, { status: 308, headers: { location, 'cache-control': 'no-store' } }) : undefined;
+}
+
+/**
+ * Kit writes the Content-Security-Policy (svelte.config.js `kit.csp`, a nonce per response); the
+ * live like counts on AWS also talk to AppSync Events, whose hosts are known only at run time.
+ */
+function withRealtimeHosts(response: Response): void {
+  const { KINEMA_REALTIME_HOST: socket, KINEMA_REALTIME_HTTP_HOST: http } = webConfig();
+  const policy = response.headers.get('content-security-policy');
+  if (!policy || !socket || !http) return;
+  response.headers.set(
+    'content-security-policy',
+    policy.replace(/connect-src ([^;]*)/, `connect-src $1 wss://${socket} https://${http}`),
+  );
+}
+
 export const handle: Handle = async ({ event, resolve }) => {
+  const elsewhere = canonical(event);
+  if (elsewhere) return elsewhere;
   if (isCrossSitePost(event)) return text('Cross-site requests that change state are refused', { status: 403 });
 
   let session: Session | null = (await readSession(event.cookies)) ?? null;
@@ -63,6 +99,10 @@ export const handle: Handle = async ({ event, resolve }) => {
     event.locals.lang = locale;
     return resolve(event, { transformPageChunk: ({ html }) => html.replace('%paraglide.lang%', locale) });
   });
+  withRealtimeHosts(response);
+  // Over TLS, browsers must never come back over plain http (two years, as hstspreload asks).
+  if (webConfig().secureCookies)
+    response.headers.set('strict-transport-security', 'max-age=63072000; includeSubDomains');
   response.headers.set('x-content-type-options', 'nosniff');
   response.headers.set('referrer-policy', 'strict-origin-when-cross-origin');
   if (!response.headers.has('x-frame-options')) response.headers.set('x-frame-options', 'DENY');

@@ -73,14 +73,10 @@ export function ladderArgs(job: LadderJob, paths: { source: string; outDir: stri
     `expr:gte(t,n_forced*${job.keyframeSeconds})`,
   );
   job.ladder.forEach((rung, index) => {
-    args.push(
-      `-b:v:${index}`,
-      String(rung.videoBitrate),
-      `-maxrate:v:${index}`,
-      String(rung.maxBitrate),
-      `-bufsize:v:${index}`,
-      String(rung.videoBitrate * 2),
-    );
+    // Capped quality (constant rate factor under the VBV cap) when the rung has one, else fixed average.
+    if (rung.crf !== undefined) args.push(`-crf:v:${index}`, String(rung.crf));
+    else args.push(`-b:v:${index}`, String(rung.videoBitrate));
+    args.push(`-maxrate:v:${index}`, String(rung.maxBitrate), `-bufsize:v:${index}`, String(rung.videoBitrate * 2));
   });
   if (job.hasAudio) args.push('-c:a', 'aac', '-b:a', String(job.audioBitrate), '-ac', '2', '-ar', '48000');
   const streamMap = job.ladder.map((_, index) => (job.hasAudio ? `v:${index},a:${index}` : `v:${index}`)).join(' ');

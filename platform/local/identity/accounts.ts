@@ -30,6 +30,12 @@ export interface AccountStore {
   findByEmail(email: string): Account | undefined;
   findById(id: string): Account | undefined;
   setRoles(id: string, roles: Role[]): Account;
+  /** Replaces the password (hashed here); not found when the account is gone. */
+  setPassword(id: string, password: string): Promise<Account>;
+  /** Moves the account to a verified new address; conflict when another account has it. */
+  changeEmail(id: string, email: string): Account;
+  /** The current password, checked with the same scrypt work as a sign-in. */
+  passwordMatches(id: string, password: string): Promise<boolean>;
   /** Deletes the account (closure); false when it did not exist. Sign-in and refresh then fail. */
   remove(id: string): boolean;
   verifyPassword(email: string, password: string): Promise<PasswordCheck>;
@@ -117,6 +123,8 @@ export function accountStore(options: { file: string; now?: () => number }): Acc
   );
   const updateRoles = db.prepare('UPDATE accounts SET roles = ? WHERE id = ?');
   const deleteAccount = db.prepare('DELETE FROM accounts WHERE id = ?');
+  const updatePassword = db.prepare('UPDATE accounts SET password_hash = ? WHERE id = ?');
+  const updateEmail = db.prepare('UPDATE accounts SET email = ? WHERE id = ?');
 
   const toAccount = (row: AccountRow): Account => ({
     id: row.id,
@@ -170,6 +178,35 @@ export function accountStore(options: { file: string; now?: () => number }): Acc
       const changed = updateRoles.run(JSON.stringify([...new Set(valid)]), id);
       if (changed.changes === 0) throw notFound('account');
       return toAccount(byId.get(id)!);
+    },
+
+    async setPassword(id, password) {
+      const hash = await hashPassword(parse(Password, password));
+      if (updatePassword.run(hash, id).changes === 0) throw notFound('account');
+      return toAccount(byId.get(id)!);
+    },
+
+    changeEmail(id, email) {
+      const address = parse(Email, email);
+      const owner = byEmail.get(address);
+      if (owner && owner.id !== id) throw conflict('an account with this email already exists');
+      try {
+        if (updateEmail.run(address, id).changes === 0) throw notFound('account');
+      } catch (error) {
+        if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE')
+          throw conflict('an account with this email already exists');
+        throw error;
+      }
+      return toAccount(byId.get(id)!);
+    },
+
+    async passwordMatches(id, password) {
+      const row = byId.get(id);
+      if (!row) {
+        await spendPasswordCheck(password);
+        return false;
+      }
+      return passwordMatches(password, row.password_hash);
     },
 
     remove: (id) => deleteAccount.run(id).changes > 0,

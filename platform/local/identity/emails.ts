@@ -20,6 +20,18 @@ const text = {
       'ご本人の場合は、次のリンクからサインインしてください。',
     ],
     takenIgnore: 'お心当たりがない場合は、このメールを無視してください。アカウントに変更はありません。',
+    resetSubject: '【Kinema】パスワードの再設定',
+    resetBody: [
+      'Kinema のパスワードの再設定が申し込まれました。',
+      '新しいパスワードを決めるには、30 分以内に次のリンクを開いてください。リンクは一度だけ使えます。',
+    ],
+    resetIgnore: 'お心当たりがない場合は、このメールを無視してください。パスワードは変わりません。',
+    emailSubject: '【Kinema】新しいメールアドレスの確認',
+    emailBody: [
+      'Kinema のアカウントのメールアドレスを、このアドレスに変更する手続きが行われました。',
+      '変更を完了するには、30 分以内に次のリンクを開いてください。',
+    ],
+    emailIgnore: 'お心当たりがない場合は、このメールを無視してください。メールアドレスは変わりません。',
   },
   en: {
     linkSubject: 'Finish creating your Kinema account',
@@ -31,6 +43,18 @@ const text = {
       'If it was you, sign in instead:',
     ],
     takenIgnore: 'If this was not you, ignore this email: nothing has changed on your account.',
+    resetSubject: 'Reset your Kinema password',
+    resetBody: [
+      'Someone asked to reset the password of your Kinema account.',
+      'To choose a new password, open this link within 30 minutes. It works once:',
+    ],
+    resetIgnore: 'If this was not you, ignore this email: your password stays as it is.',
+    emailSubject: 'Confirm your new Kinema email address',
+    emailBody: [
+      'Your Kinema account is being moved to this email address.',
+      'To confirm, open this link within 30 minutes:',
+    ],
+    emailIgnore: 'If this was not you, ignore this email: nothing changes.',
   },
 } as const;
 
@@ -58,4 +82,14 @@ export function signUpLinkEmail(lang: Lang, input: { id: string; to: string; lin
 export function signUpTakenEmail(lang: Lang, input: { id: string; to: string; signInUrl: string }): Email {
   const t = text[lang];
   return render(input.id, input.to, t.takenSubject, t.takenBody, input.signInUrl, t.takenIgnore);
+}
+
+export function passwordResetEmail(lang: Lang, input: { id: string; to: string; link: string }): Email {
+  const t = text[lang];
+  return render(input.id, input.to, t.resetSubject, t.resetBody, input.link, t.resetIgnore);
+}
+
+export function emailChangeEmail(lang: Lang, input: { id: string; to: string; link: string }): Email {
+  const t = text[lang];
+  return render(input.id, input.to, t.emailSubject, t.emailBody, input.link, t.emailIgnore);
 }

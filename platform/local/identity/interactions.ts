@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pickLang } from '../site-page.js';
+import { readCookie, readForm, send } from './http-io.js';
 import type Provider from 'oidc-provider';
 import { z } from 'zod';
 import { isAppError } from '#shared/errors.js';
@@ -24,66 +26,12 @@ import { hashPassword } from './password.js';
 import type { PendingSignUps } from './signups.js';
 import type { SignInThrottle } from './throttle.js';
 
-const MAX_FORM_BYTES = 16 * 1024;
-
-/** Security headers of every page the issuer renders itself. */
-const PAGE_HEADERS = {
-  'content-type': 'text/html; charset=utf-8',
-  'cache-control': 'no-store',
-  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-};
-
 const SignInForm = z.object({ email: z.string().max(1000), password: z.string().max(1000) });
 const SignUpForm = z.object({
   email: z.string().max(1000),
   password: z.string().max(1000),
   password_confirm: z.string().max(1000),
 });
-
-export function readCookie(req: IncomingMessage, name: string): string | undefined {
-  for (const part of (req.headers.cookie ?? '').split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key !== name) continue;
-    try {
-      return decodeURIComponent(rest.join('='));
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
-}
-
-/** Explicit `?lang=` first, then the `lang` cookie, then the client's `ui_locales`; Japanese otherwise. */
-export function pickLang(...candidates: (string | undefined)[]): Lang {
-  for (const candidate of candidates) {
-    for (const tag of (candidate ?? '').split(/[\s,]+/)) {
-      const primary = tag.toLowerCase().split('-')[0];
-      if (primary === 'ja' || primary === 'en') return primary;
-    }
-  }
-  return 'ja';
-}
-
-function send(res: ServerResponse, status: number, html: string, headers: Record<string, string> = {}) {
-  res.writeHead(status, { ...PAGE_HEADERS, ...headers });
-  res.end(html);
-}
-
-async function readForm(req: IncomingMessage): Promise<Record<string, string> | undefined> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/x-www-form-urlencoded') return undefined;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_FORM_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
-}
 
 /**
  * The issuer's interaction endpoints (`<base>/interaction/:uid[/signin|/signup|/verify]`): the
@@ -105,10 +53,13 @@ export function interactionRoutes(deps: {
   issuerUrl: string;
   /** Where "sign in" links go: the site's own sign-in, which starts a fresh authorisation. */
   signInUrl: string;
+  /** The site's home page: the logo and the way back on every page. */
+  home: string;
   now: () => number;
   logger: Logger;
 }) {
-  const { provider, accounts, throttle, signUps, mailer, signInUrl, now, logger } = deps;
+  const { provider, accounts, throttle, signUps, mailer, signInUrl, home, now, logger } = deps;
+  const frame = (lang: Lang) => ({ lang, home });
   const publicBase = deps.issuerUrl.replace(/\/+$/, '');
   const basePath = new URL(publicBase).pathname.replace(/\/+$/, '');
 
@@ -118,7 +69,7 @@ export function interactionRoutes(deps: {
     const queryLang = url.searchParams.get('lang') ?? undefined;
     const cookieLang = readCookie(req, 'lang');
     if (!match) {
-      send(res, 404, errorPage(pickLang(queryLang, cookieLang), undefined));
+      send(res, 404, errorPage(frame(pickLang(queryLang, cookieLang)), undefined));
       return;
     }
     const uid = match[1]!;
@@ -127,7 +78,7 @@ export function interactionRoutes(deps: {
     // The emailed link works in any browser, with or without this interaction's cookie.
     if (action === 'verify') {
       if (req.method !== 'GET') {
-        send(res, 405, errorPage(pickLang(queryLang, cookieLang), undefined), { allow: 'GET' });
+        send(res, 405, errorPage(frame(pickLang(queryLang, cookieLang)), undefined), { allow: 'GET' });
         return;
       }
       await verify(uid, url.searchParams.get('token') ?? '', pickLang(queryLang, cookieLang));
@@ -139,13 +90,11 @@ export function interactionRoutes(deps: {
       details = await provider.interactionDetails(req, res);
       if (details.uid !== uid) throw new Error('interaction uid mismatch');
     } catch {
-      // No interaction cookie (cross-site post, other browser) or an expired flow: start over.
-      const lang = pickLang(queryLang, cookieLang);
-      send(
-        res,
-        400,
-        errorPage(lang, lang === 'ja' ? 'サインインの手続きの有効期限が切れました。' : 'This sign-in has expired.'),
-      );
+      // No interaction cookie (cross-site post, other browser, a replayed form) or an expired
+      // flow: nothing happens here. The site starts a fresh sign-in once (`?retry=1`); a second
+      // failure there shows its own page with a way back.
+      res.writeHead(303, { location: `${signInUrl}?retry=1`, 'cache-control': 'no-store' });
+      res.end();
       return;
     }
 
@@ -159,8 +108,9 @@ export function interactionRoutes(deps: {
     const views = (screen: 'signin' | 'signup', email?: string, error?: string) => {
       const other = screen === 'signin' ? 'signup' : 'signin';
       const view = {
-        lang,
+        ...frame(lang),
         action: `${self}/${screen}`,
+        forgotUrl: `${basePath}/password/forgot?lang=${lang}`,
         otherFormUrl: `${self}?screen=${other}`,
         langSwitchUrl: `${self}?screen=${screen}&lang=${lang === 'ja' ? 'en' : 'ja'}`,
         email,
@@ -175,7 +125,7 @@ export function interactionRoutes(deps: {
     }
     if (details.prompt.name !== 'login') {
       logger.warn('unexpected interaction prompt', { prompt: details.prompt.name });
-      send(res, 400, errorPage(lang, undefined));
+      send(res, 400, errorPage(frame(lang), undefined, `${signInUrl}?retry=1`));
       return;
     }
 
@@ -188,7 +138,7 @@ export function interactionRoutes(deps: {
       return;
     }
     if (req.method !== 'POST' || !action) {
-      send(res, 405, errorPage(lang, undefined), { allow: 'GET, POST' });
+      send(res, 405, errorPage(frame(lang), undefined), { allow: 'GET, POST' });
       return;
     }
 
@@ -260,17 +210,17 @@ export function interactionRoutes(deps: {
       await mailer.send(message);
     } catch (error) {
       logger.error('sign-up email not sent', { err: error });
-      send(res, 503, mailFailedPage(lang));
+      send(res, 503, mailFailedPage(frame(lang)));
       return;
     }
-    send(res, 200, signUpSentPage(lang, to), headers);
+    send(res, 200, signUpSentPage(frame(lang), to), headers);
 
     /** Follows an emailed link: creates the account once, then finishes the sign-in if it is still open here. */
     async function verify(uid: string, token: string, lang: Lang): Promise<void> {
       const redemption = signUps.redeem(token, uid);
       if (!redemption.ok) {
         const status = redemption.reason === 'used' || redemption.reason === 'expired' ? 410 : 400;
-        send(res, status, signUpLinkPage(lang, redemption.reason));
+        send(res, status, signUpLinkPage(frame(lang), redemption.reason));
         return;
       }
       let accountId: string;
@@ -279,7 +229,7 @@ export function interactionRoutes(deps: {
         accountId = accounts.createWithPasswordHash({ email, passwordHash, roles: ['viewer'] }).id;
       } catch (error) {
         if (isAppError(error) && error.code === 'conflict') {
-          send(res, 409, accountExistsPage(lang, signInUrl));
+          send(res, 409, accountExistsPage(frame(lang), signInUrl));
           return;
         }
         throw error;
@@ -293,7 +243,7 @@ export function interactionRoutes(deps: {
         // Another browser, or the sign-in expired: the account exists all the same.
       }
       if (!alive) {
-        send(res, 200, accountReadyPage(lang, signInUrl));
+        send(res, 200, accountReadyPage(frame(lang), signInUrl));
         return;
       }
       await provider.interactionFinished(req, res, { login: { accountId } }, { mergeWithLastSubmission: false });

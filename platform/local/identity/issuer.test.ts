@@ -1,7 +1,5 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader } from 'jose';
@@ -10,177 +8,20 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import { CLAIMS } from '#shared/ports/token-verifier.js';
 import { fetchFrom } from '#test/support/fetch-from.js';
-import { localMailer } from '#platform/local/mailer.js';
-import type { LocalMailer } from '#platform/local/mailer.js';
-import { createIssuer } from './issuer.js';
 import type { Issuer } from './issuer.js';
+import {
+  beginLogin,
+  browse,
+  cookieJar,
+  discover,
+  formAction,
+  newestEmail,
+  postForm,
+  signUpLink,
+  start,
+} from './issuer-test-support.js';
+import type { Running } from './issuer-test-support.js';
 import { PAIR_FREE } from './throttle.js';
-
-const CLIENT_ID = 'kinema-web';
-const CLIENT_SECRET = 'a-long-enough-client-secret-for-tests';
-
-interface Running {
-  base: string;
-  issuerUrl: string;
-  audience: string;
-  issuer: Issuer;
-  server: Server;
-  /** The sign-up emails, as the standalone server writes them. */
-  outbox: LocalMailer;
-  stop(): Promise<void>;
-}
-
-async function listen(server: Server, port = 0): Promise<number> {
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve());
-  });
-  return (server.address() as AddressInfo).port;
-}
-
-async function start(
-  dataDir: string,
-  port = 0,
-  planOf: (userId: string) => Promise<string | undefined> = async () => 'monthly',
-  now: () => number = () => Date.now(),
-): Promise<Running> {
-  const server = createServer();
-  const actual = await listen(server, port);
-  const base = `http://127.0.0.1:${actual}`;
-  const outbox = localMailer({ dir: join(dataDir, 'outbox'), from: 'Kinema <no-reply@kinema.local>', now });
-  const issuer = await createIssuer({
-    dataDir,
-    issuer: `${base}/oidc`,
-    audience: `${base}/api`,
-    clients: [
-      {
-        clientId: CLIENT_ID,
-        clientSecret: CLIENT_SECRET,
-        redirectUris: [`${base}/auth/callback`],
-        postLogoutRedirectUris: [`${base}/`],
-      },
-    ],
-    now,
-    planOf,
-    mailer: outbox,
-  });
-  server.on('request', (req, res) => {
-    if (req.url?.startsWith('/oidc')) return issuer.listener(req, res);
-    res.writeHead(404).end();
-  });
-  return {
-    base,
-    issuerUrl: `${base}/oidc`,
-    audience: `${base}/api`,
-    issuer,
-    server,
-    outbox,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await issuer.close();
-    },
-  };
-}
-
-/** A tiny cookie jar: enough for one host, paths ignored (the provider scopes them; we send all). */
-/** A browser's cookies, and the fetch it connects with (another address plays another client). */
-function cookieJar(via: typeof fetch = fetch) {
-  const jar = new Map<string, string>();
-  return {
-    fetch: via,
-    header: () => [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
-    store(response: Response) {
-      for (const line of response.headers.getSetCookie()) {
-        const [pair] = line.split(';');
-        const index = pair!.indexOf('=');
-        const name = pair!.slice(0, index);
-        const value = pair!.slice(index + 1);
-        if (/expires=Thu, 01 Jan 1970/i.test(line) || value === '') jar.delete(name);
-        else jar.set(name, value);
-      }
-    },
-    set: (name: string, value: string) => jar.set(name, value),
-  };
-}
-
-type Jar = ReturnType<typeof cookieJar>;
-
-/** Follows redirects by hand, carrying cookies, until a page or the client's redirect URI. */
-async function browse(jar: Jar, url: string, init: RequestInit = {}, stopAt?: string) {
-  let current = url;
-  let request = init;
-  for (let hop = 0; hop < 10; hop++) {
-    const response = await jar.fetch(current, {
-      ...request,
-      redirect: 'manual',
-      headers: { ...(request.headers as Record<string, string>), cookie: jar.header() },
-    });
-    jar.store(response);
-    const location = response.headers.get('location');
-    if (response.status >= 300 && response.status < 400 && location) {
-      current = new URL(location, current).href;
-      if (stopAt && current.startsWith(stopAt)) return { url: current, response };
-      request = {};
-      continue;
-    }
-    return { url: current, response, html: await response.text() };
-  }
-  throw new Error('too many redirects');
-}
-
-function formAction(html: string, base: string): string {
-  const match = /<form method="post" action="([^"]+)"/.exec(html);
-  if (!match?.[1]) throw new Error('no form on the page');
-  return new URL(match[1].replace(/&amp;/g, '&'), base).href;
-}
-
-function postForm(jar: Jar, action: string, fields: Record<string, string>, stopAt: string) {
-  return browse(
-    jar,
-    action,
-    {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(fields).toString(),
-    },
-    stopAt,
-  );
-}
-
-async function discover(running: Running) {
-  return oidc.discovery(new URL(running.issuerUrl), CLIENT_ID, CLIENT_SECRET, undefined, {
-    execute: [oidc.allowInsecureRequests],
-  });
-}
-
-async function beginLogin(running: Running, extra: Record<string, string> = {}, jar = cookieJar()) {
-  const config = await discover(running);
-  const verifier = oidc.randomPKCECodeVerifier();
-  const state = oidc.randomState();
-  const url = oidc.buildAuthorizationUrl(config, {
-    redirect_uri: `${running.base}/auth/callback`,
-    scope: 'openid email profile offline_access',
-    code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
-    code_challenge_method: 'S256',
-    state,
-    ...extra,
-  });
-  const page = await browse(jar, url.href);
-  return { config, verifier, state, jar, page };
-}
-
-async function newestEmail(running: Running, to: string) {
-  const mail = (await running.outbox.list(1000)).find((entry) => entry.to === to);
-  if (!mail) throw new Error(`no email to ${to}`);
-  return mail;
-}
-
-function signUpLink(mail: { text: string }): string {
-  const link = /https?:\/\/\S+\/verify\?token=\S+/.exec(mail.text)?.[0];
-  if (!link) throw new Error('no sign-up link in the email');
-  return link;
-}
 
 function verifierFor(running: Running, keysFrom: Issuer = running.issuer) {
   return jwtVerifier({
@@ -495,11 +336,17 @@ describe('built-in OpenID issuer', () => {
     running = await start(dataDir);
     const { jar, page } = await beginLogin(running);
     const action = formAction(page.html!, running.base);
-    const callback = `${running.base}/auth/callback`;
 
-    // A cross-site post carries no interaction cookie: nothing happens but an error page.
-    const forged = await postForm(cookieJar(), action, { email: 'lock@example.com', password: 'x' }, callback);
-    expect(forged.response.status).toBe(400);
+    // A cross-site (or replayed) post carries no interaction cookie: nothing happens, and the
+    // browser is sent to the site's sign-in to start afresh once (`retry=1`).
+    const forged = await postForm(
+      cookieJar(),
+      action,
+      { email: 'lock@example.com', password: 'x' },
+      `${running.base}/auth/`,
+    );
+    expect(forged.response.status).toBe(303);
+    expect(forged.url).toBe(`${running.base}/auth/login?retry=1`);
 
     const english = await browse(jar, `${page.url}?lang=en`);
     expect(english.html).toContain('<html lang="en">');
@@ -599,6 +446,15 @@ describe('built-in OpenID issuer', () => {
     });
     const confirm = await browse(jar, logoutUrl.href);
     expect(confirm.html).toContain('data-testid="signout-confirm"');
+    // One click on the site is enough: the page submits itself ("yes", sign out of the issuer
+    // too), by a script its policy allows by hash and nothing else.
+    expect(confirm.html).toContain('<input type="hidden" name="logout" value="yes">');
+    const policy = confirm.response.headers.get('content-security-policy') ?? '';
+    const script = /<script>([^<]+)<\/script>/.exec(confirm.html!)?.[1] ?? '';
+    const hash = createHash('sha256').update(script).digest('base64');
+    expect(policy).toContain(`script-src 'sha256-${hash}'`);
+    expect(policy).not.toContain("unsafe-inline'; script");
+    expect(confirm.html).toContain('data-testid="page-logo"');
     const xsrf = /name="xsrf" value="([^"]+)"/.exec(confirm.html!)?.[1];
     const action = /<form[^>]*action="([^"]+)"/.exec(confirm.html!)?.[1];
     expect(xsrf && action).toBeTruthy();

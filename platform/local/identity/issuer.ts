@@ -13,11 +13,17 @@ import { SCOPES, kinemaClaims, signAccountToken } from './access-token.js';
 import { accountStore, openIdentityDatabase } from './accounts.js';
 import { signInThrottle } from './throttle.js';
 import type { AccountStore } from './accounts.js';
-import { interactionRoutes, pickLang } from './interactions.js';
+import { pickLang } from '../site-page.js';
+import { accountLinkRoutes } from './account-link-routes.js';
+import { accountLinks } from './account-links.js';
+import { LOGOUT_CSP, PAGE_HEADERS } from './http-io.js';
+import { interactionRoutes } from './interactions.js';
 import { loadIdentitySecrets } from './keys.js';
 import { errorPage, loggedOutPage, logoutPage } from './pages.js';
+import { selfService } from './self-service.js';
+import type { SelfService } from './self-service.js';
 import { pendingSignUps } from './signups.js';
-import { sqliteAdapter } from './sqlite-adapter.js';
+import { endSessionsOf, sqliteAdapter } from './sqlite-adapter.js';
 
 export interface IssuerClient {
   clientId: string;
@@ -44,6 +50,8 @@ export interface IssuerOptions {
   mailer: Mailer;
   /** Where the pages' "sign in" links go; default `<issuer origin>/auth/login` (the web app's). */
   signInUrl?: string;
+  /** The site's home page (logo and way back on every page); default `<issuer origin>/`. */
+  homeUrl?: string;
   logger?: Logger;
   accessTokenTtlSeconds?: number;
 }
@@ -52,6 +60,10 @@ export interface Issuer {
   /** Serves every URL under the issuer's path; expects the full path in `req.url` (`/oidc/...`). */
   listener: (req: IncomingMessage, res: ServerResponse) => void;
   accounts: AccountStore;
+  /** Change password and email for a signed-in account (the identity API uses it). */
+  selfService: SelfService;
+  /** Signs every device of the account out: its issuer sessions, grants and refresh tokens. */
+  endSessions(accountId: string): void;
   /** An access token for the account made directly with the key (CLI, tests); same shape as the flow's. */
   signAccessToken(accountId: string, ttlSeconds?: number): Promise<string>;
   /** The public keys (also served at `<issuer>/jwks`). */
@@ -92,7 +104,17 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
     }
   };
 
-  const langOf = (ctx: KoaContextWithOIDC) => pickLang(ctx.cookies.get('lang'));
+  const home = options.homeUrl ?? `${issuerUrl.origin}/`;
+  const signInUrl = options.signInUrl ?? `${issuerUrl.origin}/auth/login`;
+  const frameOf = (ctx: KoaContextWithOIDC) => {
+    const asked = typeof ctx.oidc?.params?.ui_locales === 'string' ? ctx.oidc.params.ui_locales : undefined;
+    return { lang: pickLang(ctx.query['lang'] as string | undefined, ctx.cookies.get('lang'), asked), home };
+  };
+  /** The provider's own pages get the same headers as ours (the sign-out page: its script's hash). */
+  const pageHeaders = (ctx: KoaContextWithOIDC, csp?: string) => {
+    for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
+    if (csp) ctx.set('content-security-policy', csp);
+  };
 
   const configuration: Configuration = {
     adapter: sqliteAdapter(db),
@@ -172,12 +194,14 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
       rpInitiatedLogout: {
         enabled: true,
         async logoutSource(ctx, form) {
+          pageHeaders(ctx, LOGOUT_CSP);
           ctx.type = 'html';
-          ctx.body = logoutPage(langOf(ctx), form);
+          ctx.body = logoutPage(frameOf(ctx), form);
         },
         async postLogoutSuccessSource(ctx) {
+          pageHeaders(ctx);
           ctx.type = 'html';
-          ctx.body = loggedOutPage(langOf(ctx));
+          ctx.body = loggedOutPage(frameOf(ctx));
         },
       },
       resourceIndicators: {
@@ -212,8 +236,10 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
       RefreshToken: 30 * DAY,
     },
     async renderError(ctx, out) {
+      pageHeaders(ctx);
       ctx.type = 'html';
-      ctx.body = errorPage(langOf(ctx), out.error_description ?? out.error);
+      // Most of these are a stale or replayed step of a sign-in: offer a fresh one.
+      ctx.body = errorPage(frameOf(ctx), out.error_description ?? out.error, `${signInUrl}?retry=1`);
     },
   };
 
@@ -230,10 +256,33 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
     signUps: pendingSignUps({ db, now }),
     mailer: options.mailer,
     issuerUrl: issuer,
-    signInUrl: options.signInUrl ?? `${issuerUrl.origin}/auth/login`,
+    signInUrl,
+    home,
     now,
     logger,
   });
+  const links = accountLinks({ db, now });
+  const endSessions = (accountId: string) => {
+    endSessionsOf(db, accountId);
+  };
+  const linkPages = accountLinkRoutes({
+    accounts,
+    links,
+    throttle,
+    mailer: options.mailer,
+    issuerUrl: issuer,
+    signInUrl,
+    home,
+    endSessions,
+    logger,
+  });
+  const fail = (res: ServerResponse) => (error: unknown) => {
+    logger.error('sign-in page failed', { err: error });
+    if (!res.headersSent) {
+      res.writeHead(500, { ...PAGE_HEADERS });
+      res.end(errorPage({ lang: pickLang(), home }, undefined));
+    } else res.end();
+  };
 
   const listener = (req: IncomingMessage, res: ServerResponse) => {
     const withOriginal = req as IncomingMessage & { originalUrl?: string };
@@ -246,13 +295,18 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
     }
     const path = original.slice(basePath.length) || '/';
     if (path.startsWith('/interaction/')) {
-      interactions(req, res, path).catch((error: unknown) => {
-        logger.error('sign-in page failed', { err: error });
-        if (!res.headersSent) {
-          res.writeHead(500, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-          res.end(errorPage(pickLang(), undefined));
-        } else res.end();
-      });
+      interactions(req, res, path).catch(fail(res));
+      return;
+    }
+    if (path.startsWith('/password/') || path.startsWith('/email/')) {
+      linkPages(req, res, path)
+        .then((handled) => {
+          if (!handled) {
+            res.writeHead(404, { ...PAGE_HEADERS });
+            res.end(errorPage({ lang: pickLang(), home }, undefined));
+          }
+        })
+        .catch(fail(res));
       return;
     }
     // oidc-provider routes on the path below its mount and builds its URLs from `originalUrl`.
@@ -264,6 +318,8 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   return {
     listener,
     accounts,
+    selfService: selfService({ accounts, links, mailer: options.mailer, issuerUrl: issuer, endSessions, now }),
+    endSessions,
     async signAccessToken(accountId, ttlSeconds = accessTokenTtl) {
       const account = accounts.findById(accountId);
       if (!account) throw notFound('account');

@@ -1,6 +1,7 @@
-import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { JWK, JSONWebKeySet } from 'jose';
 import { z } from 'zod';
@@ -42,6 +43,27 @@ function readOrCreate(file: string, make: () => string): string {
   return readFileSync(file, 'utf8');
 }
 
+const KEY_FILE = 'signing-key.jwk.json';
+
+function signingKeyText(privateKey: KeyObject): string {
+  const jwk = privateKey.export({ format: 'jwk' }) as JWK;
+  // A random kid: it only has to tell this key from a later rotated one.
+  return JSON.stringify({ ...jwk, kid: randomBytes(12).toString('base64url'), alg: 'RS256', use: 'sig' }, null, 2);
+}
+
+/**
+ * Makes the signing key off the main thread when there is none yet (a first start), so the RSA
+ * generation overlaps other start-up work; `loadIdentitySecrets` then only reads it.
+ */
+export async function prepareIdentitySecrets(dataDir: string): Promise<void> {
+  const folder = join(dataDir, 'identity');
+  if (existsSync(join(folder, KEY_FILE))) return;
+  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  mkdirDurableSync(folder, 0o700);
+  // Created once: a key another start wrote first wins, as in `loadIdentitySecrets`.
+  createFileOnceSync(join(folder, KEY_FILE), signingKeyText(privateKey));
+}
+
 /**
  * Loads the issuer's signing key and cookie secret from `<dataDir>/identity/`, generating them on
  * the first start. Tokens signed before a restart keep verifying after it.
@@ -50,13 +72,10 @@ export function loadIdentitySecrets(dataDir: string): IdentitySecrets {
   const folder = join(dataDir, 'identity');
   mkdirDurableSync(folder, 0o700);
 
-  const keyFile = join(folder, 'signing-key.jwk.json');
-  const keyText = readOrCreate(keyFile, () => {
-    const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const jwk = privateKey.export({ format: 'jwk' }) as JWK;
-    // A random kid: it only has to tell this key from a later rotated one.
-    return JSON.stringify({ ...jwk, kid: randomBytes(12).toString('base64url'), alg: 'RS256', use: 'sig' }, null, 2);
-  });
+  const keyFile = join(folder, KEY_FILE);
+  const keyText = readOrCreate(keyFile, () =>
+    signingKeyText(generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey),
+  );
   chmodSync(keyFile, 0o600);
   const parsed = PrivateRsaJwk.safeParse(JSON.parse(keyText));
   if (!parsed.success) throw new Error(`${keyFile} is not an RSA private JWK; move it away to generate a new key`);

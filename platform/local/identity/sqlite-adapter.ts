@@ -92,3 +92,18 @@ export function sqliteAdapter(db: Database.Database): AdapterFactory {
     },
   });
 }
+
+/**
+ * Ends every issuer session, grant and token of one account (a password reset or change, an
+ * email change): its refresh tokens stop working, so each signed-in device is signed out at its
+ * next renewal (within the access token's lifetime).
+ */
+export function endSessionsOf(db: Database.Database, accountId: string): number {
+  return db
+    .prepare(
+      `DELETE FROM oidc_entries
+       WHERE grant_id IN (SELECT id FROM oidc_entries WHERE model = 'Grant' AND json_extract(payload, '$.accountId') = ?)
+          OR json_extract(payload, '$.accountId') = ?`,
+    )
+    .run(accountId, accountId).changes;
+}

@@ -15,6 +15,9 @@ import type { RateLimitOptions } from './domain/rate-limit.js';
 import { rateLimiter } from './domain/rate-limit.js';
 import { canBeLiked } from './domain/video.js';
 import { likeStore } from './store.js';
+import { registerViewerRoutes } from './viewer-http.js';
+import { viewerStore } from './viewer-store.js';
+import type { WatchAccess } from './watch-access.js';
 
 export interface EngagementDeps {
   table: Table;
@@ -27,6 +30,15 @@ export interface EngagementDeps {
   live?: LiveFeed;
   /** Likes and unlikes per account; default a burst of 30, then 10 a second. */
   rateLimit?: RateLimitOptions;
+  /** Entitlement's decision, asked before a position is kept or shown; without it those routes answer 503. */
+  access?: WatchAccess;
+  /** At most one stored position per viewer and title in this window; default 5 s. */
+  progressWindowMs?: number;
+  /**
+   * Positions due together written in one transaction, at most this many; default 1. Standalone
+   * passes 50 (one fsync for them all); AWS keeps 1 (a DynamoDB transaction costs double).
+   */
+  progressBatch?: number;
 }
 
 const MAX_BATCH = 100;
@@ -88,7 +100,7 @@ const liveRoute = createRoute({
   },
 });
 
-/** The engagement service's routes: likes, their counts, and the standalone live stream. */
+/** The engagement service's routes: likes, their counts, the standalone live stream, positions and my list. */
 export function createEngagementApp(deps: EngagementDeps) {
   const now = () => deps.clock.now();
   const store = likeStore(deps.table, { region: deps.region ?? 'local', now });
@@ -156,6 +168,16 @@ export function createEngagementApp(deps: EngagementDeps) {
       signal: c.req.raw.signal,
     });
     return response as never;
+  });
+
+  registerViewerRoutes(routes, {
+    viewers: viewerStore(deps.table),
+    likes: store,
+    access: deps.access,
+    now,
+    progressWindowMs: deps.progressWindowMs,
+    progressBatch: deps.progressBatch,
+    logger: deps.logger,
   });
 
   return routes;

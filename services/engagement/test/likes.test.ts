@@ -93,10 +93,15 @@ describe('likes over HTTP', () => {
   it('publishes an OpenAPI document built from the same schemas', async () => {
     const doc = (await (await h.call('GET', '/openapi.json')).json()) as { paths: Record<string, unknown> };
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/continue-watching',
       '/likes',
+      '/list',
+      '/progress',
       '/videos/{id}/like',
       '/videos/{id}/likes',
+      '/videos/{id}/list',
       '/videos/{id}/live',
+      '/videos/{id}/progress',
     ]);
   });
 });

@@ -34,6 +34,7 @@ function globalTable(dir: string) {
       'put' in write ? write.put : 'update' in write ? write.update : 'delete' in write ? write.delete : write.check;
     return {
       get: (key) => table.get(key),
+      getMany: (keys) => table.getMany(keys),
       query: (query) => table.query(query),
       async put(item, when) {
         await table.put(item, when);

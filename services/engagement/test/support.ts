@@ -12,6 +12,7 @@ import { testAuth } from '#test/support/auth.js';
 import { createEngagementApp } from '../src/http.js';
 import type { EngagementDeps } from '../src/http.js';
 import { engagementSubscriptions } from '../src/subscribers.js';
+import type { WatchAccess } from '../src/watch-access.js';
 
 export const T0 = Date.UTC(2030, 0, 1, 12, 0, 0);
 
@@ -37,6 +38,33 @@ export function recordingRealtime() {
 }
 
 /**
+ * Entitlement's answers as a settable table: `grant(user, video, until?)` lets that viewer watch
+ * that title (until a time), anything else is refused. Counts the calls, to see the cache work.
+ */
+export function grantsAccess(now: () => number) {
+  const grants = new Map<string, number | null>();
+  const calls: string[][] = [];
+  const access: WatchAccess = {
+    async decide(viewer, videoIds) {
+      calls.push([...videoIds]);
+      return Object.fromEntries(
+        videoIds.map((videoId) => {
+          const until = grants.get(`${viewer.userId}/${videoId}`);
+          const canWatch = until !== undefined && (until === null || until > now());
+          return [videoId, { canWatch, expiresAt: canWatch ? until : null }];
+        }),
+      );
+    },
+  };
+  return {
+    access,
+    calls,
+    grant: (userId: string, videoId: string, until: number | null = null) => grants.set(`${userId}/${videoId}`, until),
+    revoke: (userId: string, videoId: string) => grants.delete(`${userId}/${videoId}`),
+  };
+}
+
+/**
  * The engagement app on a throw-away SQLite file and a settable clock, with its subscribers
  * (catalog projection, live fan-out into a recording Realtime) delivered through the inbox.
  */
@@ -50,7 +78,8 @@ export async function engagementHarness(
   const recording = recordingRealtime();
   const { realtime = recording.realtime, ...appOverrides } = overrides;
   const published = recording.published;
-  const app = createEngagementApp({ table, verifier: auth.verifier, clock, ...appOverrides });
+  const watch = grantsAccess(clock.now);
+  const app = createEngagementApp({ table, verifier: auth.verifier, clock, access: watch.access, ...appOverrides });
   const subscriptions = engagementSubscriptions({ table, realtime });
 
   const deliverEvent = async (envelope: EventEnvelope) => {
@@ -66,7 +95,7 @@ export async function engagementHarness(
   const call = async (
     method: string,
     path: string,
-    options: { as?: string; body?: unknown; headers?: Record<string, string> } = {},
+    options: { as?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {},
   ) =>
     app.request(path, {
       method,
@@ -76,6 +105,7 @@ export async function engagementHarness(
         ...options.headers,
       },
       ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+      ...(options.raw === undefined ? {} : { body: options.raw }),
     });
 
   /** Delivers the pending outbox (LikeCountChanged) to the subscribers, as the dispatcher would. */
@@ -97,6 +127,7 @@ export async function engagementHarness(
     deliverEvent,
     drainOutbox,
     published,
+    watch,
     close() {
       table.close();
       rmSync(dir, { recursive: true, force: true });

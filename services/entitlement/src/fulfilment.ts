@@ -44,7 +44,7 @@ export async function fulfil(
           { reason: 'price_changed', videoId: fact.videoId },
         );
       }
-      return store.recordRental(fact, now);
+      return store.recordRental(fact, now, video.title);
     }
     case 'rental.refunded':
       return store.recordRefund(fact, now);
@@ -60,6 +60,7 @@ export async function fulfil(
             ...(fact.periodEnd !== undefined ? { periodEnd: fact.periodEnd } : {}),
             ...(fact.cancelAtPeriodEnd !== undefined ? { cancelAtPeriodEnd: fact.cancelAtPeriodEnd } : {}),
           },
+          ...(fact.payment ? { payment: fact.payment } : {}),
         },
         now,
       );

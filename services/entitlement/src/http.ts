@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { AppError, notFound } from '#shared/errors.js';
+import { AppError, conflict, notFound } from '#shared/errors.js';
 import { createRoute } from '@hono/zod-openapi';
 import { parseInput, rawBody, serviceApp } from '#shared/http/app.js';
-import { adminOnly, authenticate, requirePrincipal, signedIn } from '#shared/http/auth.js';
+import { authenticate, requirePrincipal, signedIn } from '#shared/http/auth.js';
 import { bearer, errors, JSON_BODY_ERRORS, jsonRequest, ok } from '#shared/http/openapi.js';
 import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
@@ -13,10 +13,15 @@ import type { Payments } from '#shared/ports/payments.js';
 import { WebhookSignatureError } from '#shared/ports/payments.js';
 import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
+import type { UserDirectory } from '#shared/ports/user-directory.js';
 import { decideAccess } from './domain/access.js';
 import { activeRentals, planAt, subscriptionView } from './domain/account.js';
-import { currentSubscription, subscriptionStatus } from './domain/subscription.js';
+import { canResume, currentSubscription, subscriptionStatus } from './domain/subscription.js';
 import { fulfil } from './fulfilment.js';
+import { adminReportRoutes } from './admin-reports.js';
+import { adminUserRoutes } from './admin-users.js';
+import { paymentRoutes } from './payments-routes.js';
+import { playsStore } from './plays.js';
 import { playbackHandler } from './playback.js';
 import { entitlementStore } from './store.js';
 
@@ -39,6 +44,8 @@ export interface EntitlementDeps {
   siteOrigin?: string;
   /** The monthly plan's price as shown on pages (the provider's price is what is charged). */
   planPriceJpy?: number;
+  /** The identity provider's accounts, for user management (admin); without it those routes answer 503. */
+  users?: UserDirectory;
   /** How long `/access` may reuse a title's facts from memory; default 2 s. Playback never does. */
   factsCacheMs?: number;
 }
@@ -53,9 +60,12 @@ const ReturnPath = z
   .string()
   .max(512)
   .regex(/^\/(?![/\\])[^\s]*$/, 'a path on this site such as /videos/abc');
+/** The site's language, passed on to the payment page. */
+const Locale = z.enum(['ja', 'en']).optional();
+
 const CheckoutBody = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('subscription'), returnPath: ReturnPath.optional() }),
-  z.object({ kind: z.literal('rental'), videoId: Id, returnPath: ReturnPath.optional() }),
+  z.object({ kind: z.literal('subscription'), returnPath: ReturnPath.optional(), locale: Locale }),
+  z.object({ kind: z.literal('rental'), videoId: Id, returnPath: ReturnPath.optional(), locale: Locale }),
 ]);
 
 const PlaybackParams = z.object({ videoId: Id });
@@ -192,6 +202,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
           amountJpy: deps.planPriceJpy ?? 990,
           successUrl: back('/account', 'success'),
           cancelUrl: back('/account', 'cancel'),
+          ...(body.locale ? { locale: body.locale } : {}),
         });
         return c.json({ checkoutUrl });
       }
@@ -211,6 +222,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
         amountJpy: video.priceJpy,
         successUrl: back(`/videos/${video.videoId}`, 'success'),
         cancelUrl: back(`/videos/${video.videoId}`, 'cancel'),
+        ...(body.locale ? { locale: body.locale } : {}),
       });
       return c.json({ checkoutUrl });
     },
@@ -240,6 +252,43 @@ export function createEntitlementApp(deps: EntitlementDeps) {
             subscriptionId: subscription.subscriptionId,
             userId: principal.userId,
             fact: { at, cancelAtPeriodEnd: true },
+          },
+          at,
+        );
+      }
+      const after = await store.account(principal.userId);
+      return c.json({ subscription: subscriptionView(after.subscriptions, at) });
+    },
+  );
+
+  /** Withdraw a cancellation before the period ends: the provider first, then the store at once. */
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/subscription/resume',
+      summary: 'Keep a cancelled monthly plan: it renews again at the end of the paid period',
+      security: bearer,
+      middleware: [signedIn],
+      responses: {
+        200: ok('`{subscription}`'),
+        ...errors('unauthorized', 'not_found', 'conflict', 'unavailable'),
+      },
+    }),
+    async (c) => {
+      const principal = requirePrincipal(c.get('principal'));
+      const { payments } = requirePayments();
+      const at = now();
+      const { subscriptions } = await store.account(principal.userId);
+      const subscription = currentSubscription(subscriptions, at);
+      if (!subscription || subscriptionStatus(subscription, at) === 'ended') throw notFound('an active plan');
+      if (subscription.cancelAtPeriodEnd) {
+        if (!canResume(subscription, at)) throw conflict('the paid period is over: subscribe again');
+        await payments.resumeSubscription(subscription.subscriptionId);
+        await store.applySubscription(
+          {
+            subscriptionId: subscription.subscriptionId,
+            userId: principal.userId,
+            fact: { at, cancelAtPeriodEnd: false },
           },
           at,
         );
@@ -296,20 +345,10 @@ export function createEntitlementApp(deps: EntitlementDeps) {
     },
   );
 
-  app.openapi(
-    createRoute({
-      method: 'get',
-      path: '/admin/sales',
-      summary: 'Sales per title (admin)',
-      security: bearer,
-      middleware: [adminOnly],
-      responses: { 200: ok('`{generatedAt, items}`'), ...errors('unauthorized', 'forbidden') },
-    }),
-    async (c) => {
-      const at = now();
-      return c.json({ generatedAt: new Date(at).toISOString(), items: await store.sales(at) });
-    },
-  );
+  paymentRoutes(app, store.ledger);
+  const plays = playsStore(deps.table);
+  adminReportRoutes(app, { table: deps.table, store, ledger: store.ledger, plays, now, logger });
+  adminUserRoutes(app, { table: deps.table, now, ...(deps.users ? { users: deps.users } : {}) });
 
   const { cookies, mediaOrigin } = deps;
   app.openapi(
@@ -335,6 +374,8 @@ export function createEntitlementApp(deps: EntitlementDeps) {
           mediaOrigin,
           clock: deps.clock,
           store,
+          recordPlay: plays.record,
+          onPlayError: (error) => logger.warn('play not counted', { err: error }),
           cookieDomain: deps.cookieDomain,
           cookieTtlMs: deps.cookieTtlMs,
         })

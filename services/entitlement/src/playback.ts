@@ -24,6 +24,9 @@ export interface PlaybackOptions {
   clock: Clock;
   /** The entitlement store: the decision reads it, never the token's plan claim. */
   store: Pick<EntitlementStore, 'account' | 'videoFacts'>;
+  /** Counts a play for the operator's dashboard (never blocks or fails playback). */
+  recordPlay?: (userId: string, videoId: string, now: number) => Promise<unknown>;
+  onPlayError?: (error: unknown) => void;
 }
 
 const MediaOrigin = z.url({ protocol: /^https?$/ });
@@ -81,6 +84,10 @@ export function playbackHandler(options: PlaybackOptions) {
       });
     }
 
+    // Admins previewing titles are not audience.
+    if (!admin && options.recordPlay) {
+      await options.recordPlay(principal.userId, videoId, now).catch((error: unknown) => options.onPlayError?.(error));
+    }
     const path = hlsPath(videoId);
     const signed: SignedCookies = options.cookies.sign(`${mediaOrigin}${path}*`, dateLessThan);
     const maxAge = dateLessThan - Math.floor(now / 1000);

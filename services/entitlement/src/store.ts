@@ -10,12 +10,15 @@ import {
 import type { EventEnvelope } from '#shared/events/define.js';
 import { ConditionFailedError } from '#shared/errors.js';
 import { newId } from '#shared/ids.js';
-import type { PaymentFact } from '#shared/ports/payments.js';
+import type { PaymentFact, SubscriptionPayment } from '#shared/ports/payments.js';
+import { MAX_GET_MANY } from '#shared/ports/table.js';
 import type { Item, Key, Table, Write } from '#shared/ports/table.js';
 import { newRental, refundRental, Rental, rentalReminderAt } from './domain/rental.js';
 import { applySubscriptionFact, Subscription } from './domain/subscription.js';
 import type { SubscriptionFact } from './domain/subscription.js';
 import { applyCatalogChange, VideoFacts } from './domain/video.js';
+import { paymentEntry, refundEntry } from './domain/ledger.js';
+import { ledgerRefKey, ledgerStore, paymentWrites, refundedPaymentWrites, refundWrites } from './ledger.js';
 import type { CatalogChange } from './domain/video.js';
 
 /**
@@ -27,10 +30,13 @@ import type { CatalogChange } from './domain/video.js';
  *   payment-event#<id>     / processed      provider event ids already handled (dedupe, 30 days)
  *   video#<videoId>        / facts          the catalog's title facts (projection)
  *   sales                  / <videoId>      per-title counters (atomic adds)
+ *   payments#… ledger#… ledger-ref#…        the payments ledger (ledger.ts)
+ * Plans carry gsi1pk `subscriptions` / gsi1sk `<subscriptionId>` (the dashboard's subscribers).
  * Rentals still running carry gsi1pk `active-rentals` / gsi1sk `<expiresAt>#<rentalId>`, so the
  * admin's "active rentals" is one index query.
  */
 const ACTIVE_RENTALS = 'active-rentals';
+export const SUBSCRIPTIONS = 'subscriptions';
 const PROCESSED_TTL_S = 30 * 24 * 3600;
 const RETRIES = 5;
 
@@ -87,6 +93,7 @@ export interface AccountRecords {
 }
 
 export function entitlementStore(table: Table, options: EntitlementStoreOptions) {
+  const ledger = ledgerStore(table);
   const factsCacheMs = options.factsCacheMs ?? 0;
   const cache = new Map<string, { at: number; facts: VideoFacts | undefined }>();
 
@@ -122,8 +129,17 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
       if (cached && now - cached.at < factsCacheMs) result.set(id, cached.facts);
       else missing.push(id);
     }
-    const read = await Promise.all(missing.map((id) => videoFacts(id)));
-    missing.forEach((id, index) => result.set(id, read[index]));
+    // One batch read per 100 titles (BatchGetItem / one SQLite read transaction), not one get each.
+    for (let start = 0; start < missing.length; start += MAX_GET_MANY) {
+      const ids = missing.slice(start, start + MAX_GET_MANY);
+      const items = await table.getMany(ids.map(factsKey));
+      ids.forEach((id, index) => {
+        const item = items[index];
+        const facts = item ? VideoFacts.parse(strip(item)) : undefined;
+        if (factsCacheMs > 0) cache.set(id, { at: now, facts });
+        result.set(id, facts);
+      });
+    }
     if (cache.size > 20_000) cache.clear();
     return result;
   }
@@ -186,6 +202,7 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
   async function recordRental(
     fact: Extract<PaymentFact, { kind: 'rental.paid' }>,
     now: number,
+    title: string | null = null,
   ): Promise<FulfilmentOutcome> {
     if (await alreadyProcessed(fact.eventId)) return { outcome: 'duplicate' };
     const linkItem = await table.get(paymentKey(fact.paymentId));
@@ -247,6 +264,21 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
         },
       },
     ];
+    const entry = paymentEntry({
+      line: 'rental',
+      userId: fact.userId,
+      providerRef: fact.paymentId,
+      at: fact.at,
+      amountJpy: fact.amountJpy,
+      videoId: fact.videoId,
+      title,
+    });
+    if (link?.refundedAt != null) {
+      const refunded = refundEntry(entry, { providerRef: fact.paymentId, at: link.refundedAt });
+      writes.push(...refundedPaymentWrites(refunded.payment, refunded.refund));
+    } else if (!(await table.get(ledgerRefKey(fact.paymentId)))) {
+      writes.push(...paymentWrites(entry));
+    }
     try {
       await table.transact(writes, { events });
       return { outcome: 'recorded', events };
@@ -267,6 +299,25 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
       const linkItem = await table.get(paymentKey(fact.paymentId));
       const link = linkItem ? PaymentLink.parse(strip(linkItem)) : undefined;
       try {
+        const paid = await ledger.byProviderRef(fact.paymentId);
+        const ledgerRefund =
+          paid && paid.status === 'paid'
+            ? (() => {
+                const { refund, payment } = refundEntry(paid, {
+                  providerRef: fact.paymentId,
+                  at: fact.at,
+                  ...(fact.amountJpy !== undefined ? { amountJpy: fact.amountJpy } : {}),
+                });
+                return refundWrites(refund, payment);
+              })()
+            : [];
+        if (paid?.line === 'subscription') {
+          // A plan payment given back: the ledger says so; the plan itself follows the provider's
+          // subscription events (a refund alone does not end it).
+          if (ledgerRefund.length === 0) return await markProcessed(fact, now);
+          await table.transact([processedWrite(fact, now), ...ledgerRefund]);
+          return { outcome: 'recorded', events: [] };
+        }
         if (!link?.rentalSk || !link.userId || !link.videoId) {
           // The refund came first: the payment, when it arrives, is recorded as refunded.
           if (link?.refundedAt != null) return await markProcessed(fact, now);
@@ -298,6 +349,7 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
               update: { pk: 'sales', sk: rental.videoId },
               changes: { add: { refunds: 1, revenueJpy: -rental.amountJpy } },
             },
+            ...ledgerRefund,
           ],
           { events },
         );
@@ -320,7 +372,13 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
    * Returns undefined when the owner is not known yet (the provider redelivers later).
    */
   async function applySubscription(
-    input: { eventId?: string; subscriptionId: string; userId?: string; fact: SubscriptionFact },
+    input: {
+      eventId?: string;
+      subscriptionId: string;
+      userId?: string;
+      fact: SubscriptionFact;
+      payment?: SubscriptionPayment;
+    },
     now: number,
   ): Promise<FulfilmentOutcome | undefined> {
     const processed = input.eventId
@@ -343,7 +401,7 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
       if (change.changed) {
         const rev = typeof item?.rev === 'number' ? item.rev : 0;
         writes.push({
-          put: { ...key, ...change.next, rev: rev + 1 },
+          put: { ...key, ...change.next, gsi1pk: SUBSCRIPTIONS, gsi1sk: input.subscriptionId, rev: rev + 1 },
           when: item ? [{ kind: 'equals', attribute: 'rev', value: rev }] : [{ kind: 'notExists' }],
         });
         const detail = { userId, subscriptionId: input.subscriptionId, periodEnd: change.next.periodEnd };
@@ -354,10 +412,25 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
           events.push(SubscriptionEnded.create({ userId, subscriptionId: input.subscriptionId }, now));
         }
       }
+      let paymentRecorded = false;
+      if (input.payment && !(await table.get(ledgerRefKey(input.payment.invoiceId)))) {
+        const entry = paymentEntry({
+          line: 'subscription',
+          userId,
+          providerRef: input.payment.invoiceId,
+          at: input.fact.at,
+          amountJpy: input.payment.amountJpy,
+          subscriptionId: input.subscriptionId,
+          billing: input.payment.billing,
+          periodEnd: change.changed ? change.next.periodEnd : (current?.periodEnd ?? null),
+        });
+        writes.push(...paymentWrites(entry, input.payment.paymentIntentId ? [input.payment.paymentIntentId] : []));
+        paymentRecorded = true;
+      }
       if (writes.length === 0) return { outcome: 'unchanged' };
       try {
         await table.transact(writes, { events });
-        return change.changed ? { outcome: 'recorded', events } : { outcome: 'unchanged' };
+        return change.changed || paymentRecorded ? { outcome: 'recorded', events } : { outcome: 'unchanged' };
       } catch (error) {
         if (!(error instanceof ConditionFailedError)) throw error;
       }
@@ -408,6 +481,7 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
   }
 
   return {
+    ledger,
     account,
     videoFacts,
     videoFactsMany,

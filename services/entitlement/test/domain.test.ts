@@ -12,6 +12,7 @@ import {
 } from '../src/domain/rental.js';
 import {
   applySubscriptionFact,
+  canResume,
   planAccessUntil,
   subscriptionCovers,
   subscriptionStatus,
@@ -70,6 +71,23 @@ describe('subscription', () => {
       (current, fact) => applySubscriptionFact(current, who, fact).next,
       undefined,
     );
+
+  it('resumes a cancelled plan only while its paid period lasts and it has not ended', () => {
+    const end = T0 + 720 * HOUR;
+    const active = fold([{ at: T0, state: 'active', periodEnd: end }])!;
+    expect(canResume(active, T0 + HOUR)).toBe(false);
+    const cancelled = fold([
+      { at: T0, state: 'active', periodEnd: end },
+      { at: T0 + HOUR, cancelAtPeriodEnd: true },
+    ])!;
+    expect(canResume(cancelled, T0 + 2 * HOUR)).toBe(true);
+    expect(canResume(cancelled, end)).toBe(false);
+    const resumed = applySubscriptionFact(cancelled, who, { at: T0 + 2 * HOUR, cancelAtPeriodEnd: false });
+    expect(resumed.next.cancelAtPeriodEnd).toBe(false);
+    expect(subscriptionStatus(resumed.next, T0 + 3 * HOUR)).toBe('active');
+    const ended = applySubscriptionFact(cancelled, who, { at: T0 + 2 * HOUR, state: 'ended' }).next;
+    expect(canResume(ended, T0 + 3 * HOUR)).toBe(false);
+  });
 
   it('starts with the first paid period and covers until the period ends', () => {
     const change = applySubscriptionFact(undefined, who, { at: T0, state: 'active', periodEnd: T0 + 720 * HOUR });

@@ -80,13 +80,15 @@ describe('POST /access', () => {
     expect((await access(['v46'], 'admin1', ['admin'])).v46).toMatchObject({ canWatch: true, reason: 'admin' });
   });
 
-  it('reads the viewer partition once and each title once, however many titles', async () => {
+  it('reads the viewer partition in one query and all titles in one batch, however many titles', async () => {
     await setup();
     for (const id of ['a1', 'a2', 'a3']) await h.publish(id);
     let queries = 0;
     let gets = 0;
+    const batches: string[][] = [];
     const query = h.table.query.bind(h.table);
     const get = h.table.get.bind(h.table);
+    const getMany = h.table.getMany.bind(h.table);
     h.table.query = (q) => {
       queries++;
       return query(q);
@@ -95,9 +97,15 @@ describe('POST /access', () => {
       gets++;
       return get(k);
     };
-    await access(['a1', 'a2', 'a3', 'a1'], 'u1');
+    h.table.getMany = (keys) => {
+      batches.push(keys.map((key) => key.pk));
+      return getMany(keys);
+    };
+    const result = await access(['a1', 'a2', 'a3', 'a1'], 'u1');
+    expect(Object.keys(result).sort()).toEqual(['a1', 'a2', 'a3']);
     expect(queries).toBe(1);
-    expect(gets).toBe(3);
+    expect(gets).toBe(0);
+    expect(batches).toEqual([['video#a1', 'video#a2', 'video#a3']]);
   });
 
   it('refuses more than 100 ids, bad ids and non-JSON bodies', async () => {
@@ -295,6 +303,19 @@ describe('the monthly plan', () => {
     expect(h.outbox().map((e) => e['detail-type'])).toEqual(
       expect.arrayContaining(['SubscriptionStarted', 'SubscriptionCancelled']),
     );
+    // "Keep my plan" before the period ends: the provider is told, the plan is active again.
+    const resume = await h.call('POST', '/subscription/resume', { as: 'u1' });
+    expect(resume.status).toBe(200);
+    expect(await json(resume)).toMatchObject({ subscription: { status: 'active', cancelAtPeriodEnd: false } });
+    expect(h.resumed).toEqual(['sub_1']);
+    // Resuming an active plan asks the provider nothing.
+    expect((await h.call('POST', '/subscription/resume', { as: 'u1' })).status).toBe(200);
+    expect(h.resumed).toEqual(['sub_1']);
+    // Nobody else's plan: 404.
+    expect((await h.call('POST', '/subscription/resume', { as: 'u2' })).status).toBe(404);
+    h.clock.at += 1;
+    expect((await h.call('POST', '/subscription/cancel', { as: 'u1' })).status).toBe(200);
+    expect(h.cancelled).toEqual(['sub_1', 'sub_1']);
     // A stale "not cancelled" update from before the cancel changes nothing.
     await h.webhook({
       id: 'evt_old_update',

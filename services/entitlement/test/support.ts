@@ -46,6 +46,7 @@ export async function entitlementHarness(overrides: Partial<EntitlementDeps> = {
   const auth = await testAuth(clock.now);
   const checkouts: CheckoutRequest[] = [];
   const cancelled: string[] = [];
+  const resumed: string[] = [];
   const payments: Payments = {
     async createCheckout(request) {
       checkouts.push(request);
@@ -54,6 +55,9 @@ export async function entitlementHarness(overrides: Partial<EntitlementDeps> = {
     parseWebhook: stripeWebhookParser({ webhookSecret: WEBHOOK_SECRET, clock }),
     async cancelSubscription(subscriptionId) {
       cancelled.push(subscriptionId);
+    },
+    async resumeSubscription(subscriptionId) {
+      resumed.push(subscriptionId);
     },
   };
   const { signer, calls } = recordingSigner();
@@ -162,6 +166,7 @@ export async function entitlementHarness(overrides: Partial<EntitlementDeps> = {
     rentalPaid,
     checkouts,
     cancelled,
+    resumed,
     signerCalls: calls,
     outbox: () => table.outbox.pending(1000).map((row) => row.envelope),
     close() {

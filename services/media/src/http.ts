@@ -7,11 +7,15 @@ import { bearer, errors, ok } from '#shared/http/openapi.js';
 import { Id } from '#shared/ids.js';
 import type { Logger } from '#shared/log.js';
 import type { Clock } from '#shared/ports/clock.js';
+import type { ObjectStore } from '#shared/ports/object-store.js';
 import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import { publicView } from './domain/media-video.js';
 import type { Pipeline } from './pipeline.js';
+import { posterRoutes } from './posters.js';
 import { mediaStore } from './store.js';
+import { subtitleRoutes } from './subtitle-routes.js';
+import type { Subtitles } from './subtitles.js';
 
 export interface MediaDeps {
   table: Table;
@@ -20,6 +24,10 @@ export interface MediaDeps {
   logger?: Logger;
   /** Runs the pipeline (retry); without it the retry route answers 503. */
   pipeline?: Pipeline;
+  /** A video's subtitles; without it the subtitle routes answer 503. */
+  subtitles?: Subtitles;
+  /** The media bucket, for the admin's poster picker; without it those routes answer 503. */
+  media?: ObjectStore;
 }
 
 const VideoParams = z.object({ id: Id });
@@ -28,6 +36,7 @@ const VideoParams = z.object({ id: Id });
  * The media service's routes:
  *   GET  /videos/:id        the pipeline state; anyone may read it, admins also see the details
  *   POST /videos/:id/retry  (admin) restarts a failed video
+ * and the subtitle routes (subtitle-routes.ts).
  */
 export function createMediaApp(deps: MediaDeps) {
   const store = mediaStore(deps.table);
@@ -74,6 +83,12 @@ export function createMediaApp(deps: MediaDeps) {
       return c.json(publicView(video, true), 202);
     },
   );
+
+  subtitleRoutes(app, () => {
+    if (!deps.subtitles) throw new AppError('unavailable', 'subtitles are not handled here');
+    return deps.subtitles;
+  });
+  posterRoutes(app, { store, ...(deps.media ? { media: deps.media } : {}) });
 
   return app;
 }

@@ -10,6 +10,7 @@ import { videoRecords } from './records.js';
 import { pipelineRuns } from './runs.js';
 import { pipelineTasks } from './tasks.js';
 import type { MediaStore } from './store.js';
+import type { Subtitles } from './subtitles.js';
 
 export { MEDIA_PIPELINE, PipelineInput, localJob } from './pipeline-contract.js';
 export type { JobBuilder, MediaJob } from './pipeline-contract.js';
@@ -28,6 +29,8 @@ export interface PipelineDeps {
   prober?: Prober;
   encoder?: LadderEncoder;
   jobFor?: JobBuilder;
+  /** The video's subtitles: listed in every master finalize writes, forgotten with the video. */
+  subtitles?: Pick<Subtitles, 'refreshMaster' | 'removeAll'>;
 }
 
 /**
@@ -38,13 +41,19 @@ export interface PipelineDeps {
 export function createPipeline(deps: PipelineDeps) {
   const logger = deps.logger ?? silentLogger;
   const records = videoRecords({ store: deps.store, media: deps.media, clock: deps.clock });
-  const runs = pipelineRuns(records, { workflow: deps.workflow, clock: deps.clock, logger });
+  const runs = pipelineRuns(records, {
+    workflow: deps.workflow,
+    clock: deps.clock,
+    logger,
+    ...(deps.subtitles ? { forgetSubtitles: deps.subtitles.removeAll } : {}),
+  });
   const tasks = pipelineTasks(records, runs, {
     clock: deps.clock,
     logger,
     jobFor: deps.jobFor ?? localJob,
     ...(deps.prober ? { prober: deps.prober } : {}),
     ...(deps.encoder ? { encoder: deps.encoder } : {}),
+    ...(deps.subtitles ? { refreshSubtitles: deps.subtitles.refreshMaster } : {}),
   });
   return { runs, tasks };
 }

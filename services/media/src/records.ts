@@ -58,11 +58,14 @@ export function videoRecords(deps: { store: MediaStore; media: ObjectStore; cloc
     return video;
   }
 
-  async function removeMedia(videoId: string): Promise<void> {
+  /** Deletes the video's media; `keep` spares the objects under one prefix (a re-transcode keeps the subtitle sources). */
+  async function removeMedia(videoId: string, options: { keep?: string } = {}): Promise<void> {
     const keys = mediaKeys(videoId);
     // The master goes first: from then on no player is offered a ladder that is being taken apart.
     await media.delete(keys.master);
-    for (const object of await media.list(keys.root)) await media.delete(object.key);
+    for (const object of await media.list(keys.root)) {
+      if (options.keep === undefined || !object.key.startsWith(options.keep)) await media.delete(object.key);
+    }
   }
 
   async function readObject(key: string): Promise<Buffer> {

@@ -14,7 +14,16 @@ import type { VideoRecords } from './records.js';
  * The service's side of the pipeline: starting a run for an upload, the admin's retry, progress
  * reports, discarding a deleted video, and recovering runs whose execution is gone.
  */
-export function pipelineRuns(records: VideoRecords, deps: { workflow: Workflow; clock: Clock; logger: Logger }) {
+export function pipelineRuns(
+  records: VideoRecords,
+  deps: {
+    workflow: Workflow;
+    clock: Clock;
+    logger: Logger;
+    /** Forgets a deleted video's subtitle languages (their files go with its media). */
+    forgetSubtitles?: (videoId: string) => Promise<void>;
+  },
+) {
   const { store, iso, update, removeMedia } = records;
   const { workflow, clock, logger } = deps;
 
@@ -42,6 +51,7 @@ export function pipelineRuns(records: VideoRecords, deps: { workflow: Workflow; 
           renditions: [],
           posterKey: null,
           thumbnailKeys: [],
+          posterFrom: null,
           storyboardKey: null,
           durationSeconds: null,
           error: null,
@@ -112,6 +122,7 @@ export function pipelineRuns(records: VideoRecords, deps: { workflow: Workflow; 
     async discard(videoId: string): Promise<void> {
       const current = await store.find(videoId);
       if (current) await store.remove(current);
+      await deps.forgetSubtitles?.(videoId);
       await removeMedia(videoId);
     },
 

@@ -10,6 +10,7 @@ import { createPipeline, localTaskHandlers } from './pipeline.js';
 import type { JobBuilder, LadderEncoder, Prober } from './pipeline.js';
 import { mediaStore } from './store.js';
 import { mediaSubscriptions } from './subscribers.js';
+import { createSubtitles } from './subtitles.js';
 
 export interface MediaServiceDeps {
   table: Table;
@@ -31,7 +32,9 @@ export interface MediaServiceDeps {
  */
 export function createMediaService(deps: MediaServiceDeps) {
   const logger = deps.logger ?? silentLogger;
+  const subtitles = createSubtitles({ table: deps.table, media: deps.media, clock: deps.clock, logger });
   const pipeline = createPipeline({
+    subtitles,
     store: mediaStore(deps.table),
     media: deps.media,
     workflow: deps.workflow,
@@ -42,10 +45,19 @@ export function createMediaService(deps: MediaServiceDeps) {
     ...(deps.jobFor ? { jobFor: deps.jobFor } : {}),
   });
   return {
-    app: createMediaApp({ table: deps.table, verifier: deps.verifier, clock: deps.clock, logger, pipeline }),
+    app: createMediaApp({
+      table: deps.table,
+      verifier: deps.verifier,
+      clock: deps.clock,
+      logger,
+      pipeline,
+      subtitles,
+      media: deps.media,
+    }),
     subscriptions: mediaSubscriptions({ pipeline }),
     tasks: localTaskHandlers(pipeline),
     pipeline,
+    subtitles,
     recover: () => pipeline.runs.recover(),
   };
 }

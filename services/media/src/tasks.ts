@@ -11,7 +11,15 @@ import type { TranscodePlan } from './domain/ladder.js';
 import { POSTER_AT, PROGRESS_INTERVAL_MS, THUMBNAILS_AT, mediaKeys } from './domain/media-video.js';
 import { stillSizes } from './domain/stills.js';
 import { FRAME_BASE, SHEET_PATTERN, sheetsFor, storyboardPlan, storyboardVtt } from './domain/storyboard.js';
-import { codecsFromInit, masterPlaylist, measureBitrates, parseMediaPlaylist } from './domain/playlist.js';
+import {
+  PLAYLIST_CACHE_CONTROL,
+  codecsFromInit,
+  masterPlaylist,
+  measureBitrates,
+  parseMasterPlaylist,
+  parseMediaPlaylist,
+} from './domain/playlist.js';
+import { perTitleLadder } from './domain/per-title.js';
 import { PipelineInput } from './pipeline-contract.js';
 import type { JobBuilder } from './pipeline-contract.js';
 import { isCurrent } from './records.js';
@@ -75,7 +83,15 @@ function resolveKey(playlistKey: string, uri: string): string {
 export function pipelineTasks(
   records: VideoRecords,
   runs: PipelineRuns,
-  deps: { clock: Clock; logger: Logger; jobFor: JobBuilder; prober?: Prober; encoder?: LadderEncoder },
+  deps: {
+    clock: Clock;
+    logger: Logger;
+    jobFor: JobBuilder;
+    prober?: Prober;
+    encoder?: LadderEncoder;
+    /** Lists the video's subtitle languages in its master (see subtitles.ts). */
+    refreshSubtitles?: (videoId: string) => Promise<void>;
+  },
 ) {
   const { store, media, iso, update, current, removeMedia, readObject } = records;
   const { clock, logger, jobFor } = deps;
@@ -145,7 +161,8 @@ export function pipelineTasks(
       const keys = mediaKeys(videoId);
       const sizes = stillSizes(plan.ladder);
       const storyboard = storyboardPlan(plan.ladder, plan.durationSeconds);
-      await removeMedia(videoId); // a previous run's leftovers must not mix with this ladder
+      // A previous run's leftovers must not mix with this ladder; the subtitle sources stay (finalize republishes them).
+      await removeMedia(videoId, { keep: keys.subtitles });
 
       let lastReport = 0;
       let reporting: Promise<unknown> = Promise.resolve();
@@ -198,7 +215,10 @@ export function pipelineTasks(
       return { Job: { Id: jobId, Status: 'COMPLETE', UserMetadata: { videoId, run: String(run) } } };
     },
 
-    /** Measures each rendition from what was written, then writes master.m3u8 — last of all. */
+    /**
+     * Measures each rendition from what was written, keeps the per-title ladder (dropping rungs that
+     * would not look better than the one below), then writes master.m3u8 — last of all.
+     */
     async finalize(raw: unknown): Promise<FinalizeOutput> {
       const input = FinalizeInput.parse(raw);
       const video = await current(input.videoId, input.run);
@@ -220,9 +240,11 @@ export function pipelineTasks(
           if (bytes === undefined) throw new Error(`segment ${segment.uri} of the ${label} rendition is missing`);
           return { bytes, durationSeconds: segment.durationSeconds };
         });
+        const initKey = resolveKey(playlistKey, playlist.initUri);
         return {
           bitrates: measureBitrates(measured),
-          init: await readObject(resolveKey(playlistKey, playlist.initUri)),
+          init: await readObject(initKey),
+          keys: [playlistKey, initKey, ...playlist.segments.map((segment) => resolveKey(playlistKey, segment.uri))],
         };
       };
       // MediaConvert's CMAF output carries audio as a rendition of its own, shared by every
@@ -234,14 +256,17 @@ export function pipelineTasks(
       if (audio && audio.init.indexOf('mp4a', 0, 'latin1') < 0) {
         throw new Error('the audio rendition is not AAC (no mp4a in its init segment)');
       }
-      const renditions: Rendition[] = [];
-      const variants = [];
+      const isRung = (name: string, key: string) => key.includes(`/${name}/`) || key.endsWith(`_${name}.m3u8`);
+      // A finalize that ran before (a retry) wrote the master and then removed the rungs it dropped.
+      const earlier = sizes.has(keys.master)
+        ? parseMasterPlaylist((await readObject(keys.master)).toString('utf8')).variants.map((variant) => variant.uri)
+        : undefined;
+      const encoded = [];
       for (const rung of video.plan.ladder) {
-        const playlistKey = playlists.find(
-          (object) => object.key.includes(`/${rung.name}/`) || object.key.endsWith(`_${rung.name}.m3u8`),
-        )?.key;
+        const playlistKey = playlists.find((object) => isRung(rung.name, object.key))?.key;
+        if (!playlistKey && earlier && !earlier.some((uri) => isRung(rung.name, `/${uri}`))) continue;
         if (!playlistKey) throw new Error(`the transcoder wrote no playlist for the ${rung.name} rendition`);
-        const { bitrates, init } = await readRendition(playlistKey, rung.name);
+        const { bitrates, init, keys: files } = await readRendition(playlistKey, rung.name);
         let codecs = codecsFromInit(init);
         if (audio && !codecs.includes('mp4a')) codecs = `${codecs},mp4a.40.2`;
         const rendition = {
@@ -254,9 +279,16 @@ export function pipelineTasks(
           codecs,
           frameRate: video.plan.frameRate,
         };
-        renditions.push(rendition);
-        variants.push({ ...rendition, uri: playlistKey.slice(keys.hlsPrefix.length) });
+        // Audio muxed into every rung (standalone) is the same bytes in each: its nominal rate is taken off.
+        const muxedAudio = video.plan.hasAudio && !audio ? AUDIO_BITRATE : 0;
+        const videoBitrate = Math.max(1, bitrates.average - muxedAudio);
+        encoded.push({ ...rung, videoBitrate, rendition, files, uri: playlistKey.slice(keys.hlsPrefix.length) });
       }
+      // The per-title ladder: rungs that would not look better than the one below are not listed, nor kept.
+      const { kept, dropped } = perTitleLadder(encoded);
+      if (dropped.length > 0) logger.info('per-title ladder dropped rungs', { videoId: input.videoId, dropped });
+      const renditions: Rendition[] = kept.map((rung) => rung.rendition);
+      const variants = kept.map((rung) => ({ ...rung.rendition, uri: rung.uri }));
       const posterKey = sizes.has(keys.poster)
         ? keys.poster
         : objects.find(
@@ -281,7 +313,14 @@ export function pipelineTasks(
           : undefined;
       await media.put(keys.master, Buffer.from(masterPlaylist(variants, audioGroup)), {
         contentType: CONTENT_TYPES.m3u8,
+        cacheControl: PLAYLIST_CACHE_CONTROL,
       });
+      // Only once the master no longer names them: a dropped rung's files are never served.
+      for (const rung of encoded.filter((rung) => !kept.includes(rung))) {
+        for (const key of rung.files) await media.delete(key);
+      }
+      // Subtitles need no transcode: their segments follow the ladder just written.
+      await deps.refreshSubtitles?.(input.videoId);
       return {
         renditions,
         posterKey,
@@ -309,6 +348,8 @@ export function pipelineTasks(
               renditions,
               posterKey,
               thumbnailKeys,
+              // A new transcode has a new automatic poster; an earlier choice no longer applies.
+              posterFrom: null,
               storyboardKey,
               durationSeconds,
               error: null,
@@ -332,6 +373,8 @@ export function pipelineTasks(
         return { published: false };
       }
       if (input.kind === 'failed') logger.warn('media pipeline failed', { videoId, run, reason: done.error });
+      // A language added between finalize and now is listed now (the ladder is ready from here on).
+      else await deps.refreshSubtitles?.(videoId);
       return { published: true, state: done.state };
     },
   };

@@ -29,4 +29,6 @@ export function applyCatalogChange(
   return { published: change === 'published', deleted: false, version };
 }
 
-export const canBeLiked = (video: VideoState | undefined): boolean => video?.published === true && !video.deleted;
+/** Published and not deleted: what viewers may see, like, list and keep a position in. */
+export const isOnShow = (video: VideoState | undefined): boolean => video?.published === true && !video.deleted;
+export const canBeLiked = isOnShow;

@@ -121,6 +121,14 @@ export function subscriptionStatus(subscription: Subscription, now: number): Sub
   return subscription.state === 'past_due' ? 'past_due' : 'active';
 }
 
+/**
+ * A cancelled plan can be resumed while its paid period lasts: the provider simply renews it
+ * again. Once ended (or the period is over) the viewer subscribes anew instead.
+ */
+export function canResume(subscription: Subscription, now: number): boolean {
+  return subscription.cancelAtPeriodEnd && subscriptionCovers(subscription, now);
+}
+
 /** Until when any of the viewer's plans gives access (ms), or undefined. */
 export function planAccessUntil(subscriptions: readonly Subscription[], now: number): number | undefined {
   let until: number | undefined;

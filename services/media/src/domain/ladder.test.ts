@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIMITS, assessSource, ladderFor } from './ladder.js';
+import { LIMITS, LadderRung, MAX_RATE_FACTOR, assessSource, fixedBitrate, ladderFor } from './ladder.js';
 import type { SourceFacts, VideoTrack } from './source.js';
 
 const facts = (over: Omit<Partial<SourceFacts>, 'video'> & { video?: Partial<VideoTrack> | null } = {}) => {
@@ -34,9 +34,40 @@ describe('ladderFor', () => {
       ['1920x1080', 6_000_000],
     ]);
     for (const rung of ladder) {
-      expect(rung.maxBitrate).toBeGreaterThan(rung.videoBitrate);
+      expect(rung.maxBitrate).toBeGreaterThanOrEqual(rung.videoBitrate);
       expect(rung.maxBitrate).toBeLessThanOrEqual(rung.videoBitrate * 2);
     }
+  });
+
+  it('makes every rung capped quality: a CRF and a QVBR level under the table bitrate', () => {
+    const ladder = ladderFor({ width: 1920, height: 1080 });
+    expect(ladder.map((rung) => [rung.crf, rung.qvbrLevel, rung.maxBitrate])).toEqual([
+      [17, 7, 145_000],
+      [18, 7, 365_000],
+      [19, 7, 1_100_000],
+      [20, 7, 2_000_000],
+      [21, 7, 3_000_000],
+      [21, 8, 6_000_000],
+    ]);
+    // Never worse quality for fewer pixels: the CRF does not rise as the rungs shrink.
+    ladder.slice(1).forEach((rung, index) => expect(rung.crf!).toBeGreaterThanOrEqual(ladder[index]!.crf!));
+  });
+
+  it('gives the fixed-bitrate twin the same sizes at the table average, peaking at 150 %', () => {
+    const ladder = ladderFor({ width: 1280, height: 720 });
+    const fixed = fixedBitrate(ladder);
+    expect(fixed.map((rung) => rung.name)).toEqual(ladder.map((rung) => rung.name));
+    for (const rung of fixed) {
+      expect(rung.crf).toBeUndefined();
+      expect(rung.qvbrLevel).toBeUndefined();
+      expect(rung.maxBitrate).toBe(Math.round(rung.videoBitrate * MAX_RATE_FACTOR));
+    }
+  });
+
+  it('reads a plan made before capped quality (rungs without a quality)', () => {
+    const old = { name: '640x360', width: 640, height: 360, videoBitrate: 365_000, maxBitrate: 547_500 };
+    expect(LadderRung.parse(old)).toEqual(old);
+    expect(() => LadderRung.parse({ ...old, qvbrLevel: 11 })).toThrow();
   });
 
   it('never goes above the source resolution', () => {

@@ -5,18 +5,28 @@ import type { ProbeOutcome, SourceFacts } from './source.js';
 
 /**
  * Apple's HLS authoring table (16:9, H.264): the boxes a rendition must fit in and their average
- * bitrates. Kinema picks from these, never upscaling past the source.
+ * bitrates. Kinema picks from these, never upscaling past the source. Each rung is capped
+ * quality (the idea of MediaConvert's QVBR): x264 at a constant rate factor, or MediaConvert at a
+ * QVBR level, with the table's bitrate as the cap. A simple picture then costs a fraction of the
+ * table's bits and a hard one is held to them. The qualities are calibrated by
+ * `bench/suites/ladder-quality.ts` against the fixed-bitrate ladder (SSIM per rung).
  */
 export const AUTHORING_RUNGS = [
-  { width: 416, height: 234, videoBitrate: 145_000 },
-  { width: 640, height: 360, videoBitrate: 365_000 },
-  { width: 768, height: 432, videoBitrate: 1_100_000 },
-  { width: 960, height: 540, videoBitrate: 2_000_000 },
-  { width: 1280, height: 720, videoBitrate: 3_000_000 },
-  { width: 1920, height: 1080, videoBitrate: 6_000_000 },
+  { width: 416, height: 234, videoBitrate: 145_000, crf: 17, qvbrLevel: 7 },
+  { width: 640, height: 360, videoBitrate: 365_000, crf: 18, qvbrLevel: 7 },
+  { width: 768, height: 432, videoBitrate: 1_100_000, crf: 19, qvbrLevel: 7 },
+  { width: 960, height: 540, videoBitrate: 2_000_000, crf: 20, qvbrLevel: 7 },
+  { width: 1280, height: 720, videoBitrate: 3_000_000, crf: 21, qvbrLevel: 7 },
+  { width: 1920, height: 1080, videoBitrate: 6_000_000, crf: 21, qvbrLevel: 8 },
 ] as const;
 
-/** Apple allows a peak of 200 % of the average for VOD; 150 % leaves the measured peak room to spare. */
+/**
+ * A capped-quality rung peaks at the table's bitrate: a picture too hard for its quality gets no
+ * more bits than the fixed ladder would give it (with a buffer of two seconds, a 6 s segment still
+ * peaks well under Apple's 200 % of the average).
+ */
+export const CAPPED_MAX_RATE_FACTOR = 1;
+/** A fixed-bitrate rung (plans made before capped quality, the bench's baseline) peaks at 150 %. */
 export const MAX_RATE_FACTOR = 1.5;
 export const AUDIO_BITRATE = 128_000;
 export const SEGMENT_SECONDS = 6;
@@ -38,6 +48,9 @@ export const LadderRung = z.object({
   height: z.number().int().positive(),
   videoBitrate: z.number().int().positive(),
   maxBitrate: z.number().int().positive(),
+  /** Absent on plans made before capped quality: those rungs were fixed-bitrate. */
+  crf: z.number().positive().optional(),
+  qvbrLevel: z.number().int().min(1).max(10).optional(),
 });
 
 /** Everything the transcode needs, decided once from the probe and kept on the video's record. */
@@ -73,23 +86,35 @@ export function ladderFor(display: { width: number; height: number }): Rung[] {
     const outShort = even(short * scale);
     const [width, height] = portrait ? [outShort, outLong] : [outLong, outShort];
     if (rungs.some((rung) => rung.width === width && rung.height === height)) continue;
-    rungs.push(rung(width, height, box.videoBitrate));
+    rungs.push(rung(width, height, box));
   }
-  if (rungs.length === 0) {
-    const lowest = AUTHORING_RUNGS[0];
-    rungs.push(rung(evenDown(display.width), evenDown(display.height), lowest.videoBitrate));
-  }
+  if (rungs.length === 0) rungs.push(rung(evenDown(display.width), evenDown(display.height), AUTHORING_RUNGS[0]));
   return rungs;
 }
 
-function rung(width: number, height: number, videoBitrate: number): Rung {
+type AuthoringRung = (typeof AUTHORING_RUNGS)[number];
+
+function rung(width: number, height: number, box: AuthoringRung): Rung {
   return {
     name: `${width}x${height}`,
     width,
     height,
+    videoBitrate: box.videoBitrate,
+    maxBitrate: Math.round(box.videoBitrate * CAPPED_MAX_RATE_FACTOR),
+    crf: box.crf,
+    qvbrLevel: box.qvbrLevel,
+  };
+}
+
+/** The same ladder at Apple's fixed average bitrates: the baseline capped quality is measured against. */
+export function fixedBitrate(ladder: Rung[]): Rung[] {
+  return ladder.map(({ name, width, height, videoBitrate }) => ({
+    name,
+    width,
+    height,
     videoBitrate,
     maxBitrate: Math.round(videoBitrate * MAX_RATE_FACTOR),
-  };
+  }));
 }
 
 export type Assessment = { accepted: true; plan: TranscodePlan } | { accepted: false; reason: string };

@@ -26,6 +26,8 @@ export const MediaVideo = z.object({
   renditions: z.array(Rendition),
   posterKey: z.string().nullable(),
   thumbnailKeys: z.array(z.string()),
+  /** The thumbnail an admin chose as the poster (its index), or null for the automatic one. */
+  posterFrom: z.number().int().nonnegative().nullable().default(null),
   /** The seek-bar storyboard's WebVTT (sprite sheets beside it); null for titles made before it. */
   storyboardKey: z.string().nullable().default(null),
   durationSeconds: z.number().nonnegative().nullable(),
@@ -53,6 +55,10 @@ export const mediaKeys = (videoId: string) => {
     hlsPrefix: `${root}hls/`,
     master: `${root}hls/master.m3u8`,
     poster: `${root}poster.jpg`,
+    /** Each subtitle language's canonical WebVTT, outside the HLS tree so a re-transcode keeps it. */
+    subtitles: `${root}subtitles/`,
+    /** The pipeline's own poster, kept aside the first time an admin picks another. */
+    automaticPoster: `${root}poster-auto.jpg`,
     thumbnail: (index: number) => `${root}thumbnails/${String(index + 1).padStart(2, '0')}.jpg`,
     /** Under the HLS path: the playback cookies cover it. */
     storyboardDir: `${root}hls/${STORYBOARD_DIR}`,
@@ -81,6 +87,7 @@ export function publicView(video: MediaVideo | undefined, admin: boolean) {
     poster: video.posterKey,
     ...(video.error ? { error: video.error } : {}),
     thumbnails: video.thumbnailKeys,
+    posterFrom: video.posterFrom,
     durationSeconds: video.durationSeconds,
     attempts: video.attempts,
     run: video.run,

@@ -4,6 +4,14 @@
  * and average bandwidth, CODECS, RESOLUTION, FRAME-RATE and EXT-X-INDEPENDENT-SEGMENTS.
  */
 
+/**
+ * Cache-Control of the text Kinema rewrites in place: a master changes when subtitles do, so a CDN
+ * (CloudFront honours the object's header) and players keep it seconds, not the day they would
+ * keep an object without one. Same figures as the local media edge sends by file type.
+ */
+export const PLAYLIST_CACHE_CONTROL = 'max-age=10';
+export const WEBVTT_CACHE_CONTROL = 'max-age=60';
+
 export interface Variant {
   uri: string;
   /** Peak segment bitrate, bits per second. */
@@ -55,6 +63,59 @@ export function masterPlaylist(variants: Variant[], audio?: AudioRendition): str
     lines.push(`#EXT-X-STREAM-INF:${attributes.join(',')}`, variant.uri);
   }
   return lines.join('\n') + '\n';
+}
+
+/** A subtitle language of the master's one subtitles group. */
+export interface SubtitleRendition {
+  /** BCP-47 tag. */
+  language: string;
+  /** The language's name in itself (日本語, English): unique within the group. */
+  name: string;
+  uri: string;
+}
+
+export const SUBTITLE_GROUP = 'subs';
+
+const SUBTITLE_MEDIA_TAG = '#EXT-X-MEDIA:TYPE=SUBTITLES,';
+const quoted = (value: string) => value.replace(/["\r\n]/g, '');
+
+/**
+ * The master with exactly `subtitles` as its subtitle renditions: earlier subtitle renditions and
+ * `SUBTITLES=` attributes are dropped, then one `EXT-X-MEDIA:TYPE=SUBTITLES` per language is
+ * written before the variants, and every variant names the group. Nothing else changes, so the
+ * ladder the transcode measured stays byte for byte. Not DEFAULT (a viewer turns subtitles on),
+ * AUTOSELECT so a player may pick the one matching the viewer's language.
+ */
+export function withSubtitles(master: string, subtitles: SubtitleRendition[]): string {
+  const lines = master
+    .split(/\r?\n/)
+    .filter((line) => !line.startsWith(SUBTITLE_MEDIA_TAG))
+    .map((line) => (line.startsWith('#EXT-X-STREAM-INF:') ? line.replace(/,SUBTITLES="[^"]*"/, '') : line));
+  if (lines[0] !== '#EXTM3U') throw new Error('not an HLS playlist: the first line is not #EXTM3U');
+  if (subtitles.length === 0) return lines.join('\n');
+  const media = [...subtitles]
+    .sort((a, b) => a.language.localeCompare(b.language))
+    .map((subtitle) =>
+      [
+        '#EXT-X-MEDIA:TYPE=SUBTITLES',
+        `GROUP-ID="${SUBTITLE_GROUP}"`,
+        `NAME="${quoted(subtitle.name)}"`,
+        `LANGUAGE="${subtitle.language}"`,
+        'DEFAULT=NO',
+        'AUTOSELECT=YES',
+        'FORCED=NO',
+        `URI="${quoted(subtitle.uri)}"`,
+      ].join(','),
+    );
+  const firstVariant = lines.findIndex((line) => line.startsWith('#EXT-X-STREAM-INF:'));
+  if (firstVariant < 0) throw new Error('a master playlist without variants');
+  return [
+    ...lines.slice(0, firstVariant),
+    ...media,
+    ...lines
+      .slice(firstVariant)
+      .map((line) => (line.startsWith('#EXT-X-STREAM-INF:') ? `${line},SUBTITLES="${SUBTITLE_GROUP}"` : line)),
+  ].join('\n');
 }
 
 export interface MediaPlaylist {

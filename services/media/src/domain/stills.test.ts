@@ -3,10 +3,10 @@ import { ladderFor } from './ladder.js';
 import { stillSizes } from './stills.js';
 
 describe('stillSizes', () => {
-  it('takes the 720p rung for the poster and the smallest rung for thumbnails of a 1080p source', () => {
+  it('takes the 720p rung for the poster and its candidates, the thumbnails, of a 1080p source', () => {
     expect(stillSizes(ladderFor({ width: 1920, height: 1080 }))).toEqual({
       poster: { width: 1280, height: 720 },
-      thumbnail: { width: 416, height: 234 },
+      thumbnail: { width: 1280, height: 720 },
     });
   });
 

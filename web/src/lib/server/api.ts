@@ -103,6 +103,8 @@ export interface ApiInit<S extends z.ZodType | undefined = undefined> {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** Sent as application/json. */
   json?: unknown;
+  /** Sent as is (a file), with its content type; `json` wins if both are given. */
+  raw?: { bytes: Uint8Array<ArrayBuffer>; contentType: string };
   /** Appended to the path; undefined values are left out. */
   query?: Record<string, string | number | boolean | undefined>;
   /** Parses the answer; without it the answer is returned as `unknown`. */
@@ -130,13 +132,15 @@ export async function api<S extends z.ZodType | undefined = undefined>(
   const token = event.locals.session?.accessToken;
   if (token) headers.authorization = `Bearer ${token}`;
   if (init.json !== undefined) headers['content-type'] = 'application/json';
+  else if (init.raw) headers['content-type'] = init.raw.contentType;
+  const payload = init.json !== undefined ? JSON.stringify(init.json) : init.raw?.bytes;
 
   let response: Response;
   try {
     response = await fetch(url, {
-      method: init.method ?? (init.json === undefined ? 'GET' : 'POST'),
+      method: init.method ?? (payload === undefined ? 'GET' : 'POST'),
       headers,
-      ...(init.json === undefined ? {} : { body: JSON.stringify(init.json) }),
+      ...(payload === undefined ? {} : { body: payload }),
       signal: AbortSignal.timeout(init.timeoutMs ?? 10_000),
     });
   } catch (error) {

@@ -3,6 +3,7 @@ import { safeRedirectPath } from '#shared/http/redirect.js';
 import * as client from 'openid-client';
 import { z } from 'zod';
 import type { Locale } from '$lib/paraglide/runtime.js';
+import { PurchaseIntent } from './intent';
 import { oidcClientSecret, signInSecrets, webConfig } from './config';
 import { seal, unseal } from './sealed';
 import { accessTokenExpiry, userFromTokens } from './session';
@@ -56,6 +57,8 @@ const Flow = z.object({
   nonce: z.string().min(1),
   codeVerifier: z.string().min(43),
   returnTo: z.string(),
+  /** A purchase to resume after sign-in (`intent.ts`). */
+  intent: PurchaseIntent.optional(),
 });
 
 /** A `returnTo` from outside, reduced to a path of this site (`#shared/http/redirect.ts`). */
@@ -69,7 +72,7 @@ export function safeReturnTo(value: unknown): string {
  */
 export async function beginSignIn(
   cookies: Cookies,
-  options: { mode: 'signin' | 'signup'; lang: Locale; returnTo: string },
+  options: { mode: 'signin' | 'signup'; lang: Locale; returnTo: string; intent?: PurchaseIntent },
 ): Promise<URL> {
   const config = webConfig();
   const secrets = signInSecrets();
@@ -80,6 +83,7 @@ export async function beginSignIn(
     nonce: client.randomNonce(),
     codeVerifier,
     returnTo: safeReturnTo(options.returnTo),
+    ...(options.intent ? { intent: PurchaseIntent.parse(options.intent) } : {}),
   };
   cookies.set(FLOW_COOKIE, await seal(flow, secrets.sessionKey, FLOW_TTL_SECONDS), {
     path: '/auth',
@@ -104,13 +108,48 @@ export async function beginSignIn(
 
 export class SignInError extends Error {
   override name = 'SignInError';
+  /** Where the person was going, when the flow cookie still said so. */
+  returnTo: string | undefined;
+  constructor(message: string, returnTo?: string) {
+    super(message);
+    this.returnTo = returnTo;
+  }
+}
+
+/** Set when a broken sign-in restarts itself; a second break within its life shows a page instead. */
+const RETRY_COOKIE = 'kinema_auth_retry';
+const RETRY_TTL_SECONDS = 5 * 60;
+
+/**
+ * Whether a broken sign-in (expired, interrupted, started on another host or browser) may start
+ * again by itself: yes once, then no until the retry window passes or a sign-in succeeds.
+ */
+export function mayRestartSignIn(cookies: Cookies): boolean {
+  if (cookies.get(RETRY_COOKIE)) return false;
+  cookies.set(RETRY_COOKIE, '1', {
+    path: '/auth',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: webConfig().secureCookies,
+    maxAge: RETRY_TTL_SECONDS,
+  });
+  return true;
+}
+
+/** A sign-in finished: the next broken one may restart itself again. */
+export function signInSucceeded(cookies: Cookies): void {
+  if (cookies.get(RETRY_COOKIE))
+    cookies.delete(RETRY_COOKIE, { path: '/auth', httpOnly: true, sameSite: 'lax', secure: webConfig().secureCookies });
 }
 
 /**
  * Finishes the flow on the callback: checks state, PKCE and nonce, trades the code for tokens and
  * returns the new session and where to go next. The flow cookie is spent either way.
  */
-export async function finishSignIn(cookies: Cookies, search: string): Promise<{ session: Session; returnTo: string }> {
+export async function finishSignIn(
+  cookies: Cookies,
+  search: string,
+): Promise<{ session: Session; returnTo: string; intent?: PurchaseIntent }> {
   const config = webConfig();
   const flow = await unseal(Flow, cookies.get(FLOW_COOKIE), signInSecrets().sessionKey);
   cookies.delete(FLOW_COOKIE, { path: '/auth', httpOnly: true, sameSite: 'lax', secure: config.secureCookies });
@@ -132,9 +171,9 @@ export async function finishSignIn(cookies: Cookies, search: string): Promise<{ 
       audienceParameters(),
     );
   } catch (error) {
-    throw new SignInError(error instanceof Error ? error.message : 'the issuer refused the sign-in');
+    throw new SignInError(error instanceof Error ? error.message : 'the issuer refused the sign-in', flow.returnTo);
   }
-  return { session: sessionFrom(tokens), returnTo: flow.returnTo };
+  return { session: sessionFrom(tokens), returnTo: flow.returnTo, ...(flow.intent ? { intent: flow.intent } : {}) };
 }
 
 /**

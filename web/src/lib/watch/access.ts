@@ -30,10 +30,10 @@ export function secondsUntil(expiresAt: string, now: number): number {
 }
 
 /** The `?checkout=` outcome the payment page sends the viewer back with. */
-export type CheckoutOutcome = 'success' | 'cancel' | 'failed' | 'already_subscribed' | 'unavailable';
+export type CheckoutOutcome = 'success' | 'cancel' | 'declined' | 'failed' | 'already_subscribed' | 'unavailable';
 
 export function checkoutOutcome(value: string | null): CheckoutOutcome | null {
-  const outcomes: readonly string[] = ['success', 'cancel', 'failed', 'already_subscribed', 'unavailable'];
+  const outcomes: readonly string[] = ['success', 'cancel', 'declined', 'failed', 'already_subscribed', 'unavailable'];
   return value !== null && outcomes.includes(value) ? (value as CheckoutOutcome) : null;
 }
 

@@ -41,6 +41,38 @@ export async function publishedPage(event: ApiEvent, cursor: string | undefined)
   };
 }
 
+/** The pool the shelves and "more like this" draw from: the newest published titles (one call). */
+export const SHELF_POOL = 100;
+
+/** The newest published titles, for genre rows and related titles; empty when the catalog is away. */
+export async function shelfPool(event: ApiEvent): Promise<VideoSummary[]> {
+  try {
+    const page = await api(event, '/api/catalog/videos', { query: { limit: SHELF_POOL }, schema: VideoPage });
+    return page.items.filter((video) => video.published).map(summary);
+  } catch (error) {
+    console.error(JSON.stringify({ level: 'warn', msg: 'shelf pool unavailable', err: String(error) }));
+    return [];
+  }
+}
+
+/**
+ * Summaries for the given ids, in their order: from `known` when there, else one catalog call
+ * each (at most `max`); unknown or unpublished ids are left out.
+ */
+export async function summariesFor(
+  event: ApiEvent,
+  videoIds: readonly string[],
+  known: readonly VideoSummary[],
+  max = 24,
+): Promise<VideoSummary[]> {
+  const byId = new Map(known.map((video) => [video.videoId, video]));
+  const wanted = videoIds.slice(0, max);
+  const found = await Promise.all(
+    wanted.map(async (videoId) => byId.get(videoId) ?? (await findVideo(event, videoId).catch(() => null))),
+  );
+  return found.filter((video): video is VideoSummary => video !== null && video.published);
+}
+
 /** A video for its page, or null when there is none this person may see (unknown or unpublished). */
 export async function findVideo(event: ApiEvent, videoId: string): Promise<VideoSummary | null> {
   if (!ID.test(videoId)) return null;

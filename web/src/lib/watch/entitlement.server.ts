@@ -91,8 +91,9 @@ export function myAccount(event: ApiEvent): Promise<Account> {
   return api(event, '/api/entitlement/me', { schema: Account });
 }
 
-export type CheckoutRequest =
-  { kind: 'subscription'; returnPath: string } | { kind: 'rental'; videoId: string; returnPath: string };
+export type CheckoutRequest = (
+  { kind: 'subscription'; returnPath: string } | { kind: 'rental'; videoId: string; returnPath: string }
+) & { locale?: 'ja' | 'en' };
 
 /** Why a checkout could not start, as the page explains it. */
 export type CheckoutRefusal = 'signin' | 'already_subscribed' | 'unavailable' | 'failed';
@@ -117,6 +118,16 @@ export async function startCheckout(
     console.error(JSON.stringify({ level: 'warn', msg: 'checkout failed', status: error.status, err: error.message }));
     return { refused: 'failed' };
   }
+}
+
+/** Keep a cancelled plan: it renews again at the end of the paid period. */
+export async function resumePlan(event: ApiEvent): Promise<SubscriptionView | null> {
+  const answer = await api(event, '/api/entitlement/subscription/resume', {
+    method: 'POST',
+    json: {},
+    schema: z.object({ subscription: SubscriptionView.nullable() }),
+  });
+  return answer.subscription;
 }
 
 /** Cancel at the end of the paid period. */

@@ -2,10 +2,11 @@ import { fail, redirect } from '@sveltejs/kit';
 import { ApiError } from '$lib/server/api';
 import { findVideo } from '$lib/watch/catalog.server';
 import { closeAccount, reminderSettings, updateReminderSettings } from '$lib/server/notification';
+import { changeEmail, changePassword } from '$lib/server/identity';
 import type { ReminderSettings } from '$lib/server/notification';
 import { signOutUrl } from '$lib/server/oidc';
 import { clearSession } from '$lib/server/session';
-import { cancelPlan, myAccount, planPrice } from '$lib/watch/entitlement.server';
+import { cancelPlan, myAccount, planPrice, resumePlan } from '$lib/watch/entitlement.server';
 import type { Account } from '$lib/watch/entitlement.server';
 import type { Actions, PageServerLoad } from './$types';
 
@@ -76,6 +77,29 @@ export const actions: Actions = {
     const idToken = event.locals.session.idToken;
     clearSession(event.cookies);
     redirect(303, await signOutUrl(idToken));
+  },
+  /** A new password; the current one is required. Other devices are signed out. */
+  password: async (event) => {
+    if (!event.locals.session) redirect(303, '/auth/login?returnTo=/account');
+    const outcome = await changePassword(event, await event.request.formData());
+    return outcome.ok ? { signIn: outcome } : fail(outcome.status, { signIn: outcome });
+  },
+  /** A new address: a link goes to it, and the change happens when it is followed. */
+  email: async (event) => {
+    if (!event.locals.session) redirect(303, '/auth/login?returnTo=/account');
+    const outcome = await changeEmail(event, await event.request.formData());
+    return outcome.ok ? { signIn: outcome } : fail(outcome.status, { signIn: outcome });
+  },
+  /** "Resume my plan": a cancelled plan renews again, before its paid period ends. */
+  resume: async (event) => {
+    if (!event.locals.session) redirect(303, '/auth/login?returnTo=/account');
+    try {
+      await resumePlan(event);
+      return { resumed: true };
+    } catch (error) {
+      const status = error instanceof ApiError && error.status < 500 ? error.status : 502;
+      return fail(status, { resumeFailed: true });
+    }
   },
   /** Cancel at period end: access stays until the paid period is over. */
   cancel: async (event) => {

@@ -1,31 +1,42 @@
+import { z } from 'zod';
+import { addDays, dashboard, japanToday, MAX_DASHBOARD_DAYS } from '$lib/admin/dashboard.server';
+import type { Dashboard } from '$lib/admin/dashboard.server';
 import { ApiError } from '$lib/server/api';
 import { sales } from '$lib/watch/entitlement.server';
 import type { Sales } from '$lib/watch/entitlement.server';
 import type { PageServerLoad } from './$types';
 
-/** Per-title rental sales and the rentals running now (the admin layout already let only admins in). */
+const Day = z.iso.date();
+const Query = z.object({
+  from: Day.optional().catch(undefined),
+  to: Day.optional().catch(undefined),
+  bucket: z.enum(['day', 'week', 'month']).catch('day'),
+});
+
+/**
+ * The operator's dashboard: revenue by period (rentals and plan), subscribers, churn, top titles,
+ * for a range in the query (default: the last 30 days in Japan), plus per-title lifetime sales.
+ */
 export const load: PageServerLoad = async (event) => {
   await event.parent();
-  let report: Sales | null = null;
+  const query = Query.parse(Object.fromEntries(event.url.searchParams));
+  const to = query.to ?? japanToday();
+  const from = query.from ?? addDays(to, -29);
+  const range = { from, to, bucket: query.bucket };
+
+  let report: Dashboard | null = null;
+  let rangeError: 'range_too_long' | 'range_reversed' | null = null;
   let loadError: string | null = null;
-  try {
-    report = await sales(event);
-  } catch (error) {
-    if (!(error instanceof ApiError)) throw error;
-    loadError = error.message;
-  }
-  const items = [...(report?.items ?? [])].sort(
-    (a, b) =>
-      b.revenueJpy - a.revenueJpy || b.activeRentals - a.activeRentals || (a.title ?? '').localeCompare(b.title ?? ''),
-  );
-  const totals = items.reduce(
-    (sum, item) => ({
-      purchases: sum.purchases + item.purchases,
-      refunds: sum.refunds + item.refunds,
-      revenueJpy: sum.revenueJpy + item.revenueJpy,
-      activeRentals: sum.activeRentals + item.activeRentals,
-    }),
-    { purchases: 0, refunds: 0, revenueJpy: 0, activeRentals: 0 },
-  );
-  return { items, totals, generatedAt: report?.generatedAt ?? null, loadError };
+  let lifetime: Sales | null = null;
+  const [dash, life] = await Promise.allSettled([dashboard(event, range), sales(event)]);
+  if (dash.status === 'fulfilled') report = dash.value;
+  else if (dash.reason instanceof ApiError) {
+    const reason = z.object({ reason: z.string() }).safeParse(dash.reason.details).data?.reason;
+    if (reason === 'range_too_long' || reason === 'range_reversed') rangeError = reason;
+    else loadError = dash.reason.message;
+  } else throw dash.reason;
+  if (life.status === 'fulfilled') lifetime = life.value;
+  else if (!(life.reason instanceof ApiError)) throw life.reason;
+
+  return { range, report, rangeError, loadError, lifetime, maxDays: MAX_DASHBOARD_DAYS };
 };

@@ -1,11 +1,5 @@
-import { redirect } from '@sveltejs/kit';
-import { beginSignIn, safeReturnTo } from '$lib/server/oidc';
+import { startSignIn } from '$lib/server/begin';
 import type { RequestHandler } from './$types';
 
 /** The same flow as sign-in; the issuer opens on its sign-up form (`screen_hint=signup`). */
-export const GET: RequestHandler = async ({ url, cookies, locals }) => {
-  const returnTo = safeReturnTo(url.searchParams.get('returnTo'));
-  if (locals.user) redirect(303, returnTo);
-  const target = await beginSignIn(cookies, { mode: 'signup', lang: locals.lang, returnTo });
-  redirect(303, target.href);
-};
+export const GET: RequestHandler = (event) => startSignIn(event, 'signup');

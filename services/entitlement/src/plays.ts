@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import { ConditionFailedError } from '#shared/errors.js';
+import type { Table } from '#shared/ports/table.js';
+import { jstDate, jstMonth } from './domain/ledger.js';
+import { PLAY_SESSION_MS } from './domain/report.js';
+import { monthsBetween } from './ledger.js';
+
+/**
+ * Plays per title and day, counted where playback is authorised (the playback route): a viewer's
+ * first authorisation of a title in 30 minutes is a play; cookie renewals and reloads inside
+ * that window are not.
+ *   play-session#<userId>#<videoId> / last   when that viewer last started or renewed it (ttl 1 day)
+ *   plays#<YYYY-MM>  / <YYYY-MM-DD>#<videoId> plays that day (atomic add)
+ */
+const sessionKey = (userId: string, videoId: string) => ({ pk: `play-session#${userId}#${videoId}`, sk: 'last' });
+const Session = z.object({ lastAt: z.number() });
+const Counter = z.object({ sk: z.string(), plays: z.number().default(0) });
+
+export function playsStore(table: Table) {
+  /** Counts a play unless this viewer started the title less than 30 minutes ago. True if counted. */
+  async function record(userId: string, videoId: string, now: number): Promise<boolean> {
+    const key = sessionKey(userId, videoId);
+    const item = await table.get(key);
+    const last = item ? Session.parse(item).lastAt : undefined;
+    const ttl = Math.floor(now / 1000) + 24 * 3600;
+    if (last !== undefined && now - last < PLAY_SESSION_MS) {
+      await table.put({ ...key, lastAt: now, ttl });
+      return false;
+    }
+    try {
+      await table.transact([
+        {
+          put: { ...key, lastAt: now, ttl },
+          when: last === undefined ? [{ kind: 'notExists' }] : [{ kind: 'equals', attribute: 'lastAt', value: last }],
+        },
+        {
+          update: { pk: `plays#${jstMonth(now)}`, sk: `${jstDate(now)}#${videoId}` },
+          changes: { add: { plays: 1 }, set: { videoId } },
+        },
+      ]);
+      return true;
+    } catch (error) {
+      // Another tab of the same viewer counted this play a moment ago.
+      if (error instanceof ConditionFailedError) return false;
+      throw error;
+    }
+  }
+
+  /** Plays per title over `[fromMs, toMs)` (whole Japanese days). */
+  async function between(fromMs: number, toMs: number): Promise<Map<string, number>> {
+    const plays = new Map<string, number>();
+    const first = jstDate(fromMs);
+    const last = jstDate(toMs - 1);
+    for (const month of monthsBetween(fromMs, toMs)) {
+      let cursor: string | undefined;
+      do {
+        const page = await table.query({
+          partition: `plays#${month}`,
+          sort: { between: [first, `${last}~`] },
+          limit: 1000,
+          ...(cursor ? { cursor } : {}),
+        });
+        for (const item of page.items) {
+          const { sk, plays: count } = Counter.parse(item);
+          const videoId = sk.slice(sk.indexOf('#') + 1);
+          plays.set(videoId, (plays.get(videoId) ?? 0) + count);
+        }
+        cursor = page.cursor;
+      } while (cursor);
+    }
+    return plays;
+  }
+
+  return { record, between };
+}
+
+export type PlaysStore = ReturnType<typeof playsStore>;
