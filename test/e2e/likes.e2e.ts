@@ -24,7 +24,8 @@ const shownCount = async (page: Page) =>
   Number((await page.getByTestId('like-count').textContent())?.replace(/[^\d]/g, ''));
 const player = (page: Page) => page.getByTestId('player');
 /** The playing video's position: it must keep moving while the count changes. */
-const position = (page: Page) => page.evaluate(() => document.querySelector('video')?.currentTime ?? -1);
+const position = (page: Page) =>
+  page.evaluate(() => document.querySelector<HTMLVideoElement>('[data-testid="player-video"]')?.currentTime ?? -1);
 
 describe('likes that rise in real time for every viewer', () => {
   test('one viewer likes; the other, playing, sees the count rise and fall without a reload', async () => {

@@ -122,7 +122,16 @@ describe('the player (media-chrome)', () => {
         await expect.poll(() => fullscreenTag(page)).toBe(null);
         const seek = page.getByTestId('player-seek');
         const box = (await seek.boundingBox())!;
-        await page.mouse.move(box.x + box.width * 0.75, box.y + box.height / 2);
+        const middle = box.y + box.height / 2;
+        if (viewport === 'phone') {
+          // A thumb drags the seek bar: the frame shows while dragging.
+          await page.mouse.move(box.x + box.width * 0.4, middle);
+          await page.mouse.down();
+          await page.mouse.move(box.x + box.width * 0.75, middle, { steps: 8 });
+        } else {
+          await page.mouse.move(box.x + box.width * 0.5, middle);
+          await page.mouse.move(box.x + box.width * 0.75, middle, { steps: 8 });
+        }
         const thumbnail = page.locator('media-preview-thumbnail');
         await expect
           .poll(() => thumbnail.getAttribute('mediapreviewimage'), { timeout: 10_000 })
@@ -130,9 +139,13 @@ describe('the player (media-chrome)', () => {
         const coords = (await thumbnail.getAttribute('mediapreviewcoords'))!.split(' ').map(Number);
         // At 75 % of 12 s (9 s) the 2 s frames give the fifth tile: x = 4 · 160.
         expect(coords).toEqual([640, 0, 160, 90]);
+        // Shown after media-chrome's short fade-in.
+        await expect.poll(() => thumbnail.isVisible(), { timeout: 5_000 }).toBe(true);
+        await page.waitForTimeout(800);
         const shown = (await thumbnail.boundingBox())!;
         expect(shown.width).toBeGreaterThan(100);
-        expect(await thumbnail.isVisible()).toBe(true);
+        await page.screenshot({ path: join(screenshotDir, `player-seek-thumbnail-${viewport}.png`) });
+        if (viewport === 'phone') await page.mouse.up();
         // The sprite came through the cookie gate like the segments.
         const sheet = await page.evaluate(
           (src) => fetch(src, { credentials: 'include' }).then((response) => response.status),
@@ -140,7 +153,6 @@ describe('the player (media-chrome)', () => {
         );
         expect(sheet).toBe(200);
         expect((await fetch(`${url}/media/videos/${videoId}/hls/storyboard/sheet-001.jpg`)).status).toBe(403);
-        await page.screenshot({ path: join(screenshotDir, `player-seek-thumbnail-${viewport}.png`) });
         expect(consoleErrors).toEqual([]);
       } finally {
         await context.close();

@@ -18,7 +18,10 @@ export function loadMediaChrome(): Promise<void> {
     addTranslation('en', { ...En, ...visibleLabelNames.en });
     addTranslation('ja', { ...mediaChromeJa, ...visibleLabelNames.ja });
     await Promise.all([import('media-chrome'), import('media-chrome/menu'), import('hls-video-element')]);
-  })();
+  })().catch((error: unknown) => {
+    loading = undefined; // a failed download (offline a moment) is tried again at the next Play
+    throw error;
+  });
   return loading;
 }
 
