@@ -152,6 +152,7 @@ describe.each(['desktop', 'phone'] as const)('continue watching (%s)', (viewport
         const countdown = second.getByTestId('up-next-countdown');
         const start = Number(await countdown.getAttribute('data-seconds'));
         await expect.poll(async () => Number(await countdown.getAttribute('data-seconds'))).toBeLessThan(start);
+        await second.evaluate(() => window.scrollTo(0, 0));
         await screenshot(second, 'up-next', viewport);
         await second.getByTestId('up-next-cancel').click();
         await upNext.waitFor({ state: 'detached' });
