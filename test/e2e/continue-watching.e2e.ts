@@ -42,8 +42,14 @@ async function play(page: Page, videoId: string) {
 
 /** Seeks the playing title to `seconds` and pauses there; waits for the position to reach the server. */
 async function pauseAt(page: Page, videoId: string, seconds: number) {
+  // The answer for THIS position: an earlier report (e.g. the pause before the seek) may be
+  // answered "superseded" first, and this one held until the service's 5 s window ends.
   const saved = page.waitForResponse(
-    (response) => response.url().endsWith(`/videos/${videoId}/progress`) && response.request().method() === 'PUT',
+    (response) =>
+      response.url().endsWith(`/videos/${videoId}/progress`) &&
+      response.request().method() === 'PUT' &&
+      (JSON.parse(response.request().postData() ?? '{}') as { positionSeconds?: number }).positionSeconds === seconds,
+    { timeout: 30_000 },
   );
   await media(page).evaluate(async (element: HTMLVideoElement, at: number) => {
     element.pause();
@@ -54,6 +60,7 @@ async function pauseAt(page: Page, videoId: string, seconds: number) {
   }, seconds);
   const response = await saved;
   expect(response.status()).toBe(200);
+  expect(await response.json()).toMatchObject({ positionSeconds: seconds, stored: true });
 }
 
 async function signedUpViewer(
