@@ -11,6 +11,11 @@ import { sqliteTable } from '#platform/local/sqlite-table.js';
 import type { Table } from '#shared/ports/table.js';
 import { viewerStore } from '#services/engagement/src/viewer-store.js';
 
+/**
+ * Engagement's viewer records (positions, the sparse "continue watching" index, my list) on both
+ * runtimes' tables: SQLite, and DynamoDB through dynalite (here, because a service's own tests may
+ * not import the AWS adapter).
+ */
 const T0 = Date.UTC(2030, 0, 1);
 const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
 let base: DynamoDBClient;
