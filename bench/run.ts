@@ -15,6 +15,7 @@ import { timersBench } from './suites/timers.js';
 import { searchBench } from './suites/search.js';
 import { backupBench } from './suites/backup.js';
 import { playbackStartBench } from './suites/playback-start.js';
+import { ledgerCsvBench } from './suites/ledger-csv.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
@@ -33,6 +34,7 @@ const benchmarks: Benchmark[] = [
   searchBench,
   backupBench,
   playbackStartBench,
+  ledgerCsvBench,
 ];
 
 const filter = process.argv[2]?.toLowerCase();
