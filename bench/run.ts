@@ -18,6 +18,7 @@ import { backupBench } from './suites/backup.js';
 import { playbackStartBench } from './suites/playback-start.js';
 import { subtitlesBench } from './suites/subtitles.js';
 import { growthBench } from './suites/growth.js';
+import { ledgerCsvBench } from './suites/ledger-csv.js';
 
 /**
  * `npm run bench [-- name-filter]`: runs each benchmark's subject and baseline in this run, prints
@@ -40,6 +41,7 @@ const benchmarks: Benchmark[] = [
   backupBench,
   playbackStartBench,
   subtitlesBench,
+  ledgerCsvBench,
 ];
 
 const filter = process.argv[2]?.toLowerCase();

@@ -18,6 +18,7 @@ import { applySubscriptionFact, Subscription } from './domain/subscription.js';
 import type { SubscriptionFact } from './domain/subscription.js';
 import { applyCatalogChange, VideoFacts } from './domain/video.js';
 import { paymentEntry, refundEntry } from './domain/ledger.js';
+import { ACTIVE_RENTALS, salesReport } from './sales.js';
 import { ledgerRefKey, ledgerStore, paymentWrites, refundedPaymentWrites, refundWrites } from './ledger.js';
 import type { CatalogChange } from './domain/video.js';
 
@@ -35,7 +36,6 @@ import type { CatalogChange } from './domain/video.js';
  * Rentals still running carry gsi1pk `active-rentals` / gsi1sk `<expiresAt>#<rentalId>`, so the
  * admin's "active rentals" is one index query.
  */
-const ACTIVE_RENTALS = 'active-rentals';
 export const SUBSCRIPTIONS = 'subscriptions';
 const PROCESSED_TTL_S = 30 * 24 * 3600;
 const RETRIES = 5;
@@ -56,12 +56,6 @@ const PaymentLink = z.object({
   /** Set when the refund arrived before the payment it refunds. */
   refundedAt: z.number().nullable().default(null),
 });
-const SalesRow = z.object({
-  sk: z.string(),
-  purchases: z.number().default(0),
-  revenueJpy: z.number().default(0),
-  refunds: z.number().default(0),
-});
 
 const strip = (item: Item) => {
   const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _s1, rev: _rev, ...rest } = item;
@@ -70,15 +64,6 @@ const strip = (item: Item) => {
 
 export type FulfilmentOutcome =
   { outcome: 'recorded'; events: EventEnvelope[] } | { outcome: 'duplicate' } | { outcome: 'unchanged' };
-
-export interface SalesReport {
-  videoId: string;
-  title: string | null;
-  purchases: number;
-  refunds: number;
-  revenueJpy: number;
-  activeRentals: number;
-}
 
 export interface EntitlementStoreOptions {
   /** How long `videoFactsMany` may serve a title's facts from memory (ms); 0 = always read. */
@@ -438,48 +423,6 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
     throw new ConditionFailedError(`subscription ${input.subscriptionId} kept changing; retry`);
   }
 
-  /** Admin: per-title purchases, refunds, revenue, and rentals running now. */
-  async function sales(now: number): Promise<SalesReport[]> {
-    const rows: z.infer<typeof SalesRow>[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await table.query({ partition: 'sales', limit: 1000, ...(cursor ? { cursor } : {}) });
-      rows.push(...page.items.map((item) => SalesRow.parse(item)));
-      cursor = page.cursor;
-    } while (cursor);
-    const active = new Map<string, Set<string>>();
-    cursor = undefined;
-    do {
-      const page = await table.query({
-        partition: ACTIVE_RENTALS,
-        index: 'gsi1',
-        sort: { gt: new Date(now).toISOString() },
-        limit: 1000,
-        ...(cursor ? { cursor } : {}),
-      });
-      for (const item of page.items) {
-        const rental = Rental.parse(strip(item));
-        if (rental.refunded || Date.parse(rental.purchasedAt) > now) continue;
-        const viewers = active.get(rental.videoId) ?? new Set<string>();
-        // Overlapping purchases by one viewer are one running rental.
-        viewers.add(String(item.userId ?? item.pk));
-        active.set(rental.videoId, viewers);
-      }
-      cursor = page.cursor;
-    } while (cursor);
-    const facts = await videoFactsMany(rows.map((row) => row.sk));
-    return rows
-      .map((row) => ({
-        videoId: row.sk,
-        title: facts.get(row.sk)?.title ?? null,
-        purchases: row.purchases,
-        refunds: row.refunds,
-        revenueJpy: row.revenueJpy,
-        activeRentals: active.get(row.sk)?.size ?? 0,
-      }))
-      .sort((a, b) => b.revenueJpy - a.revenueJpy || a.videoId.localeCompare(b.videoId));
-  }
-
   return {
     ledger,
     account,
@@ -492,8 +435,9 @@ export function entitlementStore(table: Table, options: EntitlementStoreOptions)
     ownerOf,
     markProcessed,
     alreadyProcessed,
-    sales,
+    sales: (now: number) => salesReport(table, videoFactsMany, now),
   };
 }
 
 export type EntitlementStore = ReturnType<typeof entitlementStore>;
+export type { SalesReport } from './sales.js';
