@@ -1,75 +1,34 @@
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEvent } from '#shared/events/define.js';
 import { ConditionFailedError } from '#shared/errors.js';
 import { tableContract } from '#test/contract/table.contract.js';
+import { startDynalite } from '#test/support/dynalite.js';
+import type { LocalDynamo } from '#test/support/dynalite.js';
 import { buildTransactInput, dynamoTable } from './dynamo-table.js';
 
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
-let base: DynamoDBClient;
+let dynamo: LocalDynamo;
 let client: DynamoDBDocumentClient;
 let tables = 0;
 
 beforeAll(async () => {
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', () => listening()));
-  const { port } = server.address() as AddressInfo;
-  base = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'ap-northeast-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  client = DynamoDBDocumentClient.from(base);
+  dynamo = await startDynalite();
+  client = dynamo.documents;
 });
 
 afterAll(async () => {
-  base?.destroy();
-  await new Promise<void>((closed) => server.close(() => closed()));
+  await dynamo?.close();
 });
-
-/** The table infra creates: string keys, two all-projecting GSIs. */
-async function createTable(name: string): Promise<void> {
-  const index = (n: 1 | 2) => ({
-    IndexName: `gsi${n}`,
-    KeySchema: [
-      { AttributeName: `gsi${n}pk`, KeyType: 'HASH' as const },
-      { AttributeName: `gsi${n}sk`, KeyType: 'RANGE' as const },
-    ],
-    Projection: { ProjectionType: 'ALL' as const },
-  });
-  await base.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((AttributeName) => ({
-        AttributeName,
-        AttributeType: 'S' as const,
-      })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [index(1), index(2)],
-    }),
-  );
-  // dynalite answers CreateTable while the table is still CREATING (a timer, even at 0 ms); on a
-  // loaded machine the first write could otherwise arrive before it is ACTIVE.
-  await waitUntilTableExists({ client: base, maxWaitTime: 30, minDelay: 1 }, { TableName: name });
-}
 
 tableContract(
   'dynamoTable on dynalite',
   async () => {
     const name = `contract-${++tables}`;
-    await createTable(name);
+    await dynamo.createTable(name);
     return {
       table: dynamoTable({ name, client }),
-      cleanup: async () => {
-        await base.send(new DeleteTableCommand({ TableName: name }));
-      },
+      cleanup: () => dynamo.deleteTable(name),
     };
   },
   { transactions: false },

@@ -1,14 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoTable } from '#platform/aws/dynamo-table.js';
 import { sqliteTable } from '#platform/local/sqlite-table.js';
 import type { Table } from '#shared/ports/table.js';
+import { startDynalite } from '#test/support/dynalite.js';
+import type { LocalDynamo } from '#test/support/dynalite.js';
 import { viewerStore } from '#services/engagement/src/viewer-store.js';
 
 /**
@@ -17,57 +15,25 @@ import { viewerStore } from '#services/engagement/src/viewer-store.js';
  * not import the AWS adapter).
  */
 const T0 = Date.UTC(2030, 0, 1);
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
-let base: DynamoDBClient;
 const dir = mkdtempSync(join(tmpdir(), 'kinema-viewer-store-'));
 const closers: (() => void)[] = [];
+let dynamo: LocalDynamo;
 
 beforeAll(async () => {
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', () => listening()));
-  const { port } = server.address() as AddressInfo;
-  base = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'ap-northeast-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  dynamo = await startDynalite();
 });
 
 afterAll(async () => {
   for (const close of closers) close();
-  base?.destroy();
-  await new Promise<void>((closed) => server.close(() => closed()));
+  await dynamo?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 let tables = 0;
-/** The table infra/tables.ts creates: string keys, two all-projecting GSIs. */
 async function dynaliteTable(): Promise<Table> {
   const name = `engagement-${++tables}`;
-  const index = (n: 1 | 2) => ({
-    IndexName: `gsi${n}`,
-    KeySchema: [
-      { AttributeName: `gsi${n}pk`, KeyType: 'HASH' as const },
-      { AttributeName: `gsi${n}sk`, KeyType: 'RANGE' as const },
-    ],
-    Projection: { ProjectionType: 'ALL' as const },
-  });
-  await base.send(
-    new CreateTableCommand({
-      TableName: name,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((AttributeName) => ({
-        AttributeName,
-        AttributeType: 'S' as const,
-      })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [index(1), index(2)],
-    }),
-  );
-  await waitUntilTableExists({ client: base, maxWaitTime: 30, minDelay: 1 }, { TableName: name });
-  return dynamoTable({ name, client: DynamoDBDocumentClient.from(base) });
+  await dynamo.createTable(name);
+  return dynamoTable({ name, client: dynamo.documents });
 }
 
 function localTable(): Table {

@@ -1,12 +1,10 @@
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoTable } from '#platform/aws/dynamo-table.js';
 import type { Table, Write } from '#shared/ports/table.js';
 import { paymentEntry, refundEntry } from '#services/entitlement/src/domain/ledger.js';
 import { ledgerStore, paymentWrites, refundWrites } from '#services/entitlement/src/ledger.js';
+import { startDynalite } from '#test/support/dynalite.js';
+import type { LocalDynamo } from '#test/support/dynalite.js';
 
 /**
  * The ledger's key design on DynamoDB itself (dynalite): the viewer's partition read newest first
@@ -14,48 +12,17 @@ import { ledgerStore, paymentWrites, refundWrites } from '#services/entitlement/
  * reference. dynalite has no transactions, so the writes the store would commit together are
  * applied one by one here; their conditions are DynamoDB's own.
  */
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0 });
-let base: DynamoDBClient;
+let dynamo: LocalDynamo;
 let table: Table;
 
 beforeAll(async () => {
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', () => listening()));
-  const { port } = server.address() as AddressInfo;
-  base = new DynamoDBClient({
-    endpoint: `http://127.0.0.1:${port}`,
-    region: 'ap-northeast-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  const index = (n: 1 | 2) => ({
-    IndexName: `gsi${n}`,
-    KeySchema: [
-      { AttributeName: `gsi${n}pk`, KeyType: 'HASH' as const },
-      { AttributeName: `gsi${n}sk`, KeyType: 'RANGE' as const },
-    ],
-    Projection: { ProjectionType: 'ALL' as const },
-  });
-  await base.send(
-    new CreateTableCommand({
-      TableName: 'entitlement',
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk'].map((AttributeName) => ({
-        AttributeName,
-        AttributeType: 'S' as const,
-      })),
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [index(1), index(2)],
-    }),
-  );
-  await waitUntilTableExists({ client: base, maxWaitTime: 30, minDelay: 1 }, { TableName: 'entitlement' });
-  table = dynamoTable({ name: 'entitlement', client: DynamoDBDocumentClient.from(base) });
+  dynamo = await startDynalite();
+  await dynamo.createTable('entitlement');
+  table = dynamoTable({ name: 'entitlement', client: dynamo.documents });
 });
 
 afterAll(async () => {
-  base?.destroy();
-  await new Promise<void>((closed) => server.close(() => closed()));
+  await dynamo?.close();
 });
 
 const apply = async (writes: Write[]) => {
