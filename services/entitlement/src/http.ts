@@ -228,6 +228,31 @@ export function createEntitlementApp(deps: EntitlementDeps) {
     },
   );
 
+  /**
+   * Cancel at period end (`renews: false`) or withdraw that cancellation before the period ends
+   * (`renews: true`): the provider is asked first, then the store says so at once. Asking for what
+   * already holds changes nothing.
+   */
+  async function setRenewal(userId: string, renews: boolean) {
+    const { payments } = requirePayments();
+    const at = now();
+    const { subscriptions } = await store.account(userId);
+    const subscription = currentSubscription(subscriptions, at);
+    if (!subscription || subscriptionStatus(subscription, at) === 'ended') throw notFound('an active plan');
+    if (subscription.cancelAtPeriodEnd === renews) {
+      if (renews && !canResume(subscription, at)) throw conflict('the paid period is over: subscribe again');
+      await (renews
+        ? payments.resumeSubscription(subscription.subscriptionId)
+        : payments.cancelSubscription(subscription.subscriptionId));
+      await store.applySubscription(
+        { subscriptionId: subscription.subscriptionId, userId, fact: { at, cancelAtPeriodEnd: !renews } },
+        at,
+      );
+    }
+    const after = await store.account(userId);
+    return { subscription: subscriptionView(after.subscriptions, at) };
+  }
+
   /** Cancel at period end: the provider is asked first, then the store says so at once. */
   app.openapi(
     createRoute({
@@ -238,27 +263,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
       middleware: [signedIn],
       responses: { 200: ok('`{subscription}`'), ...errors('unauthorized', 'not_found', 'unavailable') },
     }),
-    async (c) => {
-      const principal = requirePrincipal(c.get('principal'));
-      const { payments } = requirePayments();
-      const at = now();
-      const { subscriptions } = await store.account(principal.userId);
-      const subscription = currentSubscription(subscriptions, at);
-      if (!subscription || subscriptionStatus(subscription, at) === 'ended') throw notFound('an active plan');
-      if (!subscription.cancelAtPeriodEnd) {
-        await payments.cancelSubscription(subscription.subscriptionId);
-        await store.applySubscription(
-          {
-            subscriptionId: subscription.subscriptionId,
-            userId: principal.userId,
-            fact: { at, cancelAtPeriodEnd: true },
-          },
-          at,
-        );
-      }
-      const after = await store.account(principal.userId);
-      return c.json({ subscription: subscriptionView(after.subscriptions, at) });
-    },
+    async (c) => c.json(await setRenewal(requirePrincipal(c.get('principal')).userId, false)),
   );
 
   /** Withdraw a cancellation before the period ends: the provider first, then the store at once. */
@@ -274,28 +279,7 @@ export function createEntitlementApp(deps: EntitlementDeps) {
         ...errors('unauthorized', 'not_found', 'conflict', 'unavailable'),
       },
     }),
-    async (c) => {
-      const principal = requirePrincipal(c.get('principal'));
-      const { payments } = requirePayments();
-      const at = now();
-      const { subscriptions } = await store.account(principal.userId);
-      const subscription = currentSubscription(subscriptions, at);
-      if (!subscription || subscriptionStatus(subscription, at) === 'ended') throw notFound('an active plan');
-      if (subscription.cancelAtPeriodEnd) {
-        if (!canResume(subscription, at)) throw conflict('the paid period is over: subscribe again');
-        await payments.resumeSubscription(subscription.subscriptionId);
-        await store.applySubscription(
-          {
-            subscriptionId: subscription.subscriptionId,
-            userId: principal.userId,
-            fact: { at, cancelAtPeriodEnd: false },
-          },
-          at,
-        );
-      }
-      const after = await store.account(principal.userId);
-      return c.json({ subscription: subscriptionView(after.subscriptions, at) });
-    },
+    async (c) => c.json(await setRenewal(requirePrincipal(c.get('principal')).userId, true)),
   );
 
   app.openapi(
