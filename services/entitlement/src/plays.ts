@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConditionFailedError } from '#shared/errors.js';
 import type { Table } from '#shared/ports/table.js';
 import { jstDate, jstMonth } from './domain/ledger.js';
-import { PLAY_SESSION_MS } from './domain/report.js';
+import { PLAY_SESSION_MS, PLAY_SESSION_REFRESH_MS } from './domain/report.js';
 import { monthsBetween } from './ledger.js';
 
 /**
@@ -24,7 +24,8 @@ export function playsStore(table: Table) {
     const last = item ? Session.parse(item).lastAt : undefined;
     const ttl = Math.floor(now / 1000) + 24 * 3600;
     if (last !== undefined && now - last < PLAY_SESSION_MS) {
-      await table.put({ ...key, lastAt: now, ttl });
+      // The same play; the session is kept alive, but written at most once per refresh interval.
+      if (now - last >= PLAY_SESSION_REFRESH_MS) await table.put({ ...key, lastAt: now, ttl });
       return false;
     }
     try {

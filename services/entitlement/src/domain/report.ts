@@ -194,3 +194,10 @@ export function subscriberStats(
 
 /** A viewer starting a title again within this long is the same play (cookie renewals, reloads). */
 export const PLAY_SESSION_MS = 30 * 60 * 1000;
+/**
+ * How stale a play session's `lastAt` may get before a playback grant writes it again. Without it
+ * every grant (each cookie renewal) was a durable write on the hot `/playback` path; with it a
+ * session stays alive as long as grants come less than `PLAY_SESSION_MS - PLAY_SESSION_REFRESH_MS`
+ * apart (25 minutes), and the grant path is a read in the steady state.
+ */
+export const PLAY_SESSION_REFRESH_MS = 5 * 60 * 1000;
