@@ -23,6 +23,8 @@ afterAll(async () => {
 const attr = (page: Page, name: string) => page.getByTestId('player').getAttribute(name);
 const video = (page: Page) => page.getByTestId('player-video');
 const currentTime = (page: Page) => video(page).evaluate((element: HTMLVideoElement) => element.currentTime);
+const volumeLevel = (page: Page) =>
+  page.evaluate(() => document.querySelector('media-controller')?.getAttribute('mediavolumelevel') ?? null);
 const fullscreenTag = (page: Page) => page.evaluate(() => document.fullscreenElement?.localName ?? null);
 
 /** Presses a key and waits until the position has moved by `by` seconds (within a frame or two). */
@@ -78,6 +80,8 @@ describe('the player (media-chrome)', () => {
         expect(await attr(page, 'data-status')).toBe('paused');
         await page.keyboard.press('m');
         await expect.poll(() => video(page).evaluate((element: HTMLVideoElement) => element.muted)).toBe(true);
+        // media-chrome decides mute or unmute from its own state, which follows the element a moment later.
+        await expect.poll(() => volumeLevel(page)).toBe('off');
         await page.keyboard.press('m');
         await expect.poll(() => video(page).evaluate((element: HTMLVideoElement) => element.muted)).toBe(false);
         await page.keyboard.press('k');
