@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { adminToken, sampleVideo } from './fixtures-video.js';
 import { signIn, signUp } from './flows.js';
 import { A11Y_WIDTHS, audit, violations } from './a11y-support.js';
-import { launchBrowser, newPerson } from './harness.js';
+import { launchBrowser, newPerson, pageIn } from './harness.js';
 import type { Credentials } from './harness.js';
 
 /**
@@ -31,7 +31,7 @@ async function open(): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: A11Y_WIDTHS.desktop, locale: 'ja-JP' });
   context.setDefaultTimeout(20_000);
   context.setDefaultNavigationTimeout(30_000);
-  return { context, page: await context.newPage() };
+  return { context, page: await pageIn(context) };
 }
 
 const visit = (page: Page, path: string) => async () => {

@@ -43,7 +43,10 @@ async function createVideo(page: Page, title: string): Promise<string> {
   await page.getByTestId('field-genres').fill('ドラマ、テスト');
   await page.getByTestId('field-price').fill('400');
   await page.getByTestId('video-form-submit').click();
-  await page.waitForURL(/\/admin\/videos\/[0-9a-z_-]+$/);
+  // The video's own page (not /new again, which a refused form would stay on).
+  await page.waitForURL(
+    (address) => /^\/admin\/videos\/[0-9a-z_-]+$/.test(address.pathname) && !address.pathname.endsWith('/new'),
+  );
   await page.getByTestId('upload-widget').waitFor();
   return new URL(page.url()).pathname.split('/').at(-1)!;
 }

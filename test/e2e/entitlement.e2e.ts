@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { adminToken, publishTestVideo, testMp4 } from './fixtures-video.js';
 import { signIn, signUp } from './flows.js';
-import { fitsViewport, launchBrowser, newPerson, screenshot, startKinema, VIEWPORTS } from './harness.js';
+import { fitsViewport, launchBrowser, newPerson, pageIn, screenshot, startKinema, VIEWPORTS } from './harness.js';
 import type { Credentials, Kinema, ViewportName } from './harness.js';
 
 /**
@@ -62,7 +62,7 @@ async function open(
   context.setDefaultTimeout(20_000);
   context.setDefaultNavigationTimeout(30_000);
   opened.push(context);
-  return { context, page: await context.newPage() };
+  return { context, page: await pageIn(context) };
 }
 
 /** A full-page capture of a scrolled page paints the sticky header mid-page: capture from the top. */

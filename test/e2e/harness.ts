@@ -178,7 +178,31 @@ export async function newPage(
   const context = await browser.newContext({ viewport: VIEWPORTS[viewport], locale: 'ja-JP' });
   context.setDefaultTimeout(20_000);
   context.setDefaultNavigationTimeout(30_000);
-  return { context, page: await context.newPage() };
+  return { context, page: await pageIn(context) };
+}
+
+/**
+ * A new page in `context` whose `goto` and `reload` end once the page is live.
+ */
+export async function pageIn(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  // `goto` and `reload` end at the load event, before SvelteKit hydrates: a field filled then is
+  // set back to the server's value (an empty title, a form refused). They end once it is live.
+  const goto = page.goto.bind(page);
+  const reload = page.reload.bind(page);
+  page.goto = async (...args) => hydrated(page, await goto(...args));
+  page.reload = async (...args) => hydrated(page, await reload(...args));
+  return page;
+}
+
+/** Waits until a SvelteKit page's root layout has mounted; other pages (the OpenID provider's) at once. */
+async function hydrated<T>(page: Page, response: T): Promise<T> {
+  await page.waitForFunction(
+    () =>
+      document.documentElement.dataset['hydrated'] === 'true' ||
+      !Object.keys(globalThis).some((key) => key.startsWith('__sveltekit_')),
+  );
+  return response;
 }
 
 export function newPerson(prefix = 'viewer'): Credentials {

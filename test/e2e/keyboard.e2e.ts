@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { adminToken, SAMPLE, sampleVideo } from './fixtures-video.js';
-import { launchBrowser, newPerson, repoRoot, screenshot } from './harness.js';
+import { launchBrowser, newPerson, pageIn, repoRoot, screenshot } from './harness.js';
 
 /**
  * The keyboard-only journey (issue 18): sign in → find a title with the search combobox → rent it
@@ -98,7 +98,7 @@ describe('keyboard only', () => {
         );
       }
     });
-    const page = await context.newPage();
+    const page = await pageIn(context);
     const pointerEvents = () => page.evaluate(() => Number(sessionStorage.getItem('pointerEvents') ?? 0));
     try {
       // Sign in from the header.

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { signIn, signUp } from './flows.js';
-import { fitsViewport, launchBrowser, newPage, newPerson, screenshot } from './harness.js';
+import { fitsViewport, launchBrowser, newPage, newPerson, pageIn, screenshot } from './harness.js';
 
 /**
  * The browser side of rental reminders (issue 11): the account page's reminder settings and
@@ -30,7 +30,7 @@ describe('rental reminders in the browser', () => {
     });
     desktop.setDefaultTimeout(20_000);
     try {
-      const viewer = await desktop.newPage();
+      const viewer = await pageIn(desktop);
       const person = newPerson('reminders');
       await viewer.goto(url);
       await signUp(viewer, person);

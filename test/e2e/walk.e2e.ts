@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { A11Y_WIDTHS } from './a11y-support.js';
 import { adminToken, createVideo, publishTestVideo } from './fixtures-video.js';
 import { signIn } from './flows.js';
-import { fitsViewport, launchBrowser, screenshot } from './harness.js';
+import { fitsViewport, launchBrowser, pageIn, screenshot } from './harness.js';
 
 /**
  * The small things a walk through the site found (issue 16): the upload card follows the video
@@ -40,7 +40,7 @@ afterAll(async () => {
 async function open(width: keyof typeof A11Y_WIDTHS): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ viewport: A11Y_WIDTHS[width], locale: 'ja-JP' });
   context.setDefaultTimeout(20_000);
-  return { context, page: await context.newPage() };
+  return { context, page: await pageIn(context) };
 }
 
 /** An MP4 by its first box (the browser and the store accept it) whose media is noise: ffmpeg fails. */
