@@ -32,10 +32,12 @@ const STORE_PREFIX = '/_store/';
 /**
  * The standalone runtime in ONE process on ONE port: binds, builds the local adapters
  * (`adapters.ts`), wires the services onto them (`services.ts`), relays their outboxes, starts the
- * housekeeping timers (`housekeeping.ts`), loads the web (`web.ts`) and routes each request to its
- * part under one request log (`request-log.ts`).
+ * housekeeping timers (`housekeeping.ts`), serves the web (`web.ts`, imported with the first page)
+ * and routes each request to its part under one request log (`request-log.ts`).
  */
+const T = (label: string) => process.env.CS_TRACE && process.stderr.write(`${label} ${Math.round(performance.now())} cpu ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)}\n`);
 export async function startStandalone(config: StandaloneConfig, logger: Logger): Promise<Standalone> {
+  T('start');
   // The server listens before the public URL is known when PORT=0; bind first, then build.
   // Requests that arrive while the parts start get 503 `starting` (so /healthz says 200 only once
   // everything is up) instead of waiting unanswered.
@@ -52,8 +54,11 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   const port = (server.address() as AddressInfo).port;
   const publicUrl = (config.KINEMA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
 
+  T('listening');
   const adapters = await localAdapters(config, { port, publicUrl }, logger);
+  T('adapters');
   const services = wireServices(adapters, config, logger);
+  T('services');
 
   const api = serviceApp({ logger });
   api.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -79,6 +84,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     now: () => adapters.clock.now(),
     logger: logger.child({ part: 'dispatcher' }),
   });
+  T('dispatcher');
   adapters.bus.connect(dispatcher);
   dispatcher.start();
   for (const service of services) service.start?.();
@@ -91,6 +97,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     timers.clockMoved();
   });
 
+  T('timers');
   const apiListener = getRequestListener(api.fetch);
   const storeListener = fileStoreListener(adapters.objects, { allowedOrigin: publicUrl });
   const sandboxListener = sandboxCheckoutListener(adapters.sandbox, {
@@ -98,20 +105,24 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     logger: logger.child({ part: 'sandbox' }),
   });
   const { issuer } = adapters;
-  const web = await loadWeb({
-    // adapter-node builds request URLs from ORIGIN; without it SvelteKit would assume https://<host>.
-    ORIGIN: publicUrl,
-    KINEMA_PUBLIC_URL: publicUrl,
-    KINEMA_API_ORIGIN: `http://127.0.0.1:${port}`,
-    KINEMA_OIDC_ISSUER: adapters.issuerUrl,
-    KINEMA_OIDC_CLIENT_ID: 'kinema-web',
-    KINEMA_OIDC_CLIENT_SECRET: adapters.secrets.webClientSecret,
-    KINEMA_OIDC_AUDIENCE: adapters.audience,
-    KINEMA_SESSION_SECRET: adapters.secrets.sessionSecret,
-    // Form posts up to 3 MB (adapter-node's default is 512 KB): a 2 MB subtitle file plus its form.
-    BODY_SIZE_LIMIT: '3M',
-  });
+  const web = loadWeb(
+    {
+      // adapter-node builds request URLs from ORIGIN; without it SvelteKit would assume https://<host>.
+      ORIGIN: publicUrl,
+      KINEMA_PUBLIC_URL: publicUrl,
+      KINEMA_API_ORIGIN: `http://127.0.0.1:${port}`,
+      KINEMA_OIDC_ISSUER: adapters.issuerUrl,
+      KINEMA_OIDC_CLIENT_ID: 'kinema-web',
+      KINEMA_OIDC_CLIENT_SECRET: adapters.secrets.webClientSecret,
+      KINEMA_OIDC_AUDIENCE: adapters.audience,
+      KINEMA_SESSION_SECRET: adapters.secrets.sessionSecret,
+      // Form posts up to 3 MB (adapter-node's default is 512 KB): a 2 MB subtitle file plus its form.
+      BODY_SIZE_LIMIT: '3M',
+    },
+    logger.child({ part: 'web' }),
+  );
 
+  T('web');
   const hsts = publicUrl.startsWith('https:');
   ready.handle = withRequestLog(logger, (req, res) => {
     const path = req.url ?? '/';
@@ -133,7 +144,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     if (API_PREFIXES.some((prefix) => path.startsWith(prefix) || path === prefix.replace(/\/$/, ''))) {
       return void apiListener(req, res);
     }
-    return web(req, res);
+    return web.handler(req, res);
   });
 
   logger.info('kinema is up', { url: publicUrl, data: adapters.dataDir, devClock: config.KINEMA_DEV_CLOCK });
