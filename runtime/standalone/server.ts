@@ -35,9 +35,7 @@ const STORE_PREFIX = '/_store/';
  * housekeeping timers (`housekeeping.ts`), serves the web (`web.ts`, imported with the first page)
  * and routes each request to its part under one request log (`request-log.ts`).
  */
-const T = (label: string) => process.env.CS_TRACE && process.stderr.write(`${label} ${Math.round(performance.now())} cpu ${Math.round((process.cpuUsage().user + process.cpuUsage().system) / 1000)}\n`);
 export async function startStandalone(config: StandaloneConfig, logger: Logger): Promise<Standalone> {
-  T('start');
   // The server listens before the public URL is known when PORT=0; bind first, then build.
   // Requests that arrive while the parts start get 503 `starting` (so /healthz says 200 only once
   // everything is up) instead of waiting unanswered.
@@ -54,11 +52,8 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
   const port = (server.address() as AddressInfo).port;
   const publicUrl = (config.KINEMA_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/$/, '');
 
-  T('listening');
   const adapters = await localAdapters(config, { port, publicUrl }, logger);
-  T('adapters');
   const services = wireServices(adapters, config, logger);
-  T('services');
 
   const api = serviceApp({ logger });
   api.get('/healthz', (c) => c.json({ status: 'ok' }));
@@ -84,7 +79,6 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     now: () => adapters.clock.now(),
     logger: logger.child({ part: 'dispatcher' }),
   });
-  T('dispatcher');
   adapters.bus.connect(dispatcher);
   dispatcher.start();
   for (const service of services) service.start?.();
@@ -97,7 +91,6 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     timers.clockMoved();
   });
 
-  T('timers');
   const apiListener = getRequestListener(api.fetch);
   const storeListener = fileStoreListener(adapters.objects, { allowedOrigin: publicUrl });
   const sandboxListener = sandboxCheckoutListener(adapters.sandbox, {
@@ -122,7 +115,6 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     logger.child({ part: 'web' }),
   );
 
-  T('web');
   const hsts = publicUrl.startsWith('https:');
   ready.handle = withRequestLog(logger, (req, res) => {
     const path = req.url ?? '/';
