@@ -1,24 +1,14 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { adminToken, sampleVideo } from './fixtures-video.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, test } from 'vitest';
 import { playFromStart, signIn } from './flows.js';
 import { join } from 'node:path';
-import { launchBrowser, newPage, screenshotDir } from './harness.js';
+import { newPage, screenshotDir } from './harness.js';
+import { withSampleTitle } from './sample-title.js';
 import type { ViewportName } from './harness.js';
 
 const kinema = inject('kinema');
 const { url, admin } = kinema;
-let browser: Browser;
-let videoId = '';
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  videoId = await sampleVideo(kinema, await adminToken(kinema));
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const sample = withSampleTitle();
 
 const attr = (page: Page, name: string) => page.getByTestId('player').getAttribute(name);
 const video = (page: Page) => page.getByTestId('player-video');
@@ -38,7 +28,7 @@ async function seekBy(page: Page, key: string, from: number, by: number, duratio
 describe('the player (media-chrome)', () => {
   for (const viewport of ['phone', 'desktop'] as const satisfies readonly ViewportName[]) {
     test(`keyboard and quality change in fullscreen, a thumbnail while seeking (${viewport})`, async () => {
-      const { context, page } = await newPage(browser, viewport);
+      const { context, page } = await newPage(sample.browser, viewport);
       try {
         await page.goto(url);
         await signIn(page, admin);
@@ -46,7 +36,7 @@ describe('the player (media-chrome)', () => {
         page.on('console', (message) => {
           if (message.type() === 'error') consoleErrors.push(message.text());
         });
-        await page.goto(`${url}/videos/${videoId}`);
+        await page.goto(`${url}/videos/${sample.videoId}`);
         await playFromStart(page);
         await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
         // The title page's own Play button steps aside while the player runs.
@@ -139,7 +129,7 @@ describe('the player (media-chrome)', () => {
         const thumbnail = page.locator('media-preview-thumbnail');
         await expect
           .poll(() => thumbnail.getAttribute('mediapreviewimage'), { timeout: 10_000 })
-          .toMatch(new RegExp(`/media/videos/${videoId}/hls/storyboard/sheet-001\\.jpg#xywh=\\d+,0,160,90$`));
+          .toMatch(new RegExp(`/media/videos/${sample.videoId}/hls/storyboard/sheet-001\\.jpg#xywh=\\d+,0,160,90$`));
         const coords = (await thumbnail.getAttribute('mediapreviewcoords'))!.split(' ').map(Number);
         // At 75 % of 12 s (9 s) the 2 s frames give the fifth tile: x = 4 · 160.
         expect(coords).toEqual([640, 0, 160, 90]);
@@ -153,10 +143,10 @@ describe('the player (media-chrome)', () => {
         // The sprite came through the cookie gate like the segments.
         const sheet = await page.evaluate(
           (src) => fetch(src, { credentials: 'include' }).then((response) => response.status),
-          `/media/videos/${videoId}/hls/storyboard/sheet-001.jpg`,
+          `/media/videos/${sample.videoId}/hls/storyboard/sheet-001.jpg`,
         );
         expect(sheet).toBe(200);
-        expect((await fetch(`${url}/media/videos/${videoId}/hls/storyboard/sheet-001.jpg`)).status).toBe(403);
+        expect((await fetch(`${url}/media/videos/${sample.videoId}/hls/storyboard/sheet-001.jpg`)).status).toBe(403);
         expect(consoleErrors).toEqual([]);
       } finally {
         await context.close();
@@ -165,11 +155,11 @@ describe('the player (media-chrome)', () => {
   }
 
   test('the status line follows the player: paused, then ended', async () => {
-    const { context, page } = await newPage(browser, 'desktop');
+    const { context, page } = await newPage(sample.browser, 'desktop');
     try {
       await page.goto(url);
       await signIn(page, admin);
-      await page.goto(`${url}/videos/${videoId}`);
+      await page.goto(`${url}/videos/${sample.videoId}`);
       await playFromStart(page);
       await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
       await expect.poll(() => page.getByTestId('player-status').getAttribute('data-status')).toBe('playing');
