@@ -107,6 +107,9 @@ describe('the player (media-chrome)', () => {
         expect(await menu.locator('[role="menuitemradio"][value="0"]').getAttribute('aria-checked')).toBe('true');
         // The fullscreen view itself (a full-page capture would show the page behind it).
         await page.screenshot({ path: join(screenshotDir, `player-fullscreen-quality-${viewport}.png`) });
+        // media-chrome moves focus into the menu when its opening transition ends; an Escape
+        // pressed before that (a loaded machine) reaches no menu.
+        await expect.poll(focused).toBeTruthy();
         await page.keyboard.press('Escape');
         await expect.poll(() => menu.isVisible()).toBe(false);
 
@@ -153,6 +156,56 @@ describe('the player (media-chrome)', () => {
       }
     });
   }
+
+  test('on a phone the quality menu fits inside the picture, every rung in view and pickable', async () => {
+    const { context, page } = await newPage(sample.browser, 'phone');
+    try {
+      await page.goto(url);
+      await signIn(page, admin);
+      await page.goto(`${url}/videos/${sample.videoId}`);
+      await playFromStart(page);
+      await expect.poll(() => attr(page, 'data-levels'), { timeout: 20_000 }).not.toBe('0');
+      const menu = page.getByTestId('quality-menu');
+      const screen = page.locator('.screen');
+      // 375 px wide: a 211 px-high picture, where the lowest rung is picked; 390 × 844 (219 px),
+      // where Auto is picked back.
+      for (const [size, pick, level] of [
+        [{ width: 375, height: 812 }, '0', '0'],
+        [{ width: 390, height: 844 }, 'auto', '-1'],
+      ] as const) {
+        await page.setViewportSize(size);
+        await page.evaluate(() => window.scrollTo(0, 0));
+        const picture = (await screen.boundingBox())!;
+        expect(Math.round(picture.height)).toBe(Math.round((size.width * 9) / 16));
+        await page.getByTestId('quality-button').click();
+        await expect.poll(() => menu.isVisible()).toBe(true);
+        await page.waitForTimeout(300); // media-chrome's open transition
+        const open = (await menu.boundingBox())!;
+        // Inside the picture, whole: not cut off at its top edge.
+        expect(open.y).toBeGreaterThanOrEqual(picture.y - 0.5);
+        expect(open.y + open.height).toBeLessThanOrEqual(picture.y + picture.height + 0.5);
+        expect(open.x).toBeGreaterThanOrEqual(picture.x - 0.5);
+        await page.screenshot({ path: join(screenshotDir, `player-quality-menu-phone-${size.width}.png`) });
+        // Every rung and Auto are in view as it opens: no hidden rows below a scroll.
+        const items = menu.locator('[role="menuitemradio"]');
+        expect(await items.count()).toBeGreaterThanOrEqual(4);
+        for (const box of await Promise.all((await items.all()).map((item) => item.boundingBox()))) {
+          expect(box!.y).toBeGreaterThanOrEqual(open.y - 0.5);
+          expect(box!.y + box!.height).toBeLessThanOrEqual(open.y + open.height + 0.5);
+          // Still a comfortable target for a thumb (WCAG 2.5.8 asks 24 px).
+          expect(box!.height).toBeGreaterThanOrEqual(24);
+        }
+        await menu.locator(`[role="menuitemradio"][value="${pick}"]`).click();
+        await expect.poll(() => attr(page, 'data-selected-level')).toBe(level);
+        await expect.poll(() => menu.isVisible()).toBe(false);
+        // Settled on the rung before the next round: the menu redraws its rows (and media-chrome
+        // closes it, the focused row gone) when the playing rung changes under it.
+        if (level !== '-1') await expect.poll(() => attr(page, 'data-playing-level'), { timeout: 20_000 }).toBe(level);
+      }
+    } finally {
+      await context.close();
+    }
+  });
 
   test('the status line follows the player: paused, then ended', async () => {
     const { context, page } = await newPage(sample.browser, 'desktop');
