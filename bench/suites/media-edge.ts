@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Agent, get } from 'node:http';
 import { z } from 'zod';
 import type { Benchmark, Row } from '../lib.js';
@@ -10,6 +11,8 @@ const SLICE_MS = 2000;
 
 interface Slice {
   rps: number;
+  /** The server's CPU (user + system) per request, ms: what the noise of a shared machine moves least. */
+  cpuMs: number;
   p99: number;
   errors: number;
   bytes: number;
@@ -21,7 +24,8 @@ interface Slice {
  * small (autocannon, which parses bodies in JavaScript, managed a few requests a second on 4 MiB
  * segments, measuring itself); wrk is not on every machine.
  */
-async function drive(url: string, headers: Record<string, string>, ms: number): Promise<Slice> {
+async function drive(url: string, headers: Record<string, string>, ms: number, pid: number): Promise<Slice> {
+  const cpuBefore = cpuTicks(pid);
   const agent = new Agent({ keepAlive: true, maxSockets: CONNECTIONS });
   const latencies: number[] = [];
   let errors = 0;
@@ -48,14 +52,24 @@ async function drive(url: string, headers: Record<string, string>, ms: number): 
     }),
   );
   const elapsed = performance.now() - started;
+  const cpu = ((cpuTicks(pid) - cpuBefore) * 1000) / TICKS_PER_SECOND;
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
     rps: (latencies.length * 1000) / elapsed,
+    cpuMs: cpu / latencies.length,
     p99: Math.round(latencies[Math.floor(latencies.length * 0.99)] ?? NaN),
     errors,
     bytes,
   };
+}
+
+/** Linux's USER_HZ: /proc/<pid>/stat counts CPU time in these ticks. */
+const TICKS_PER_SECOND = 100;
+/** utime + stime of a process from /proc (the field after the command's closing parenthesis). */
+function cpuTicks(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return Number(fields[11]) + Number(fields[12]);
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? NaN;
@@ -83,12 +97,13 @@ export const mediaEdgeBench: Benchmark = {
       const size = (await check.arrayBuffer()).byteLength;
       const slices: { subject: Slice; baseline: Slice }[] = [];
       for (let round = 0; round < ROUNDS; round++) {
-        const b = await drive(baselineUrl, {}, SLICE_MS);
-        const s = await drive(subjectUrl, cookie, SLICE_MS);
+        const b = await drive(baselineUrl, {}, SLICE_MS, bare.child.pid!);
+        const s = await drive(subjectUrl, cookie, SLICE_MS, edge.child.pid!);
         slices.push({ subject: s, baseline: b });
       }
       const side = (name: 'subject' | 'baseline') => ({
         rps: median(slices.map((slice) => slice[name].rps)),
+        cpuMs: median(slices.map((slice) => slice[name].cpuMs)),
         p99: median(slices.map((slice) => slice[name].p99)),
         errors: slices.reduce((sum, slice) => sum + slice[name].errors, 0),
       });
@@ -105,7 +120,7 @@ export const mediaEdgeBench: Benchmark = {
           ratio: s.rps / b.rps,
           goal: '>= 0.9',
           notes:
-            `${mib(s.rps)} vs ${mib(b.rps)} MiB/s; p99 ${s.p99} vs ${b.p99} ms; errors ${s.errors}/${b.errors}; ` +
+            `${mib(s.rps)} vs ${mib(b.rps)} MiB/s; server CPU per request ${s.cpuMs.toFixed(2)} vs ${b.cpuMs.toFixed(2)} ms; p99 ${s.p99} vs ${b.p99} ms; errors ${s.errors}/${b.errors}; ` +
             `slice ratios ${slices.map((slice) => (slice.subject.rps / slice.baseline.rps).toFixed(2)).join(' ')}`,
         },
       ];
