@@ -116,17 +116,21 @@ export function multipartUploads(disk: StoreDisk, now: () => number) {
       const md5 = written.md5.toString('hex');
       const number = String(partNumber).padStart(5, '0');
       const dir = uploadDir(uploadId);
+      let renamed = false;
       try {
         await withUploadLock(uploadId, async () => {
           await readManifest(key, uploadId); // it may have been completed or aborted meanwhile
           await rename(written.path, join(dir, `${number}.${md5}`));
+          renamed = true;
           for (const name of await readdir(dir)) {
             if (name.startsWith(`${number}.`) && name !== `${number}.${md5}`)
               await rm(join(dir, name), { force: true });
           }
         });
       } finally {
-        await disk.dropTemp(written.path);
+        // Renamed into place: nothing left to remove (an unlink per part that always missed).
+        if (renamed) disk.keepTemp(written.path);
+        else await disk.dropTemp(written.path);
       }
       // Before the 200 + ETag: an acknowledged part survives a power cut. The folder flush is shared
       // with the parts renamed in meanwhile (outside the lock, so they are not flushed one by one).
