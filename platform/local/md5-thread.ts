@@ -75,7 +75,8 @@ function failAll(error: Error) {
 
 function hasher(): Worker {
   if (worker) return worker;
-  const started = new Worker(WORKER_SOURCE, { eval: true });
+  // No execArgv: the worker is plain JavaScript and needs none of the parent's loaders (tsx).
+  const started = new Worker(WORKER_SOURCE, { eval: true, execArgv: [] });
   started.on('message', ([op, id, value]: ['a' | 'd', number, Uint8Array]) => {
     if (op === 'a' && value.buffer.byteLength === BATCH && spare.length < MAX_SPARE) {
       spare.push(new Uint8Array(value.buffer as ArrayBuffer));
