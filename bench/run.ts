@@ -7,6 +7,7 @@ import { coldStartBench } from './suites/cold-start.js';
 import { signedInApi } from './suites/signed-in-api.js';
 import { uploadBench } from './suites/upload.js';
 import { mediaBench } from './suites/media.js';
+import { mediaEdgeBench } from './suites/media-edge.js';
 import { ladderQualityBench } from './suites/ladder-quality.js';
 import { ladderProcessBench } from './suites/ladder-process.js';
 import { entitlementBench } from './suites/entitlement.js';
@@ -32,6 +33,7 @@ const benchmarks: Benchmark[] = [
   growthBench,
   uploadBench,
   mediaBench,
+  mediaEdgeBench,
   ladderQualityBench,
   ladderProcessBench,
   likesBench,

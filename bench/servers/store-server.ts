@@ -51,7 +51,10 @@ server.on('request', async (req, res) => {
       const info = await store.completeMultipart(key, uploadId, parts);
       return reply({ size: info.size });
     }
-    if (url.pathname === '/__bench/rss') return reply({ peakRss: peakRss() });
+    if (url.pathname === '/__bench/rss') {
+      const cpu = process.cpuUsage();
+      return reply({ peakRss: peakRss(), cpuMs: (cpu.user + cpu.system) / 1000, userMs: cpu.user / 1000 });
+    }
     return listener(req, res);
   } catch (error) {
     res.writeHead(500);

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { AppError, conflict, invalidInput } from '#shared/errors.js';
 import type { ObjectInfo } from '#shared/ports/object-store.js';
 import { fsyncDir, mkdirDurable } from './durable-fs.js';
+import { md5Stream } from './md5-thread.js';
 import { isErrno, quoted } from './file-store-inputs.js';
 import { PartList } from './file-store-parts.js';
 
@@ -95,7 +96,7 @@ export function storeDisk(options: { root: string; now: () => number }) {
   ): Promise<WrittenTemp> => {
     await ensureDirs();
     const path = newTemp();
-    const md5 = createHash('md5');
+    const md5 = md5Stream();
     let size = 0;
     const meter = new Transform({
       transform(chunk: Buffer, _encoding, done) {
@@ -105,8 +106,9 @@ export function storeDisk(options: { root: string; now: () => number }) {
         } else if (limits.declaredLength !== undefined && size > limits.declaredLength) {
           done(invalidInput(`the body is longer than its declared length of ${limits.declaredLength} bytes`));
         } else {
-          md5.update(chunk);
-          done(null, chunk);
+          const waiting = md5.update(chunk);
+          if (waiting) void waiting.then(() => done(null, chunk));
+          else done(null, chunk);
         }
       },
     });
@@ -115,9 +117,10 @@ export function storeDisk(options: { root: string; now: () => number }) {
       if (limits.declaredLength !== undefined && size !== limits.declaredLength) {
         throw invalidInput(`the body was ${size} bytes but its declared length is ${limits.declaredLength}`);
       }
-      const { mtimeMs } = await stat(path);
-      return { path, md5: md5.digest(), size, mtimeMs };
+      const [digest, { mtimeMs }] = await Promise.all([md5.digest(), stat(path)]);
+      return { path, md5: digest, size, mtimeMs };
     } catch (error) {
+      md5.discard();
       await dropTemp(path);
       throw error;
     }

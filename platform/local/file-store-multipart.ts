@@ -7,7 +7,7 @@ import { AppError, invalidInput } from '#shared/errors.js';
 import { Id, newId } from '#shared/ids.js';
 import { CompletedParts, MULTIPART, PartNumber } from '#shared/ports/object-store.js';
 import type { ObjectInfo, UploadedPart } from '#shared/ports/object-store.js';
-import { fsyncDir, mkdirDurable } from './durable-fs.js';
+import { fsyncDir, fsyncDirShared, mkdirDurable } from './durable-fs.js';
 import type { StoreDisk } from './file-store-disk.js';
 import { ContentType, bareEtag, isErrno, parse, quoted, validKey, validUploadId } from './file-store-inputs.js';
 import type { PartList } from './file-store-parts.js';
@@ -115,20 +115,29 @@ export function multipartUploads(disk: StoreDisk, now: () => number) {
       });
       const md5 = written.md5.toString('hex');
       const number = String(partNumber).padStart(5, '0');
+      const dir = uploadDir(uploadId);
+      let renamed = false;
       try {
         await withUploadLock(uploadId, async () => {
           await readManifest(key, uploadId); // it may have been completed or aborted meanwhile
-          const dir = uploadDir(uploadId);
           await rename(written.path, join(dir, `${number}.${md5}`));
-          await fsyncDir(dir); // before the 200 + ETag: an acknowledged part survives a power cut
+          renamed = true;
           for (const name of await readdir(dir)) {
             if (name.startsWith(`${number}.`) && name !== `${number}.${md5}`)
               await rm(join(dir, name), { force: true });
           }
         });
       } finally {
-        await disk.dropTemp(written.path);
+        // Renamed into place: nothing left to remove (an unlink per part that always missed).
+        if (renamed) disk.keepTemp(written.path);
+        else await disk.dropTemp(written.path);
       }
+      // Before the 200 + ETag: an acknowledged part survives a power cut. The folder flush is shared
+      // with the parts renamed in meanwhile (outside the lock, so they are not flushed one by one).
+      // If the folder is gone, completion moved it after flushing it (or abort removed it).
+      await fsyncDirShared(dir).catch((error: unknown) => {
+        if (!isErrno(error, 'ENOENT')) throw error;
+      });
       return { partNumber, etag: quoted(md5), size: written.size };
     },
 
@@ -175,6 +184,7 @@ export function multipartUploads(disk: StoreDisk, now: () => number) {
         // No copy: the upload's folder becomes the object's part folder (one rename, made durable
         // in both parents), parts the list leaves out are dropped, and the object is the list.
         const partsDir = disk.partsDir(uploadId);
+        await fsyncDir(uploadDir(uploadId)); // parts renamed in whose writers still await their flush
         await mkdirDurable(disk.dirs.parts);
         await rename(uploadDir(uploadId), partsDir);
         await fsyncDir(disk.dirs.parts);

@@ -411,6 +411,37 @@ describe('media edge over a real socket', () => {
       await new Promise((done) => server.close(done));
     }
   });
+  it('closes the file when the viewer hangs up mid-body', async () => {
+    const { store } = await fileObjects({});
+    const info: ObjectInfo = { key: 'k', size: 64 * 1024 ** 2, etag: '"e"', lastModified: '2030-01-01T00:00:00.000Z' };
+    const source = Readable.from(
+      (async function* () {
+        for (let i = 0; i < 64; i++) yield Buffer.alloc(1024 ** 2, i);
+      })(),
+    );
+    store.get = async () => ({ info, body: source });
+    const server = createServer(getRequestListener(edgeAt2030(store).fetch));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', () => done()));
+    try {
+      const { port } = server.address() as { port: number };
+      const cookies = signer.sign(`${PUBLIC_URL}/media/videos/aaa111/hls/*`, Date.UTC(2031, 0, 1) / 1000);
+      const aborter = new AbortController();
+      const partial = await fetch(`http://127.0.0.1:${port}/media/videos/aaa111/hls/720p/segment_00001.m4s`, {
+        headers: {
+          cookie: Object.entries(cookies)
+            .map(([name, value]) => `${name}=${value}`)
+            .join('; '),
+        },
+        signal: aborter.signal,
+      });
+      expect((await partial.body!.getReader().read()).done).toBe(false);
+      aborter.abort();
+      await expect.poll(() => source.destroyed, { timeout: 5000 }).toBe(true);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((done) => server.close(done));
+    }
+  });
 });
 
 describe('playback endpoint → media edge (the standalone wiring)', () => {
