@@ -29,6 +29,7 @@ app.openapi(
   (c) => c.json({ id: c.req.valid('param').id, body: c.req.valid('json') }),
   (result) => {
     if (!result.success) throw invalidInputFrom(result.error, (result as { data?: unknown }).data);
+    return undefined;
   },
 );
 
