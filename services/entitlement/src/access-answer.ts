@@ -13,36 +13,38 @@ import type { AccessDecision } from './domain/access.js';
  */
 export function accessAnswerJson(videoIds: readonly string[], decide: (videoId: string) => AccessDecision): string {
   const seen = new Set<string>();
-  const indices: string[] = [];
-  let body = '';
   const iso = new Map<number, string>();
-  const entry = (videoId: string) => {
-    const { canWatch, reason, expiresAt } = decide(videoId);
-    let until = 'null';
-    if (expiresAt !== null) {
-      until = iso.get(expiresAt) ?? quote(new Date(expiresAt).toISOString());
-      iso.set(expiresAt, until);
-    }
-    return `${quote(videoId)}:{"canWatch":${canWatch},"reason":${quote(reason)},"expiresAt":${until}}`;
-  };
+  let indices: string[] | undefined;
+  let body = '';
   for (const videoId of videoIds) {
     if (seen.has(videoId)) continue;
     seen.add(videoId);
-    if (isArrayIndex(videoId)) indices.push(videoId);
-    else body += (body === '' ? '' : ',') + entry(videoId);
+    if (isArrayIndex(videoId)) (indices ??= []).push(videoId);
+    else body += (body === '' ? '' : ',') + entry(videoId, decide(videoId), iso);
   }
-  if (indices.length === 0) return `{${body}}`;
+  if (indices === undefined) return `{${body}}`;
   // Property order of a JS object: integer keys first, ascending, whatever the insertion order.
   const first = indices
     .sort((a, b) => Number(a) - Number(b))
-    .map(entry)
+    .map((videoId) => entry(videoId, decide(videoId), iso))
     .join(',');
   return `{${first}${body === '' ? '' : ','}${body}}`;
 }
 
-/** Ids, reasons and ISO times are plain text; anything else is quoted by JSON.stringify. */
+/** `"<id>":{"canWatch":…,"reason":…,"expiresAt":…}`; `iso` keeps each instant's text once. */
+function entry(videoId: string, { canWatch, reason, expiresAt }: AccessDecision, iso: Map<number, string>) {
+  let until = 'null';
+  if (expiresAt !== null) {
+    until = iso.get(expiresAt) ?? quote(new Date(expiresAt).toISOString());
+    iso.set(expiresAt, until);
+  }
+  // A reason is one of a few fixed words (AccessReason).
+  return `${quote(videoId)}:{"canWatch":${canWatch},"reason":"${reason}","expiresAt":${until}}`;
+}
+
+/** Ids and ISO times are plain text; anything else is quoted by JSON.stringify. */
 const PLAIN = /^[\w.:+-]*$/;
 const quote = (text: string) => (PLAIN.test(text) ? `"${text}"` : JSON.stringify(text));
 
 /** A canonical array index (`0`, `17`, never `017`) below 2^32 − 1: V8 orders such keys first. */
-const isArrayIndex = (key: string) => /^(?:0|[1-9]\d{0,9})$/.test(key) && Number(key) < 4294967295;
+const isArrayIndex = (key: string) => key.length <= 10 && /^(?:0|[1-9]\d*)$/.test(key) && Number(key) < 4294967295;
