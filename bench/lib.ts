@@ -138,6 +138,19 @@ export async function loadWithWrk(options: {
   };
 }
 
+/** CPU time (user + system) a process has used so far in milliseconds (Linux /proc), or undefined elsewhere. */
+export function cpuTimeMs(pid: number = process.pid): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces): state is the 3rd, utime the 14th, stime the 15th.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return Number.isFinite(ticks) ? ticks * 10 : undefined; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
 /** Peak resident memory of a process in bytes (Linux VmHWM), or undefined elsewhere. */
 export function peakRss(pid: number = process.pid): number | undefined {
   try {

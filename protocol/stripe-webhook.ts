@@ -3,12 +3,19 @@
  * own `constructEvent`) and the mapping of Stripe events to Kinema's payment facts. AWS receives
  * Stripe's deliveries; the standalone sandbox checkout signs its own with Stripe's test header.
  */
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { z } from 'zod';
 import type { Clock } from '#shared/ports/clock.js';
 import { systemClock } from '#shared/ports/clock.js';
 import type { PaymentFact, Payments } from '#shared/ports/payments.js';
 import { WebhookSignatureError } from '#shared/ports/payments.js';
+
+/**
+ * Stripe's SDK (~220 modules), imported with the first webhook rather than at start: the
+ * standalone runtime only needs it when a (sandbox) payment is delivered.
+ */
+let sdk: Promise<typeof Stripe> | undefined;
+const stripeSdk = () => (sdk ??= import('stripe').then((module) => module.default));
 
 /** Stripe's default, and the most a signed delivery may age before it is refused as a replay. */
 export const WEBHOOK_TOLERANCE_SECONDS = 300;
@@ -118,8 +125,9 @@ function rentalPaid(eventId: string, at: number, session: z.infer<typeof Checkou
  * Stripe's own test signature (`Stripe.webhooks.generateTestHeaderString`), re-exported so tests
  * outside platform/aws sign deliveries exactly as Stripe does without importing the SDK.
  */
-export function stripeTestSignature(payload: string, secret: string, timestampSeconds: number): string {
-  return Stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: timestampSeconds });
+export async function stripeTestSignature(payload: string, secret: string, timestampSeconds: number): Promise<string> {
+  const stripe = await stripeSdk();
+  return stripe.webhooks.generateTestHeaderString({ payload, secret, timestamp: timestampSeconds });
 }
 
 /** Maps one verified Stripe event to a fact, or null for events Kinema does not act on. */
@@ -219,9 +227,10 @@ export function stripeWebhookParser(options: StripeWebhookOptions): Payments['pa
   if (!options.webhookSecret) throw new Error('stripeWebhookParser: webhookSecret is empty');
   return async (rawBody, signature) => {
     if (!signature) throw new WebhookSignatureError('the Stripe-Signature header is missing');
+    const stripe = await stripeSdk();
     let event: unknown;
     try {
-      event = Stripe.webhooks.constructEvent(
+      event = stripe.webhooks.constructEvent(
         rawBody,
         signature,
         options.webhookSecret,

@@ -7,9 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { cloudFrontCookieSigner } from '#protocol/cloudfront-cookies.js';
 import { loadOrCreateCloudFrontKeys } from '#platform/local/cloudfront-keys.js';
 import { sqliteTable } from '#platform/local/sqlite-table.js';
@@ -17,26 +15,14 @@ import { fulfil } from '#services/entitlement/src/fulfilment.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
 import { entitlementStore } from '#services/entitlement/src/store.js';
 import { entitlementSubscriptions } from '#services/entitlement/src/subscribers.js';
-import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import { VideoCreated, VideoPublished } from '#shared/events/catalog.js';
 import { newId } from '#shared/ids.js';
 import { systemClock } from '#shared/ports/clock.js';
-import { CLAIMS } from '#shared/ports/token-verifier.js';
+import { benchViewer, serveBench } from './bench-viewer.js';
 
 const kind = process.argv[2];
-const issuer = 'http://bench.local/oidc';
-const audience = 'http://bench.local/api';
 const mediaOrigin = 'http://127.0.0.1';
-const { publicKey, privateKey } = await generateKeyPair('RS256');
-const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
-const token = await new SignJWT({ [CLAIMS.roles]: ['viewer'] })
-  .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
-  .setIssuer(issuer)
-  .setAudience(audience)
-  .setSubject('viewer-bench')
-  .setIssuedAt()
-  .setExpirationTime('1h')
-  .sign(privateKey);
+const { token, verifier } = await benchViewer('viewer-bench');
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-bench-entitlement-'));
 const table = sqliteTable({ file: join(dir, 'entitlement.db') });
@@ -72,7 +58,6 @@ await fulfil(
   now,
 );
 
-const verifier = jwtVerifier({ issuer, audience, keys: createLocalJWKSet({ keys: [jwk] }) });
 const cookies = cloudFrontCookieSigner(loadOrCreateCloudFrontKeys(dir));
 const real = new Hono().route(
   '/api/entitlement',
@@ -97,7 +82,4 @@ if (kind === 'baseline') {
   });
 }
 
-const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
-  process.stdout.write(JSON.stringify({ port: info.port, token, videoIds, rented }) + '\n');
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+serveBench(app, { token, videoIds, rented });

@@ -7,37 +7,22 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { z } from 'zod';
 import { newVideo } from '#services/catalog/src/domain/video.js';
 import { createCatalogApp } from '#services/catalog/src/http.js';
 import { videoItem } from '#services/catalog/src/store.js';
 import { applyCatalogChange } from '#services/entitlement/src/domain/video.js';
 import { createEntitlementApp } from '#services/entitlement/src/http.js';
-import { jwtVerifier } from '#shared/auth/jwt-verifier.js';
 import { newId } from '#shared/ids.js';
 import { systemClock } from '#shared/ports/clock.js';
 import type { Write } from '#shared/ports/table.js';
-import { CLAIMS } from '#shared/ports/token-verifier.js';
 import { fileStore } from '#platform/local/file-store.js';
 import { sqliteTable } from '#platform/local/sqlite-table.js';
+import { benchViewer, serveBench } from './bench-viewer.js';
 
 const titles = z.coerce.number().int().min(48).parse(process.argv[2]);
-const issuer = 'http://bench.local/oidc';
-const audience = 'http://bench.local/api';
-const { publicKey, privateKey } = await generateKeyPair('RS256');
-const jwk = { ...(await exportJWK(publicKey)), kid: 'bench', alg: 'RS256', use: 'sig' };
-const token = await new SignJWT({ [CLAIMS.roles]: ['viewer'] })
-  .setProtectedHeader({ alg: 'RS256', kid: 'bench' })
-  .setIssuer(issuer)
-  .setAudience(audience)
-  .setSubject('viewer-growth')
-  .setIssuedAt()
-  .setExpirationTime('1h')
-  .sign(privateKey);
-const verifier = jwtVerifier({ issuer, audience, keys: createLocalJWKSet({ keys: [jwk] }) });
+const { token, verifier } = await benchViewer('viewer-growth');
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-bench-growth-'));
 const catalog = sqliteTable({ file: join(dir, 'catalog.db') });
@@ -109,7 +94,4 @@ for (let seen = 0; seen < titles / 2; seen += 100) {
   middleCursor = cursor;
 }
 
-const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info) => {
-  process.stdout.write(JSON.stringify({ port: info.port, token, pages, middleCursor }) + '\n');
-});
-process.on('SIGTERM', () => server.close(() => process.exit(0)));
+serveBench(app, { token, pages, middleCursor });

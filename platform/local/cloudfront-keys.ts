@@ -1,10 +1,10 @@
-import { createPrivateKey, createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
 import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { createFileOnceSync, mkdirDurableSync } from './durable-fs.js';
+import { rsaPrivateKey } from './rsa-keys.js';
 
 /** The standalone runtime's CloudFront key pair: what a CloudFront public key + key group are on AWS. */
 export interface CloudFrontKeys {
@@ -43,9 +43,13 @@ export function loadOrCreateCloudFrontKeys(dir: string): CloudFrontKeys {
  * RSA generation overlaps other start-up work; `loadOrCreateCloudFrontKeys` then only reads it.
  */
 export async function prepareCloudFrontKeys(dir: string): Promise<void> {
-  if (existsSync(join(dir, FILE_NAME))) return;
-  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
-  storeNew(dir, privateKey);
+  if (!needsCloudFrontKeys(dir)) return;
+  storeNew(dir, await rsaPrivateKey());
+}
+
+/** True when `dir` has no CloudFront key pair yet: the start will make one. */
+export function needsCloudFrontKeys(dir: string): boolean {
+  return !existsSync(join(dir, FILE_NAME));
 }
 
 /** Writes a new key pair, or answers undefined when another start wrote one first. */

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEvent } from '#shared/events/define.js';
 import { tableContract } from '#test/contract/table.contract.js';
-import { sqliteTable, type SqliteTable } from './sqlite-table.js';
+import { sqliteTable, syncCreatedDatabases, type SqliteTable } from './sqlite-table.js';
 
 const tempDirs: string[] = [];
 function tempFile(): string {
@@ -43,6 +43,23 @@ describe('sqliteTable specifics', () => {
     table.close();
     table = sqliteTable({ file });
     expect(await table.get({ pk: 'p', sk: 's' })).toEqual({ pk: 'p', sk: 's', v: 1 });
+  });
+
+  it('lists the files it creates when asked to defer their flush, and flushes them together', async () => {
+    const first = tempFile();
+    const second = join(first, '..', 'second.db');
+    const created: string[] = [];
+    const tables = [sqliteTable({ file: first, created }), sqliteTable({ file: second, created })];
+    expect(created).toEqual([first, second]);
+    await syncCreatedDatabases(created);
+    await tables[0]!.put({ pk: 'p', sk: 's', v: 1 });
+    for (const opened of tables) opened.close();
+    // An existing file is opened as always, and not listed.
+    const again: string[] = [];
+    table = sqliteTable({ file: first, created: again });
+    expect(again).toEqual([]);
+    expect(await table.get({ pk: 'p', sk: 's' })).toEqual({ pk: 'p', sk: 's', v: 1 });
+    await expect(syncCreatedDatabases([join(first, '..', 'absent.db')])).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('relays the outbox in commit order, once marked it is no longer pending', async () => {

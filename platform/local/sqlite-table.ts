@@ -1,3 +1,6 @@
+import { existsSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { EventEnvelope } from '#shared/events/define.js';
 import { ConditionFailedError, invalidInput } from '#shared/errors.js';
@@ -67,6 +70,30 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (seq) WHERE relayed = 0;
 `;
 
+/**
+ * Makes the databases `sqliteTable` created without waiting durable: each file, its WAL and the
+ * folders that name them flushed to disk, all at once in the thread pool.
+ */
+export async function syncCreatedDatabases(files: string[]): Promise<void> {
+  const flush = async (path: string) => {
+    let handle;
+    try {
+      handle = await open(path, 'r');
+    } catch (error) {
+      // No WAL left means its frames are in the database file already.
+      if (path.endsWith('-wal') && (error as { code?: string }).code === 'ENOENT') return;
+      throw error;
+    }
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  };
+  const folders = new Set(files.map((file) => dirname(file)));
+  await Promise.all([...files.flatMap((file) => [flush(file), flush(`${file}-wal`)]), ...[...folders].map(flush)]);
+}
+
 interface Row {
   body: string;
   ttl: number | null;
@@ -79,15 +106,26 @@ interface Row {
  * outbox rows of `transact` commit in the same transaction as the writes.
  *
  * `file` may be `':memory:'` for throw-away tables in tests. `now` (ms) decides what `ttl` hides.
+ *
+ * `created`: when given, a file this call creates is set up (WAL mode, schema) without waiting for
+ * the disk and its path is pushed here; the caller then owes `syncCreatedDatabases(created)` before
+ * anything writes to it. A start that creates several tables thus waits for their fsyncs at once
+ * instead of one after another. Every later commit is `synchronous=FULL`, as always.
  */
-export function sqliteTable(options: { file: string; now?: () => number }): SqliteTable {
+export function sqliteTable(options: { file: string; now?: () => number; created?: string[] }): SqliteTable {
   const now = options.now ?? Date.now;
+  const deferSync = options.created !== undefined && options.file !== ':memory:' && !existsSync(options.file);
   const db = new Database(options.file);
+  if (deferSync) db.pragma('synchronous = OFF'); // the journal mode switch and the schema: flushed later
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  if (!deferSync) db.pragma('synchronous = FULL');
   db.pragma('busy_timeout = 5000');
   // One transaction for the whole schema: a first start commits (and fsyncs) once, not per statement.
   db.transaction(() => db.exec(SCHEMA))();
+  if (deferSync) {
+    db.pragma('synchronous = FULL');
+    options.created!.push(options.file);
+  }
 
   const selectItem = db.prepare<[string, string], Row>('SELECT body, ttl FROM items WHERE pk = ? AND sk = ?');
   const upsertItem = db.prepare(

@@ -32,8 +32,8 @@ const STORE_PREFIX = '/_store/';
 /**
  * The standalone runtime in ONE process on ONE port: binds, builds the local adapters
  * (`adapters.ts`), wires the services onto them (`services.ts`), relays their outboxes, starts the
- * housekeeping timers (`housekeeping.ts`), loads the web (`web.ts`) and routes each request to its
- * part under one request log (`request-log.ts`).
+ * housekeeping timers (`housekeeping.ts`), serves the web (`web.ts`, imported with the first page)
+ * and routes each request to its part under one request log (`request-log.ts`).
  */
 export async function startStandalone(config: StandaloneConfig, logger: Logger): Promise<Standalone> {
   // The server listens before the public URL is known when PORT=0; bind first, then build.
@@ -98,19 +98,22 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     logger: logger.child({ part: 'sandbox' }),
   });
   const { issuer } = adapters;
-  const web = await loadWeb({
-    // adapter-node builds request URLs from ORIGIN; without it SvelteKit would assume https://<host>.
-    ORIGIN: publicUrl,
-    KINEMA_PUBLIC_URL: publicUrl,
-    KINEMA_API_ORIGIN: `http://127.0.0.1:${port}`,
-    KINEMA_OIDC_ISSUER: adapters.issuerUrl,
-    KINEMA_OIDC_CLIENT_ID: 'kinema-web',
-    KINEMA_OIDC_CLIENT_SECRET: adapters.secrets.webClientSecret,
-    KINEMA_OIDC_AUDIENCE: adapters.audience,
-    KINEMA_SESSION_SECRET: adapters.secrets.sessionSecret,
-    // Form posts up to 3 MB (adapter-node's default is 512 KB): a 2 MB subtitle file plus its form.
-    BODY_SIZE_LIMIT: '3M',
-  });
+  const web = loadWeb(
+    {
+      // adapter-node builds request URLs from ORIGIN; without it SvelteKit would assume https://<host>.
+      ORIGIN: publicUrl,
+      KINEMA_PUBLIC_URL: publicUrl,
+      KINEMA_API_ORIGIN: `http://127.0.0.1:${port}`,
+      KINEMA_OIDC_ISSUER: adapters.issuerUrl,
+      KINEMA_OIDC_CLIENT_ID: 'kinema-web',
+      KINEMA_OIDC_CLIENT_SECRET: adapters.secrets.webClientSecret,
+      KINEMA_OIDC_AUDIENCE: adapters.audience,
+      KINEMA_SESSION_SECRET: adapters.secrets.sessionSecret,
+      // Form posts up to 3 MB (adapter-node's default is 512 KB): a 2 MB subtitle file plus its form.
+      BODY_SIZE_LIMIT: '3M',
+    },
+    logger.child({ part: 'web' }),
+  );
 
   const hsts = publicUrl.startsWith('https:');
   ready.handle = withRequestLog(logger, (req, res) => {
@@ -133,7 +136,7 @@ export async function startStandalone(config: StandaloneConfig, logger: Logger):
     if (API_PREFIXES.some((prefix) => path.startsWith(prefix) || path === prefix.replace(/\/$/, ''))) {
       return void apiListener(req, res);
     }
-    return web(req, res);
+    return web.handler(req, res);
   });
 
   logger.info('kinema is up', { url: publicUrl, data: adapters.dataDir, devClock: config.KINEMA_DEV_CLOCK });

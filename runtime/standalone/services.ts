@@ -3,7 +3,7 @@ import type { Hono } from 'hono';
 import type { AppEnv } from '#shared/http/app.js';
 import { createCatalogApp } from '#services/catalog/src/http.js';
 import { catalogSubscriptions } from '#services/catalog/src/subscribers.js';
-import { createEngagementApp } from '#services/engagement/src/http.js';
+import { createEngagement } from '#services/engagement/src/http.js';
 import { engagementSubscriptions } from '#services/engagement/src/subscribers.js';
 import { cachedAccess, entitlementAccess } from '#services/engagement/src/watch-access.js';
 import { MONTHLY_PLAN } from '#services/entitlement/src/domain/plans.js';
@@ -92,6 +92,8 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     }),
     { now: () => a.clock.now() },
   );
+  // Positions due together share one SQLite transaction: one fsync for up to 50 of them.
+  const engagement = createEngagement({ ...deps('engagement'), live: liveHub, access: watchAccess, progressBatch: 50 });
 
   return [
     {
@@ -140,8 +142,7 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
     {
       name: 'engagement',
       mount: '/api/engagement',
-      // Positions due together share one SQLite transaction: one fsync for up to 50 of them.
-      app: createEngagementApp({ ...deps('engagement'), live: liveHub, access: watchAccess, progressBatch: 50 }),
+      app: engagement.app,
       // The hub is also the Realtime adapter; the dispatcher does not wait for the coalesced push.
       subscriptions: engagementSubscriptions({
         table: a.tables.engagement,
@@ -150,7 +151,11 @@ export function wireServices(a: LocalAdapters, config: StandaloneConfig, logger:
         logger,
       }),
       inbox: a.tables.engagement,
-      close: async () => liveHub.close(),
+      // Before the tables close: the positions still held in their 5 s window are written.
+      close: async () => {
+        await engagement.flush();
+        liveHub.close();
+      },
     },
     {
       // Rental reminders: SQLite timers and the outbox/SMTP mailer (runtime/standalone/notification.ts).

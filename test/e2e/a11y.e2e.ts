@@ -1,9 +1,9 @@
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { adminToken, sampleVideo } from './fixtures-video.js';
+import type { BrowserContext, Page } from 'playwright-core';
+import { describe, expect, inject, test } from 'vitest';
 import { signIn, signUp } from './flows.js';
 import { A11Y_WIDTHS, audit, violations } from './a11y-support.js';
-import { launchBrowser, newPerson, pageIn } from './harness.js';
+import { newPerson, pageIn } from './harness.js';
+import { withSampleTitle } from './sample-title.js';
 import type { Credentials } from './harness.js';
 
 /**
@@ -15,20 +15,10 @@ import type { Credentials } from './harness.js';
 
 const kinema = inject('kinema');
 const { url, admin } = kinema;
-let browser: Browser;
-let videoId = '';
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  videoId = await sampleVideo(kinema, await adminToken(kinema));
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const sample = withSampleTitle();
 
 async function open(): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport: A11Y_WIDTHS.desktop, locale: 'ja-JP' });
+  const context = await sample.browser.newContext({ viewport: A11Y_WIDTHS.desktop, locale: 'ja-JP' });
   context.setDefaultTimeout(20_000);
   context.setDefaultNavigationTimeout(30_000);
   return { context, page: await pageIn(context) };
@@ -63,7 +53,7 @@ describe('axe: signed out', () => {
     try {
       const found = [
         ...(await audit(page, 'out-home', visit(page, '/'))),
-        ...(await audit(page, 'out-title', visit(page, `/videos/${videoId}`))),
+        ...(await audit(page, 'out-title', visit(page, `/videos/${sample.videoId}`))),
         ...(await audit(page, 'out-search', visit(page, `/search?q=${encodeURIComponent('夜明け')}`))),
         ...(await audit(page, 'out-search-empty', visit(page, `/search?q=zzzznothing`))),
         ...(await audit(page, 'out-not-found', visit(page, '/videos/no-such-title'))),
@@ -98,7 +88,7 @@ describe('axe: signed out', () => {
       await page.waitForFunction(() => document.documentElement.lang === 'en');
       found.push(
         ...(await audit(page, 'out-home-en', visit(page, '/'))),
-        ...(await audit(page, 'out-title-en', visit(page, `/videos/${videoId}`))),
+        ...(await audit(page, 'out-title-en', visit(page, `/videos/${sample.videoId}`))),
       );
       expect(await page.getByTestId('lang-switch').locator('[lang="ja"]').textContent()).toBe('日本語');
       await page.getByTestId('lang-switch').press('Enter');
@@ -133,20 +123,20 @@ describe('axe: a viewer', () => {
       const found = [
         ...(await audit(page, 'viewer-home', visit(page, '/'))),
         ...(await audit(page, 'viewer-account', visit(page, '/account'))),
-        ...(await audit(page, 'viewer-title-locked', visit(page, `/videos/${videoId}`))),
+        ...(await audit(page, 'viewer-title-locked', visit(page, `/videos/${sample.videoId}`))),
         ...(await audit(page, 'viewer-checkout', async () => {
-          await page.goto(`${url}/videos/${videoId}`);
+          await page.goto(`${url}/videos/${sample.videoId}`);
           await page.getByTestId('buy-rent').click();
           await page.waitForURL(/\/_sandbox\/checkout\//);
         })),
       ];
       await page.getByTestId('sandbox-pay').click();
-      await page.waitForURL(new RegExp(`/videos/${videoId}`));
+      await page.waitForURL(new RegExp(`/videos/${sample.videoId}`));
       await expect.poll(() => page.getByTestId('access-panel').getAttribute('data-reason')).toBe('rental');
       // The time left has its own (hidden) label, not a second "視聴期限".
       expect(await page.getByTestId('access-rental').locator('dt').allTextContents()).toEqual(['視聴期限', '残り時間']);
       found.push(
-        ...(await audit(page, 'viewer-title-rented', visit(page, `/videos/${videoId}`))),
+        ...(await audit(page, 'viewer-title-rented', visit(page, `/videos/${sample.videoId}`))),
         ...(await audit(page, 'viewer-account-rented', visit(page, '/account'))),
         // What they paid: the purchase history and a receipt.
         ...(await audit(page, 'viewer-purchases', visit(page, '/account/purchases'))),
@@ -158,7 +148,7 @@ describe('axe: a viewer', () => {
         })),
         // The player with its controls up: every control named, menus closed and open.
         ...(await audit(page, 'viewer-playing', async () => {
-          await page.goto(`${url}/videos/${videoId}`);
+          await page.goto(`${url}/videos/${sample.videoId}`);
           await page.getByTestId('player-play').click();
           await expect
             .poll(() => page.getByTestId('player').getAttribute('data-state'), { timeout: 20_000 })
@@ -171,7 +161,7 @@ describe('axe: a viewer', () => {
         })),
         // On my list and part-watched: the home page's rows (continue watching, my list).
         ...(await audit(page, 'viewer-home-rows', async () => {
-          await page.goto(`${url}/videos/${videoId}`);
+          await page.goto(`${url}/videos/${sample.videoId}`);
           const toggle = page.getByTestId('list-toggle');
           if ((await toggle.getAttribute('aria-pressed')) !== 'true') {
             await toggle.click();
@@ -204,9 +194,9 @@ describe('axe: an admin', () => {
       await signIn(page, admin);
       const found = [
         ...(await audit(page, 'admin-home', visit(page, '/'))),
-        ...(await audit(page, 'admin-title', visit(page, `/videos/${videoId}`))),
+        ...(await audit(page, 'admin-title', visit(page, `/videos/${sample.videoId}`))),
         ...(await audit(page, 'admin-list', visit(page, '/admin'))),
-        ...(await audit(page, 'admin-video', visit(page, `/admin/videos/${videoId}`))),
+        ...(await audit(page, 'admin-video', visit(page, `/admin/videos/${sample.videoId}`))),
         ...(await audit(page, 'admin-new', visit(page, '/admin/videos/new'))),
         ...(await audit(page, 'admin-new-errors', async () => {
           await page.goto(`${url}/admin/videos/new`);

@@ -142,6 +142,59 @@ describe('forgotten password', () => {
   });
 });
 
+describe('sign-in settings', () => {
+  test('each refusal shows beside its field and is tied to it; a right change is confirmed', async () => {
+    const { context, page } = await newPage(browser, 'phone');
+    try {
+      const person = newPerson('settings');
+      await page.goto(url);
+      await signUp(page, person);
+      await page.goto(`${url}/account`);
+      const current = page.locator('#current-password');
+      const fresh = page.locator('#new-password');
+      const again = page.locator('#new-password-confirm');
+
+      await current.fill('not-my-password-1');
+      await fresh.fill('another-pass-789');
+      await again.fill('another-pass-789');
+      await page.getByTestId('password-submit').click();
+      await expect
+        .poll(() => page.locator('#current-password-error').textContent())
+        .toBe('現在のパスワードが正しくありません。');
+      expect(await current.getAttribute('aria-invalid')).toBe('true');
+      expect(await current.getAttribute('aria-describedby')).toBe('current-password-error');
+      expect(await fresh.getAttribute('aria-describedby')).toBe('new-password-hint');
+
+      await current.fill(person.password);
+      await fresh.fill('another-pass-789');
+      await again.fill('another-pass-780');
+      await page.getByTestId('password-submit').click();
+      await expect
+        .poll(() => page.locator('#new-password-error').textContent())
+        .toBe('確認用の新しいパスワードが一致しません。');
+      expect(await fresh.getAttribute('aria-describedby')).toBe('new-password-hint new-password-error');
+      expect(await page.locator('#current-password-error').count()).toBe(0);
+
+      await page.locator('#new-email').fill(person.email);
+      await page.getByTestId('email-submit').click();
+      await expect.poll(() => page.getByTestId('email-error').textContent()).toBe('これは現在のメールアドレスです。');
+      expect(await page.locator('#new-email').getAttribute('aria-describedby')).toBe('new-email-error');
+      // From the top: a scrolled full-page capture paints the sticky header mid-page.
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await screenshot(page, 'accounts-signin-settings-error', 'phone');
+
+      await current.fill(person.password);
+      await fresh.fill('another-pass-789');
+      await again.fill('another-pass-789');
+      await page.getByTestId('password-submit').click();
+      await page.getByTestId('password-changed').waitFor();
+      expect(await current.getAttribute('aria-invalid')).toBeNull();
+    } finally {
+      await context.close();
+    }
+  });
+});
+
 describe('buying from anywhere', () => {
   for (const viewport of WIDTHS) {
     test(`a visitor presses Rent, signs up, and lands in checkout; Cancel says cancelled (${viewport})`, async () => {

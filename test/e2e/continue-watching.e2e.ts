@@ -160,8 +160,30 @@ describe.each(['desktop', 'phone'] as const)('continue watching (%s)', (viewport
         const countdown = second.getByTestId('up-next-countdown');
         const start = Number(await countdown.getAttribute('data-seconds'));
         await expect.poll(async () => Number(await countdown.getAttribute('data-seconds'))).toBeLessThan(start);
+        // The card leaves the control bar in reach: nothing lies over its buttons or the seek bar.
+        for (const control of ['player-toggle', 'player-seek', 'fullscreen-button']) {
+          const box = (await second.getByTestId(control).boundingBox())!;
+          const onTop = await second.evaluate(
+            ([x, y]) => document.elementFromPoint(x!, y!)?.closest('[data-testid]')?.getAttribute('data-testid'),
+            [box.x + box.width / 2, box.y + box.height / 2],
+          );
+          expect(onTop, `${control} is not covered`).toBe(control);
+          const card = (await upNext.boundingBox())!;
+          const overlaps =
+            card.x < box.x + box.width &&
+            box.x < card.x + card.width &&
+            card.y < box.y + box.height &&
+            box.y < card.y + card.height;
+          expect(overlaps, `the card overlaps ${control}`).toBe(false);
+        }
+        expect(await fitsViewport(second), 'the page with the card fits the width').toBe(true);
         await second.evaluate(() => window.scrollTo(0, 0));
         await screenshot(second, 'up-next', viewport);
+        if (viewport === 'phone') {
+          await second.setViewportSize({ width: 390, height: 844 });
+          expect(await fitsViewport(second)).toBe(true);
+          await screenshot(second, 'up-next-390', viewport);
+        }
         await second.getByTestId('up-next-cancel').click();
         await upNext.waitFor({ state: 'detached' });
         await second.waitForTimeout(1_500);

@@ -132,6 +132,12 @@ describe('the operator desk', () => {
     expect(
       await page.getByRole('img', { name: '期間別の売上グラフ（レンタルと見放題プランの積み上げ）' }).count(),
     ).toBe(1);
+    // The two rankings share one panel: bars, then a table with the title and its own figures.
+    const topRevenue = page.getByTestId('top-revenue-table');
+    expect(await topRevenue.locator('thead th').allTextContents()).toEqual(['作品', '販売数', '売上']);
+    expect(await topRevenue.locator(`a[href$="/admin/videos/${sampleId}"]`).count()).toBe(1);
+    expect(await page.getByTestId('top-plays').getByRole('heading', { name: '再生数上位の作品' }).count()).toBe(1);
+    expect(await page.getByRole('img', { name: '売上上位の作品' }).count()).toBe(1);
     await shoot(page, 'desk-dashboard');
     await accessible(page);
     // The numbers behind the chart, one keyboard press away.

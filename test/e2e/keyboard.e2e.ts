@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import type { Browser, Locator, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { adminToken, SAMPLE, sampleVideo } from './fixtures-video.js';
-import { launchBrowser, newPerson, pageIn, repoRoot, screenshot } from './harness.js';
+import type { Locator, Page } from 'playwright-core';
+import { describe, expect, inject, test } from 'vitest';
+import { SAMPLE } from './fixtures-video.js';
+import { newPerson, pageIn, repoRoot, screenshot } from './harness.js';
+import { withSampleTitle } from './sample-title.js';
 
 /**
  * The keyboard-only journey (issue 18): sign in → find a title with the search combobox → rent it
@@ -16,17 +17,7 @@ import { launchBrowser, newPerson, pageIn, repoRoot, screenshot } from './harnes
 const exec = promisify(execFile);
 const kinema = inject('kinema');
 const { url } = kinema;
-let browser: Browser;
-let videoId = '';
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  videoId = await sampleVideo(kinema, await adminToken(kinema));
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const sample = withSampleTitle();
 
 /** Whether `target` has the keyboard focus. */
 const focused = (target: Locator) =>
@@ -81,7 +72,7 @@ describe('keyboard only', () => {
       { cwd: repoRoot, env: { ...process.env, KINEMA_DATA: kinema.dataDir, KINEMA_PUBLIC_URL: url } },
     );
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ja-JP' });
+    const context = await sample.browser.newContext({ viewport: { width: 1280, height: 800 }, locale: 'ja-JP' });
     context.setDefaultTimeout(20_000);
     // Every pointer or mouse event on any page of the journey is counted (sessionStorage survives
     // the trips through the issuer and the checkout on this origin).
@@ -123,7 +114,7 @@ describe('keyboard only', () => {
       await page.keyboard.press('ArrowDown');
       expect(await search.getAttribute('aria-activedescendant')).toBe(await suggestion.getAttribute('id'));
       await page.keyboard.press('Enter');
-      await page.waitForURL(`${url}/videos/${videoId}`);
+      await page.waitForURL(`${url}/videos/${sample.videoId}`);
       // A client-side navigation: focus is on the new page's heading, read first.
       await expect.poll(() => page.evaluate(() => document.activeElement?.tagName)).toBe('H1');
       expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(SAMPLE.title);
@@ -135,7 +126,7 @@ describe('keyboard only', () => {
       await screenshot(page, 'keyboard-checkout', 'desktop');
       await tabTo(page, page.getByRole('button', { name: /支払/ }));
       await page.keyboard.press('Enter');
-      await page.waitForURL((address) => address.pathname === `/videos/${videoId}`);
+      await page.waitForURL((address) => address.pathname === `/videos/${sample.videoId}`);
       await expect
         .poll(() => page.getByTestId('access-panel').getAttribute('data-reason'), { timeout: 20_000 })
         .toBe('rental');

@@ -1,23 +1,14 @@
 import { AxeBuilder } from '@axe-core/playwright';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { adminToken, sampleVideo } from './fixtures-video.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, test } from 'vitest';
+import { adminToken } from './fixtures-video.js';
 import { playFromStart, signIn, signUp } from './flows.js';
-import { launchBrowser, newPage, newPerson, screenshot } from './harness.js';
+import { newPage, newPerson, screenshot } from './harness.js';
+import { withSampleTitle } from './sample-title.js';
 
 const kinema = inject('kinema');
 const { url, admin } = kinema;
-let browser: Browser;
-let videoId = '';
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  videoId = await sampleVideo(kinema, await adminToken(kinema));
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const sample = withSampleTitle();
 
 const likeButton = (page: Page) => page.getByTestId('like-button');
 const shownCount = async (page: Page) =>
@@ -30,13 +21,13 @@ const position = (page: Page) =>
 describe('likes that rise in real time for every viewer', () => {
   test('one viewer likes; the other, playing, sees the count rise and fall without a reload', async () => {
     // The watcher: an admin (allowed to play anything), playing the title.
-    const watcher = await newPage(browser, 'desktop');
+    const watcher = await newPage(sample.browser, 'desktop');
     // The liker: a new viewer, on a phone.
-    const liker = await newPage(browser, 'phone');
+    const liker = await newPage(sample.browser, 'phone');
     try {
       await watcher.page.goto(url);
       await signIn(watcher.page, admin);
-      await watcher.page.goto(`${url}/videos/${videoId}`);
+      await watcher.page.goto(`${url}/videos/${sample.videoId}`);
       await playFromStart(watcher.page);
       await expect.poll(() => player(watcher.page).getAttribute('data-state'), { timeout: 20_000 }).toBe('playing');
       // Marks this document: a reload or navigation would drop the mark.
@@ -45,7 +36,7 @@ describe('likes that rise in real time for every viewer', () => {
 
       await liker.page.goto(url);
       await signUp(liker.page, newPerson('liker'));
-      await liker.page.goto(`${url}/videos/${videoId}`);
+      await liker.page.goto(`${url}/videos/${sample.videoId}`);
       const button = likeButton(liker.page);
       expect(await button.getAttribute('aria-pressed')).toBe('false');
       expect(await button.getAttribute('aria-label')).toMatch(/いいねする/);
@@ -86,7 +77,7 @@ describe('likes that rise in real time for every viewer', () => {
         );
         await fetch(path, { method: 'PUT' });
         return ((await (await fetch(path)).json()) as { count: number }).count;
-      }, videoId);
+      }, sample.videoId);
       expect(final).toBe(before + 1);
       await expect.poll(() => shownCount(watcher.page), { timeout: 5000 }).toBe(before + 1);
       await expect.poll(() => shownCount(liker.page), { timeout: 5000 }).toBe(before + 1);
@@ -100,9 +91,9 @@ describe('likes that rise in real time for every viewer', () => {
   });
 
   test('a signed-out visitor sees the live count and is asked to sign in', async () => {
-    const { context, page } = await newPage(browser, 'desktop');
+    const { context, page } = await newPage(sample.browser, 'desktop');
     try {
-      await page.goto(`${url}/videos/${videoId}`);
+      await page.goto(`${url}/videos/${sample.videoId}`);
       const button = likeButton(page);
       expect(await button.getAttribute('aria-pressed')).toBe('false');
       expect(await button.getAttribute('aria-label')).toMatch(/ログインして/);
@@ -113,14 +104,14 @@ describe('likes that rise in real time for every viewer', () => {
       expect(await shownCount(page)).toBe(count);
       // The count is live for them too: a like elsewhere reaches this page.
       const token = await adminToken(kinema);
-      const answer = await fetch(`${url}/api/engagement/videos/${videoId}/like`, {
+      const answer = await fetch(`${url}/api/engagement/videos/${sample.videoId}/like`, {
         method: 'PUT',
         headers: { authorization: `Bearer ${token}` },
       });
       const { count: after } = (await answer.json()) as { count: number };
       await expect.poll(() => shownCount(page), { timeout: 5000 }).toBe(after);
       await screenshot(page, 'likes-signed-out', 'desktop');
-      await fetch(`${url}/api/engagement/videos/${videoId}/like`, {
+      await fetch(`${url}/api/engagement/videos/${sample.videoId}/like`, {
         method: 'DELETE',
         headers: { authorization: `Bearer ${token}` },
       });
@@ -130,10 +121,10 @@ describe('likes that rise in real time for every viewer', () => {
   });
 
   test('cards show the like count', async () => {
-    const { context, page } = await newPage(browser, 'desktop');
+    const { context, page } = await newPage(sample.browser, 'desktop');
     try {
       await page.goto(url);
-      const card = page.locator(`[data-testid="video-card"][data-video-id="${videoId}"]`);
+      const card = page.locator(`[data-testid="video-card"][data-video-id="${sample.videoId}"]`);
       await card.getByTestId('video-card-likes').waitFor();
       expect(await card.getByTestId('video-card-likes').textContent()).toMatch(/いいね \d+ 件/);
     } finally {

@@ -1,24 +1,14 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
-import { adminToken, sampleVideo } from './fixtures-video.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, test } from 'vitest';
 import { playFromStart, signIn } from './flows.js';
 import { join } from 'node:path';
-import { launchBrowser, newPage, screenshotDir } from './harness.js';
+import { newPage, screenshotDir } from './harness.js';
+import { withSampleTitle } from './sample-title.js';
 import type { ViewportName } from './harness.js';
 
 const kinema = inject('kinema');
 const { url, admin } = kinema;
-let browser: Browser;
-let videoId = '';
-
-beforeAll(async () => {
-  browser = await launchBrowser();
-  videoId = await sampleVideo(kinema, await adminToken(kinema));
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-});
+const sample = withSampleTitle();
 
 const attr = (page: Page, name: string) => page.getByTestId('player').getAttribute(name);
 const video = (page: Page) => page.getByTestId('player-video');
@@ -38,7 +28,7 @@ async function seekBy(page: Page, key: string, from: number, by: number, duratio
 describe('the player (media-chrome)', () => {
   for (const viewport of ['phone', 'desktop'] as const satisfies readonly ViewportName[]) {
     test(`keyboard and quality change in fullscreen, a thumbnail while seeking (${viewport})`, async () => {
-      const { context, page } = await newPage(browser, viewport);
+      const { context, page } = await newPage(sample.browser, viewport);
       try {
         await page.goto(url);
         await signIn(page, admin);
@@ -46,7 +36,7 @@ describe('the player (media-chrome)', () => {
         page.on('console', (message) => {
           if (message.type() === 'error') consoleErrors.push(message.text());
         });
-        await page.goto(`${url}/videos/${videoId}`);
+        await page.goto(`${url}/videos/${sample.videoId}`);
         await playFromStart(page);
         await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
         // The title page's own Play button steps aside while the player runs.
@@ -117,6 +107,9 @@ describe('the player (media-chrome)', () => {
         expect(await menu.locator('[role="menuitemradio"][value="0"]').getAttribute('aria-checked')).toBe('true');
         // The fullscreen view itself (a full-page capture would show the page behind it).
         await page.screenshot({ path: join(screenshotDir, `player-fullscreen-quality-${viewport}.png`) });
+        // media-chrome moves focus into the menu when its opening transition ends; an Escape
+        // pressed before that (a loaded machine) reaches no menu.
+        await expect.poll(focused).toBeTruthy();
         await page.keyboard.press('Escape');
         await expect.poll(() => menu.isVisible()).toBe(false);
 
@@ -139,7 +132,7 @@ describe('the player (media-chrome)', () => {
         const thumbnail = page.locator('media-preview-thumbnail');
         await expect
           .poll(() => thumbnail.getAttribute('mediapreviewimage'), { timeout: 10_000 })
-          .toMatch(new RegExp(`/media/videos/${videoId}/hls/storyboard/sheet-001\\.jpg#xywh=\\d+,0,160,90$`));
+          .toMatch(new RegExp(`/media/videos/${sample.videoId}/hls/storyboard/sheet-001\\.jpg#xywh=\\d+,0,160,90$`));
         const coords = (await thumbnail.getAttribute('mediapreviewcoords'))!.split(' ').map(Number);
         // At 75 % of 12 s (9 s) the 2 s frames give the fifth tile: x = 4 · 160.
         expect(coords).toEqual([640, 0, 160, 90]);
@@ -153,10 +146,10 @@ describe('the player (media-chrome)', () => {
         // The sprite came through the cookie gate like the segments.
         const sheet = await page.evaluate(
           (src) => fetch(src, { credentials: 'include' }).then((response) => response.status),
-          `/media/videos/${videoId}/hls/storyboard/sheet-001.jpg`,
+          `/media/videos/${sample.videoId}/hls/storyboard/sheet-001.jpg`,
         );
         expect(sheet).toBe(200);
-        expect((await fetch(`${url}/media/videos/${videoId}/hls/storyboard/sheet-001.jpg`)).status).toBe(403);
+        expect((await fetch(`${url}/media/videos/${sample.videoId}/hls/storyboard/sheet-001.jpg`)).status).toBe(403);
         expect(consoleErrors).toEqual([]);
       } finally {
         await context.close();
@@ -164,12 +157,62 @@ describe('the player (media-chrome)', () => {
     });
   }
 
-  test('the status line follows the player: paused, then ended', async () => {
-    const { context, page } = await newPage(browser, 'desktop');
+  test('on a phone the quality menu fits inside the picture, every rung in view and pickable', async () => {
+    const { context, page } = await newPage(sample.browser, 'phone');
     try {
       await page.goto(url);
       await signIn(page, admin);
-      await page.goto(`${url}/videos/${videoId}`);
+      await page.goto(`${url}/videos/${sample.videoId}`);
+      await playFromStart(page);
+      await expect.poll(() => attr(page, 'data-levels'), { timeout: 20_000 }).not.toBe('0');
+      const menu = page.getByTestId('quality-menu');
+      const screen = page.locator('.screen');
+      // 375 px wide: a 211 px-high picture, where the lowest rung is picked; 390 × 844 (219 px),
+      // where Auto is picked back.
+      for (const [size, pick, level] of [
+        [{ width: 375, height: 812 }, '0', '0'],
+        [{ width: 390, height: 844 }, 'auto', '-1'],
+      ] as const) {
+        await page.setViewportSize(size);
+        await page.evaluate(() => window.scrollTo(0, 0));
+        const picture = (await screen.boundingBox())!;
+        expect(Math.round(picture.height)).toBe(Math.round((size.width * 9) / 16));
+        await page.getByTestId('quality-button').click();
+        await expect.poll(() => menu.isVisible()).toBe(true);
+        await page.waitForTimeout(300); // media-chrome's open transition
+        const open = (await menu.boundingBox())!;
+        // Inside the picture, whole: not cut off at its top edge.
+        expect(open.y).toBeGreaterThanOrEqual(picture.y - 0.5);
+        expect(open.y + open.height).toBeLessThanOrEqual(picture.y + picture.height + 0.5);
+        expect(open.x).toBeGreaterThanOrEqual(picture.x - 0.5);
+        await page.screenshot({ path: join(screenshotDir, `player-quality-menu-phone-${size.width}.png`) });
+        // Every rung and Auto are in view as it opens: no hidden rows below a scroll.
+        const items = menu.locator('[role="menuitemradio"]');
+        expect(await items.count()).toBeGreaterThanOrEqual(4);
+        for (const box of await Promise.all((await items.all()).map((item) => item.boundingBox()))) {
+          expect(box!.y).toBeGreaterThanOrEqual(open.y - 0.5);
+          expect(box!.y + box!.height).toBeLessThanOrEqual(open.y + open.height + 0.5);
+          // Still a comfortable target for a thumb (WCAG 2.5.8 asks 24 px).
+          expect(box!.height).toBeGreaterThanOrEqual(24);
+        }
+        await menu.locator(`[role="menuitemradio"][value="${pick}"]`).click();
+        await expect.poll(() => attr(page, 'data-selected-level')).toBe(level);
+        await expect.poll(() => menu.isVisible()).toBe(false);
+        // Settled on the rung before the next round: the menu redraws its rows (and media-chrome
+        // closes it, the focused row gone) when the playing rung changes under it.
+        if (level !== '-1') await expect.poll(() => attr(page, 'data-playing-level'), { timeout: 20_000 }).toBe(level);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+
+  test('the status line follows the player: paused, then ended', async () => {
+    const { context, page } = await newPage(sample.browser, 'desktop');
+    try {
+      await page.goto(url);
+      await signIn(page, admin);
+      await page.goto(`${url}/videos/${sample.videoId}`);
       await playFromStart(page);
       await expect.poll(() => attr(page, 'data-state'), { timeout: 20_000 }).toBe('playing');
       await expect.poll(() => page.getByTestId('player-status').getAttribute('data-status')).toBe('playing');

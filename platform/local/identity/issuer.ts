@@ -2,24 +2,21 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { JSONWebKeySet } from 'jose';
-import Provider, { errors } from 'oidc-provider';
-import type { Configuration, KoaContextWithOIDC } from 'oidc-provider';
 import { notFound } from '#shared/errors.js';
 import type { Logger } from '#shared/log.js';
 import { silentLogger } from '#shared/log.js';
 import type { Mailer } from '#shared/ports/mailer.js';
-import { CLAIMS } from '#shared/ports/token-verifier.js';
-import { SCOPES, kinemaClaims, signAccountToken } from './access-token.js';
+import { signAccountToken } from './access-token.js';
 import { accountStore, openIdentityDatabase } from './accounts.js';
 import { signInThrottle } from './throttle.js';
 import type { AccountStore } from './accounts.js';
 import { pickLang } from '../site-page.js';
 import { accountLinkRoutes } from './account-link-routes.js';
 import { accountLinks } from './account-links.js';
-import { LOGOUT_CSP, PAGE_HEADERS } from './http-io.js';
+import { PAGE_HEADERS } from './http-io.js';
 import { interactionRoutes } from './interactions.js';
 import { loadIdentitySecrets } from './keys.js';
-import { errorPage, loggedOutPage, logoutPage } from './pages.js';
+import { errorPage } from './pages.js';
 import { selfService } from './self-service.js';
 import type { SelfService } from './self-service.js';
 import { pendingSignUps } from './signups.js';
@@ -73,15 +70,12 @@ export interface Issuer {
   close(): Promise<void>;
 }
 
-/** The provider's own cookies, named so they cannot collide with the web app's on the same origin. */
-const COOKIE_NAMES = { session: 'kinema_op_session', interaction: 'kinema_op_interaction', resume: 'kinema_op_resume' };
-
-const DAY = 24 * 60 * 60;
-
 /**
- * The standalone runtime's OpenID provider (oidc-provider 9): authorization code + PKCE for the
- * configured first-party clients, local accounts, refresh-token rotation, RP-initiated logout, and
- * RS256 JWT access tokens for the API audience carrying the same claims Auth0 writes on AWS.
+ * The standalone runtime's OpenID provider (oidc-provider 9, `provider.ts`): authorization code +
+ * PKCE for the configured first-party clients, local accounts, refresh-token rotation,
+ * RP-initiated logout, and RS256 JWT access tokens for the API audience carrying the same claims
+ * Auth0 writes on AWS. The accounts, keys and self-service pages are ready at once; the provider
+ * itself is built on the first `/oidc` request that needs it.
  */
 export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   const { dataDir, issuer, audience, now, planOf } = options;
@@ -95,6 +89,7 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
   const dbFile = join(dataDir, 'identity.db');
   const accounts = accountStore({ file: dbFile, now });
   const db = openIdentityDatabase(dbFile);
+  const adapter = sqliteAdapter(db); // creates the provider's tables: sign-outs use them without it
 
   // The plan claim is for display only: a failing lookup must not fail a sign-in.
   const planFor = async (accountId: string) => {
@@ -108,165 +103,50 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
 
   const home = options.homeUrl ?? `${issuerUrl.origin}/`;
   const signInUrl = options.signInUrl ?? `${issuerUrl.origin}/auth/login`;
-  const frameOf = (ctx: KoaContextWithOIDC) => {
-    const asked = typeof ctx.oidc?.params?.ui_locales === 'string' ? ctx.oidc.params.ui_locales : undefined;
-    return { lang: pickLang(ctx.query['lang'] as string | undefined, ctx.cookies.get('lang'), asked), home };
-  };
-  /** The provider's own pages get the same headers as ours (the sign-out page: its script's hash). */
-  const pageHeaders = (ctx: KoaContextWithOIDC, csp?: string) => {
-    for (const [name, value] of Object.entries(PAGE_HEADERS)) ctx.set(name, value);
-    if (csp) ctx.set('content-security-policy', csp);
-  };
-
-  const configuration: Configuration = {
-    adapter: sqliteAdapter(db),
-    clients: options.clients.map((client) => ({
-      client_id: client.clientId,
-      client_secret: client.clientSecret,
-      redirect_uris: client.redirectUris,
-      post_logout_redirect_uris: client.postLogoutRedirectUris,
-      grant_types: ['authorization_code', 'refresh_token'],
-      response_types: ['code'],
-      token_endpoint_auth_method: client.tokenEndpointAuthMethod ?? 'client_secret_post',
-      id_token_signed_response_alg: 'RS256',
-    })),
-    jwks: { keys: [secrets.privateJwk as never] },
-    cookies: {
-      keys: [secrets.cookieSecret],
-      names: COOKIE_NAMES,
-      long: { httpOnly: true, sameSite: 'lax', signed: true },
-      short: { httpOnly: true, sameSite: 'lax', signed: true },
-    },
-    pkce: { required: () => true },
-    // Discovery advertises what the registered clients may use, nothing more: the authorisation
-    // code flow (no implicit or hybrid `id_token` responses, no `none`) and their own client auth.
-    responseTypes: ['code'],
-    clientAuthMethods: [
-      ...new Set(options.clients.map((client) => client.tokenEndpointAuthMethod ?? 'client_secret_post')),
-    ],
-    scopes: [...SCOPES],
-    claims: {
-      openid: ['sub'],
-      email: ['email', 'email_verified'],
-      profile: ['name', 'preferred_username', CLAIMS.roles],
-    },
-    // The ID token carries the profile claims too: the API audience's access token cannot call userinfo.
-    conformIdTokenClaims: false,
-    extraParams: ['screen_hint'],
-    async findAccount(_ctx, sub) {
-      const account = accounts.findById(sub);
-      if (!account) return undefined;
-      return {
-        accountId: account.id,
-        async claims() {
-          return {
-            sub: account.id,
-            email: account.email,
-            email_verified: false,
-            name: account.email,
-            preferred_username: account.email,
-            [CLAIMS.roles]: account.roles,
-          };
-        },
-      };
-    },
-    async extraTokenClaims(_ctx, token) {
-      if (token.kind !== 'AccessToken' || !token.accountId) return undefined;
-      const account = accounts.findById(token.accountId);
-      if (!account) return undefined;
-      return kinemaClaims(account, await planFor(account.id));
-    },
-    formats: {
-      customizers: {
-        // JWT access tokens are not stored, so their times can follow the Clock port; with the dev
-        // clock moved ahead, fresh tokens would otherwise be born expired for the API's verifier.
-        async jwt(_ctx, _token, jwt) {
-          const skew = Math.floor(now() / 1000) - Math.floor(Date.now() / 1000);
-          const payload = jwt.payload as { iat?: number; exp?: number };
-          if (skew !== 0 && typeof payload.iat === 'number' && typeof payload.exp === 'number') {
-            payload.iat += skew;
-            payload.exp += skew;
-          }
-        },
-      },
-    },
-    features: {
-      devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      rpInitiatedLogout: {
-        enabled: true,
-        async logoutSource(ctx, form) {
-          pageHeaders(ctx, LOGOUT_CSP);
-          ctx.type = 'html';
-          ctx.body = logoutPage(frameOf(ctx), form);
-        },
-        async postLogoutSuccessSource(ctx) {
-          pageHeaders(ctx);
-          ctx.type = 'html';
-          ctx.body = loggedOutPage(frameOf(ctx));
-        },
-      },
-      resourceIndicators: {
-        enabled: true,
-        // Clients that name no resource still get the API's JWT, as Auth0's default audience does.
-        defaultResource: async () => audience,
-        // At the token endpoint, keep the resource of the grant even though `openid` was asked for.
-        useGrantedResource: async () => true,
-        async getResourceServerInfo(_ctx, indicator) {
-          if (indicator !== audience) throw new errors.InvalidTarget();
-          return {
-            scope: SCOPES.join(' '),
-            audience,
-            accessTokenTTL: accessTokenTtl,
-            accessTokenFormat: 'jwt',
-            jwt: { sign: { alg: 'RS256' } },
-          };
-        },
-      },
-    },
-    interactions: { url: async (_ctx, interaction) => `${basePath}/interaction/${interaction.uid}` },
-    // Every first-party session gets a refresh token, rotated on each use.
-    issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed('refresh_token'),
-    rotateRefreshToken: true,
-    ttl: {
-      AccessToken: accessTokenTtl,
-      AuthorizationCode: 60,
-      IdToken: 3600,
-      Interaction: 3600,
-      Grant: 30 * DAY,
-      Session: 30 * DAY,
-      RefreshToken: 30 * DAY,
-    },
-    async renderError(ctx, out) {
-      pageHeaders(ctx);
-      ctx.type = 'html';
-      // Most of these are a stale or replayed step of a sign-in: offer a fresh one.
-      ctx.body = errorPage(frameOf(ctx), out.error_description ?? out.error, `${signInUrl}?retry=1`);
-    },
-  };
-
-  const provider = new Provider(issuer, configuration);
-  // Behind TLS the proxy says so in X-Forwarded-Proto; on plain http there is nothing to trust.
-  provider.proxy = issuerUrl.protocol === 'https:';
-  provider.on('server_error', (_ctx, error) => logger.error('identity provider error', { err: error }));
-  const callback = provider.callback();
   const throttle = signInThrottle({
     db,
     now,
     ...(options.signUpsPerHour ? { signUpsPerWindow: options.signUpsPerHour } : {}),
   });
-  const interactions = interactionRoutes({
-    provider,
-    accounts,
-    throttle,
-    signUps: pendingSignUps({ db, now }),
-    mailer: options.mailer,
-    issuerUrl: issuer,
-    signInUrl,
-    home,
-    now,
-    logger,
-  });
+  // The provider (oidc-provider, Koa: ~190 modules) is imported and built on the first request
+  // that needs it, once: concurrent first requests wait for the same build. Tokens are verified
+  // with the JWKS and signed with the key, neither of which needs it.
+  const buildProvider = async () => {
+    const { openIdProvider } = await import('./provider.js');
+    const provider = openIdProvider({
+      issuer,
+      audience,
+      clients: options.clients,
+      secrets,
+      adapter,
+      accounts,
+      planFor,
+      home,
+      signInUrl,
+      accessTokenTtl,
+      now,
+      logger,
+    });
+    const interactions = interactionRoutes({
+      provider,
+      accounts,
+      throttle,
+      signUps: pendingSignUps({ db, now }),
+      mailer: options.mailer,
+      issuerUrl: issuer,
+      signInUrl,
+      home,
+      now,
+      logger,
+    });
+    return { callback: provider.callback(), interactions };
+  };
+  let building: ReturnType<typeof buildProvider> | undefined;
+  const built = () =>
+    (building ??= buildProvider().catch((error: unknown) => {
+      building = undefined; // a failed build is tried again by the next request
+      throw error;
+    }));
   const links = accountLinks({ db, now });
   const endSessions = (accountId: string) => {
     endSessionsOf(db, accountId);
@@ -301,7 +181,9 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
     }
     const path = original.slice(basePath.length) || '/';
     if (path.startsWith('/interaction/')) {
-      interactions(req, res, path).catch(fail(res));
+      built()
+        .then(({ interactions }) => interactions(req, res, path))
+        .catch(fail(res));
       return;
     }
     if (path.startsWith('/password/') || path.startsWith('/email/')) {
@@ -318,7 +200,9 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
     // oidc-provider routes on the path below its mount and builds its URLs from `originalUrl`.
     withOriginal.originalUrl = original;
     req.url = path;
-    void callback(req, res);
+    built()
+      .then(({ callback }) => callback(req, res))
+      .catch(fail(res));
   };
 
   return {
@@ -342,6 +226,7 @@ export async function createIssuer(options: IssuerOptions): Promise<Issuer> {
     },
     jwks: () => structuredClone(secrets.jwks),
     async close() {
+      await building?.catch(() => undefined); // a build under way uses the database
       accounts.close();
       db.close();
     },

@@ -1,11 +1,11 @@
-import { createPrivateKey, generateKeyPair, generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { JsonWebKey, KeyObject } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync } from 'node:fs';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { JWK, JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { createFileOnceSync, mkdirDurableSync } from '#platform/local/durable-fs.js';
+import { rsaPrivateKey } from '#platform/local/rsa-keys.js';
 
 export interface IdentitySecrets {
   /** The RS256 signing key as a private JWK (with `kid`, `alg`, `use`), for oidc-provider's keystore. */
@@ -56,12 +56,17 @@ function signingKeyText(privateKey: KeyObject): string {
  * generation overlaps other start-up work; `loadIdentitySecrets` then only reads it.
  */
 export async function prepareIdentitySecrets(dataDir: string): Promise<void> {
+  if (!needsIdentityKey(dataDir)) return;
   const folder = join(dataDir, 'identity');
-  if (existsSync(join(folder, KEY_FILE))) return;
-  const { privateKey } = await promisify(generateKeyPair)('rsa', { modulusLength: 2048 });
+  const privateKey = await rsaPrivateKey();
   mkdirDurableSync(folder, 0o700);
   // Created once: a key another start wrote first wins, as in `loadIdentitySecrets`.
   createFileOnceSync(join(folder, KEY_FILE), signingKeyText(privateKey));
+}
+
+/** True when `dataDir` has no signing key yet: the start will make one. */
+export function needsIdentityKey(dataDir: string): boolean {
+  return !existsSync(join(dataDir, 'identity', KEY_FILE));
 }
 
 /**

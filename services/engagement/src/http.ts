@@ -102,6 +102,15 @@ const liveRoute = createRoute({
 
 /** The engagement service's routes: likes, their counts, the standalone live stream, positions and my list. */
 export function createEngagementApp(deps: EngagementDeps) {
+  return createEngagement(deps).app;
+}
+
+/**
+ * The app and what a long-lived server must call when it stops: `flush()` writes the positions
+ * still held in their coalescing window (the last report of each viewer and title), so an orderly
+ * stop loses none. (A Lambda needs no flush: every held report keeps its request open until written.)
+ */
+export function createEngagement(deps: EngagementDeps) {
   const now = () => deps.clock.now();
   const store = likeStore(deps.table, { region: deps.region ?? 'local', now });
   const limiter = rateLimiter(deps.rateLimit ?? { burst: 30, perSecond: 10 });
@@ -170,7 +179,7 @@ export function createEngagementApp(deps: EngagementDeps) {
     return response as never;
   });
 
-  registerViewerRoutes(routes, {
+  const viewerRoutes = registerViewerRoutes(routes, {
     viewers: viewerStore(deps.table),
     likes: store,
     access: deps.access,
@@ -180,5 +189,5 @@ export function createEngagementApp(deps: EngagementDeps) {
     logger: deps.logger,
   });
 
-  return routes;
+  return { app: routes, flush: viewerRoutes.flushProgress };
 }

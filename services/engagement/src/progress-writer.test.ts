@@ -94,6 +94,30 @@ describe('the progress writer', () => {
     expect(written.map((write) => write.value)).toEqual([1, 2]);
   });
 
+  it('waits on shutdown for a write already under way', async () => {
+    let finish: () => void = () => undefined;
+    const written: number[] = [];
+    const writer = progressWriter<number>({
+      write: (entries) =>
+        new Promise<void>((resolve) => {
+          finish = () => {
+            written.push(...entries.map((entry) => entry.value));
+            resolve();
+          };
+        }),
+    });
+    const underWay = writer.submit('u/v', 1);
+    await vi.advanceTimersByTimeAsync(0);
+    let flushed = false;
+    const flushing = writer.flush().then(() => (flushed = true));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(flushed).toBe(false);
+    finish();
+    await flushing;
+    expect(written).toEqual([1]);
+    expect(await underWay).toBe('written');
+  });
+
   it('rejects the waiting request when its write fails, and keeps going', async () => {
     let fail = false;
     const writer = progressWriter<number>({

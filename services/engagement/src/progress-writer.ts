@@ -55,6 +55,8 @@ export function progressWriter<V>({
 
   // Group commit: values due in the same turn are written together.
   const queue: { key: string; value: V; done: (error?: unknown) => void }[] = [];
+  /** Writes queued or under way, settled or not: what `flush` waits for besides the held values. */
+  const inflight = new Set<Promise<void>>();
   let draining = false;
   const drain = () => {
     draining = false;
@@ -68,14 +70,19 @@ export function progressWriter<V>({
       );
     }
   };
-  const writeOne = (key: string, value: V) =>
-    new Promise<void>((resolve, reject) => {
+  const writeOne = (key: string, value: V) => {
+    const written = new Promise<void>((resolve, reject) => {
       queue.push({ key, value, done: (error) => (error === undefined ? resolve() : reject(error)) });
       if (!draining) {
         draining = true;
         setImmediate(drain);
       }
     });
+    inflight.add(written);
+    const settle = () => void inflight.delete(written);
+    written.then(settle, settle);
+    return written;
+  };
 
   const forgetIdle = () => {
     if (flows.size <= maxKeys) return;
@@ -134,7 +141,10 @@ export function progressWriter<V>({
       });
     },
 
-    /** Writes every waiting value now (shutdown). */
+    /**
+     * Writes every waiting value now and resolves once every write, these and the ones already
+     * under way, has settled: after it, closing the store loses nothing (shutdown).
+     */
     async flush(): Promise<void> {
       await Promise.all(
         [...flows].map(async ([key, flow]) => {
@@ -151,6 +161,7 @@ export function progressWriter<V>({
           }
         }),
       );
+      await Promise.allSettled([...inflight]);
     },
 
     /** Values written so far, and the `write` calls that carried them (for tests and the bench). */

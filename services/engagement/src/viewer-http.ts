@@ -123,8 +123,14 @@ const myListRoute = createRoute({
   },
 });
 
-/** The viewer's own routes: positions, "continue watching" and "my list". */
-export function registerViewerRoutes(routes: ServiceApp, deps: ViewerRouteDeps): void {
+/**
+ * The viewer's own routes: positions, "continue watching" and "my list". Returns `flushProgress`,
+ * which writes every position still waiting in its window (a server's shutdown).
+ */
+export function registerViewerRoutes(
+  routes: ServiceApp,
+  deps: ViewerRouteDeps,
+): { flushProgress: () => Promise<void> } {
   const { viewers, now } = deps;
   const writer = progressWriter<{ userId: string; videoId: string; report: ProgressReport; at: number }>({
     write: async (entries) => viewers.saveProgresses(entries.map((entry) => entry.value)),
@@ -220,4 +226,6 @@ export function registerViewerRoutes(routes: ServiceApp, deps: ViewerRouteDeps):
     );
     return c.json({ items: shown.filter((entry) => entry !== undefined) }, 200);
   });
+
+  return { flushProgress: () => writer.flush() };
 }

@@ -184,7 +184,7 @@ describe('rentals through the webhook', () => {
     await setup();
     await h.publish('v1');
     const body = JSON.stringify({ id: 'evt_x', object: 'event', type: 'x', created: 1, data: { object: {} } });
-    const signature = stripeTestSignature(body, WEBHOOK_SECRET, Math.floor(T0 / 1000));
+    const signature = await stripeTestSignature(body, WEBHOOK_SECRET, Math.floor(T0 / 1000));
     const response = await h.app.request('/webhooks/stripe', {
       method: 'POST',
       headers: { 'stripe-signature': signature },

@@ -123,7 +123,7 @@ export async function entitlementHarness(overrides: Partial<EntitlementDeps> = {
     });
     const signature =
       options.signature === undefined
-        ? stripeTestSignature(
+        ? await stripeTestSignature(
             payload,
             options.secret ?? WEBHOOK_SECRET,
             Math.floor((options.signedAt ?? clock.at) / 1000),

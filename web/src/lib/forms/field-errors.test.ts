@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fieldErrorsOf, FieldErrorCode } from '#shared/http/field-errors.js';
-import { fieldMessage, formErrorMessage, problemsByField } from './field-errors';
+import { fieldAria, fieldMessage, formErrorMessage, problemsByField } from './field-errors';
 
 const FORM = ['title', 'cast', 'priceJpy'] as const;
 
@@ -63,5 +63,23 @@ describe('fieldMessage', () => {
     expect(formErrorMessage('unavailable', 'ja')).toContain('接続');
     expect(formErrorMessage('conflict', 'en')).toContain('Reload');
     expect(formErrorMessage('something_new', 'en')).toBe(formErrorMessage('internal', 'en'));
+  });
+});
+
+describe('fieldAria', () => {
+  it('points at the hint, and at the error only while there is a problem', () => {
+    expect(fieldAria('new-password', undefined, 'new-password-hint')).toEqual({
+      'aria-invalid': undefined,
+      'aria-describedby': 'new-password-hint',
+    });
+    expect(fieldAria('new-password', 'too short', 'new-password-hint')).toEqual({
+      'aria-invalid': 'true',
+      'aria-describedby': 'new-password-hint new-password-error',
+    });
+    expect(fieldAria('video-title', { code: 'required' })).toEqual({
+      'aria-invalid': 'true',
+      'aria-describedby': 'video-title-error',
+    });
+    expect(fieldAria('video-title', undefined)).toEqual({ 'aria-invalid': undefined, 'aria-describedby': undefined });
   });
 });

@@ -102,3 +102,20 @@ export function formErrorMessage(code: string, locale?: Locale): string {
       return m.form_error_generic({}, options);
   }
 }
+
+/**
+ * A field's `aria-invalid` and `aria-describedby`: its hint (when it has one) and then its error,
+ * which a form renders with the id `<id>-error` while there is a problem. Every form spreads these
+ * on the control, so a screen reader hears the same things in the same order everywhere.
+ */
+export function fieldAria(
+  id: string,
+  problem: unknown,
+  hint?: string,
+): { 'aria-invalid': 'true' | undefined; 'aria-describedby': string | undefined } {
+  const error = problem ? `${id}-error` : undefined;
+  return {
+    'aria-invalid': problem ? 'true' : undefined,
+    'aria-describedby': [hint, error].filter(Boolean).join(' ') || undefined,
+  };
+}
