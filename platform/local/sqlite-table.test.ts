@@ -121,4 +121,26 @@ describe('sqliteTable specifics', () => {
     await table.put({ pk: 'p', sk: 's' });
     expect(await table.get({ pk: 'p', sk: 's' })).toEqual({ pk: 'p', sk: 's' });
   });
+
+  it('pages right with every limit, past the statement cache bound', async () => {
+    table = sqliteTable({ file: ':memory:' });
+    for (let i = 0; i < 30; i++) await table.put({ pk: 'p', sk: `s${String(i).padStart(2, '0')}` });
+    // Limits are written into the SQL: each one is its own statement, and the cache starts over.
+    for (let round = 0; round < 20; round++) {
+      for (let limit = 1; limit <= 31; limit++) {
+        const page = await table.query({ partition: 'p', limit });
+        expect(page.items).toHaveLength(Math.min(limit, 30));
+        expect(page.cursor === undefined).toBe(limit >= 30);
+      }
+      const next = await table.query({
+        partition: 'p',
+        limit: 7,
+        cursor: (await table.query({ partition: 'p', limit: 7 })).cursor!,
+      });
+      expect(next.items.map((item) => item.sk)).toEqual(['s07', 's08', 's09', 's10', 's11', 's12', 's13']);
+    }
+    for (let limit = 1; limit <= 1000; limit++) {
+      expect((await table.query({ partition: 'p', limit, descending: true })).items[0]?.sk).toBe('s29');
+    }
+  });
 });

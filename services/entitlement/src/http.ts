@@ -14,6 +14,7 @@ import { WebhookSignatureError } from '#shared/ports/payments.js';
 import type { Table } from '#shared/ports/table.js';
 import type { TokenVerifier } from '#shared/ports/token-verifier.js';
 import type { UserDirectory } from '#shared/ports/user-directory.js';
+import { accessAnswerJson } from './access-answer.js';
 import { decideAccess } from './domain/access.js';
 import { activeRentals, planAt, subscriptionView } from './domain/account.js';
 import { canResume, currentSubscription, subscriptionStatus } from './domain/subscription.js';
@@ -70,8 +71,6 @@ const CheckoutBody = z.discriminatedUnion('kind', [
 
 const PlaybackParams = z.object({ videoId: Id });
 const StripeHeaders = z.object({ 'stripe-signature': z.string().max(4096).optional() });
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 export function createEntitlementApp(deps: EntitlementDeps) {
   const logger = deps.logger ?? silentLogger;
@@ -150,20 +149,17 @@ export function createEntitlementApp(deps: EntitlementDeps) {
         principal ? store.account(principal.userId) : Promise.resolve({ subscriptions: [], rentals: [] }),
         store.videoFactsMany(videoIds),
       ]);
-      const result: Record<string, { canWatch: boolean; reason: string; expiresAt: string | null }> = {};
-      for (const videoId of videoIds) {
-        const decision = decideAccess({
+      const answer = accessAnswerJson(videoIds, (videoId) =>
+        decideAccess({
           principal,
           video: facts.get(videoId),
           subscriptions: rights.subscriptions,
           rentals: rights.rentals,
           now: at,
           videoId,
-        });
-        result[videoId] = { canWatch: decision.canWatch, reason: decision.reason, expiresAt: iso(decision.expiresAt) };
-      }
-      c.header('Cache-Control', 'private, no-store');
-      return c.json(result);
+        }),
+      );
+      return c.body(answer, 200, { 'Content-Type': 'application/json', 'Cache-Control': 'private, no-store' });
     },
   );
 

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { setCookie } from 'hono/cookie';
+import { generateCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { AppError } from '#shared/errors.js';
 import { parseInput } from '#shared/http/app.js';
@@ -34,6 +34,9 @@ const CookieDomain = z
   .string()
   .regex(/^\.?[a-z0-9-]+(\.[a-z0-9-]+)*$/i, 'a cookie domain is a host name such as kinema.app');
 
+/** Set-Cookie line sets kept at most (titles × the current second's expiries). */
+const MAX_COOKIE_LINES = 1024;
+
 /** The URL paths of one title's HLS tree; the cookies' Path and the policy's Resource both use it. */
 export const hlsPath = (videoId: string) => `/media/videos/${videoId}/hls/`;
 
@@ -57,6 +60,31 @@ export function playbackHandler(options: PlaybackOptions) {
   const secure = mediaOrigin.startsWith('https:');
   const domain = options.cookieDomain === undefined ? undefined : parseInput(CookieDomain, options.cookieDomain);
   const ttlMs = options.cookieTtlMs ?? PLAYBACK_COOKIE_TTL_MS;
+
+  // A title's three Set-Cookie lines follow from its path, the expiry and the max-age alone (the
+  // signature is a function of the policy), so they are written once per second of max-age, not
+  // on every grant of every viewer.
+  const lines = new Map<string, string[]>();
+  const setCookieLines = (path: string, dateLessThan: number, maxAge: number) => {
+    const memoKey = `${dateLessThan} ${maxAge} ${path}`;
+    let written = lines.get(memoKey);
+    if (!written) {
+      const signed: SignedCookies = options.cookies.sign(`${mediaOrigin}${path}*`, dateLessThan);
+      written = Object.entries(signed).map(([name, value]) =>
+        generateCookie(name, value, {
+          path,
+          httpOnly: true,
+          secure,
+          sameSite: secure ? 'None' : 'Lax',
+          maxAge,
+          ...(domain ? { domain } : {}),
+        }),
+      );
+      if (lines.size >= MAX_COOKIE_LINES) lines.clear();
+      lines.set(memoKey, written);
+    }
+    return written;
+  };
 
   return async (c: Context<AppEnv>) => {
     const principal = requirePrincipal(c.get('principal'));
@@ -89,18 +117,8 @@ export function playbackHandler(options: PlaybackOptions) {
       await options.recordPlay(principal.userId, videoId, now).catch((error: unknown) => options.onPlayError?.(error));
     }
     const path = hlsPath(videoId);
-    const signed: SignedCookies = options.cookies.sign(`${mediaOrigin}${path}*`, dateLessThan);
     const maxAge = dateLessThan - Math.floor(now / 1000);
-    for (const [name, value] of Object.entries(signed)) {
-      setCookie(c, name, value, {
-        path,
-        httpOnly: true,
-        secure,
-        sameSite: secure ? 'None' : 'Lax',
-        maxAge,
-        ...(domain ? { domain } : {}),
-      });
-    }
+    for (const line of setCookieLines(path, dateLessThan, maxAge)) c.header('Set-Cookie', line, { append: true });
     c.header('Cache-Control', 'no-store');
     return c.json({
       manifestUrl: `${mediaOrigin}${path}master.m3u8`,

@@ -16,16 +16,35 @@ const sessionKey = (userId: string, videoId: string) => ({ pk: `play-session#${u
 const Session = z.object({ lastAt: z.number() });
 const Counter = z.object({ sk: z.string(), plays: z.number().default(0) });
 
+/** Sessions remembered at most (a busy hour's viewers × titles); past this the memory starts over. */
+const MAX_KNOWN_SESSIONS = 50_000;
+
 export function playsStore(table: Table) {
+  // Each session's `lastAt` as this process last read or wrote it. The stored value can only be
+  // that or later (another instance's grant), so while it is younger than the refresh interval a
+  // grant is the same play and writes nothing, whatever the store holds: no read is needed. This
+  // keeps the steady state of `/playback` (a cookie renewal every few minutes) off the table.
+  const known = new Map<string, number>();
+  const remember = (memoKey: string, lastAt: number) => {
+    if (known.size >= MAX_KNOWN_SESSIONS) known.clear();
+    known.set(memoKey, lastAt);
+  };
+
   /** Counts a play unless this viewer started the title less than 30 minutes ago. True if counted. */
   async function record(userId: string, videoId: string, now: number): Promise<boolean> {
+    const memoKey = `${userId}#${videoId}`;
+    const seen = known.get(memoKey);
+    if (seen !== undefined && now >= seen && now - seen < PLAY_SESSION_REFRESH_MS) return false;
     const key = sessionKey(userId, videoId);
     const item = await table.get(key);
     const last = item ? Session.parse(item).lastAt : undefined;
     const ttl = Math.floor(now / 1000) + 24 * 3600;
     if (last !== undefined && now - last < PLAY_SESSION_MS) {
       // The same play; the session is kept alive, but written at most once per refresh interval.
-      if (now - last >= PLAY_SESSION_REFRESH_MS) await table.put({ ...key, lastAt: now, ttl });
+      if (now - last >= PLAY_SESSION_REFRESH_MS) {
+        await table.put({ ...key, lastAt: now, ttl });
+        remember(memoKey, now);
+      } else remember(memoKey, last);
       return false;
     }
     try {
@@ -39,6 +58,7 @@ export function playsStore(table: Table) {
           changes: { add: { plays: 1 }, set: { videoId } },
         },
       ]);
+      remember(memoKey, now);
       return true;
     } catch (error) {
       // Another tab of the same viewer counted this play a moment ago.

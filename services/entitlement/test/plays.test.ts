@@ -44,3 +44,37 @@ describe('plays', () => {
     expect((await plays.between(T0 - MINUTE, later + MINUTE)).get('v1')).toBe(2);
   });
 });
+
+describe('plays: grants answered from memory', () => {
+  it('reads nothing for renewals inside the refresh interval, and still counts like the table says', async () => {
+    let reads = 0;
+    const counted = new Proxy(table, {
+      get(target, name, receiver) {
+        const value = Reflect.get(target, name, receiver) as unknown;
+        if (name !== 'get' || typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          reads++;
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    const plays = playsStore(counted);
+    expect(await plays.record('u1', 'v1', T0)).toBe(true);
+    const afterFirst = reads;
+    for (let minute = 1; minute < 5; minute++) expect(await plays.record('u1', 'v1', T0 + minute * MINUTE)).toBe(false);
+    expect(reads).toBe(afterFirst);
+    // Past the refresh interval the table is read (and the session written) again.
+    expect(await plays.record('u1', 'v1', T0 + PLAY_SESSION_REFRESH_MS)).toBe(false);
+    expect(reads).toBe(afterFirst + 1);
+    expect(await lastAt()).toBe(T0 + PLAY_SESSION_REFRESH_MS);
+    // Another process's store (no memory) sees the same session: the same play.
+    expect(await playsStore(table).record('u1', 'v1', T0 + PLAY_SESSION_REFRESH_MS + MINUTE)).toBe(false);
+    // A clock that went back is not trusted: the table decides.
+    expect(await plays.record('u1', 'v1', T0 - MINUTE)).toBe(false);
+    expect(reads).toBe(afterFirst + 2);
+    // Other viewers and titles are their own sessions.
+    expect(await plays.record('u2', 'v1', T0 + MINUTE)).toBe(true);
+    expect(await plays.record('u1', 'v2', T0 + MINUTE)).toBe(true);
+    expect((await plays.between(T0 - MINUTE, T0 + PLAY_SESSION_MS)).get('v1')).toBe(2);
+  });
+});
