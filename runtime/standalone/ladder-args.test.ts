@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIO_BITRATE, KEYFRAME_SECONDS, SEGMENT_SECONDS, assessSource } from '#services/media/src/domain/ladder.js';
-import { ladderArgs } from '#platform/local/ffmpeg/transcoder.js';
+import { X264_THREADS_PER_RUNG, ladderArgs } from '#platform/local/ffmpeg/transcoder.js';
 
 const planned = assessSource({
   kind: 'probed',
@@ -61,6 +61,12 @@ describe('ladderArgs', () => {
       expect(value(args, `-bufsize:v:${index}`)).toBe(String(rung.videoBitrate * 2));
     });
     expect(args.some((arg) => arg.startsWith('-b:v'))).toBe(false);
+  });
+
+  it('gives each rung its own few x264 threads (the rungs already encode side by side)', () => {
+    plan.ladder.forEach((_, index) => expect(value(args, `-threads:v:${index}`)).toBe(String(X264_THREADS_PER_RUNG)));
+    const auto = ladderArgs(job, { source: '/tmp/src', outDir: '/tmp/out' }, 'veryfast', 0);
+    expect(value(auto, '-threads:v:0')).toBe('0');
   });
 
   it('encodes a plan made before capped quality at its fixed average bitrates', () => {
