@@ -231,6 +231,17 @@ export function rowsOf(benchmark: string, comparisons: LadderComparison[]): (Row
       met: true,
       notes: `capped quality before the per-title drop ${comparison.rungs.reduce((sum, rung) => sum + rung.cappedBytes, 0)} B; dropped: ${dropped.map((rung) => `${rung.name}→${rung.servedBy}`).join(', ') || 'none'}`,
     });
+    rows.push({
+      benchmark,
+      metric: `${comparison.source}: per-title rungs kept`,
+      unit: 'rungs',
+      subject: comparison.rungs.length - dropped.length,
+      baseline: comparison.rungs.length,
+      ratio: (comparison.rungs.length - dropped.length) / comparison.rungs.length,
+      goal: 'report',
+      met: true,
+      notes: `video kbps at capped quality: ${comparison.rungs.map((rung) => `${rung.name} ${Math.round((rung.cappedBytes * 8) / SECONDS / 1000)}`).join(', ')}; dropped: ${dropped.map((rung) => `${rung.name}→${rung.servedBy}`).join(', ') || 'none'}`,
+    });
     for (const rung of comparison.rungs) {
       const delta = rung.perTitleSsim - rung.fixedSsim;
       rows.push({
