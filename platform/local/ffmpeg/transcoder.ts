@@ -18,7 +18,7 @@ export interface FfmpegTranscoderOptions {
   media: ObjectStore;
   /** x264 preset; `veryfast` keeps a laptop usable, tests may pass `ultrafast`. */
   preset?: string;
-  /** x264 threads per rung (default `X264_THREADS_PER_RUNG`); a many-core host may give more. */
+  /** x264 threads per rung (default `X264_THREADS_PER_RUNG`, 0 = x264's own choice). */
   threadsPerRung?: number;
   /** Kill ffmpeg when it reports nothing for this long. */
   stallMs?: number;
@@ -35,14 +35,14 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * x264 threads per rung. The rungs of the one process already encode side by side, so each needs
- * few: two keep its encoding off ffmpeg's main thread (with one, x264 encodes inside it, behind the
- * decoder and the scalers) without the 1.5 × cores frame threads plus a lookahead thread x264 gives
- * itself six times over. On the 2-core bench machine (`bench/suites/ladder-process.ts`) the CPU
- * seconds were the same for auto, 1, 2 and pixel-proportional threads (±2 %), and 2 per rung had
- * the shortest wall time in two runs.
+ * x264 threads per rung; 0 is x264's own choice (1.5 × cores frame threads plus a lookahead). The
+ * rungs of the one process already encode side by side, so fewer per rung looked worth trying; on
+ * the 2-core bench machine (`bench/suites/ladder-process.ts`) the CPU seconds of the 6-rung ladder
+ * were the same (±2 %) for auto, 1, 2 and pixel-proportional threads, wall time followed the
+ * machine's other load, and 2 threads per rung cost 0.0002 of mean SSIM against the fixed ladder
+ * (frame threads change x264's rate control), so x264 keeps its own choice.
  */
-export const X264_THREADS_PER_RUNG = 2;
+export const X264_THREADS_PER_RUNG = 0;
 
 /**
  * The ffmpeg arguments of one ladder: ONE process decodes once, splits the picture, scales each
