@@ -38,11 +38,13 @@ const frozen = (source: string) =>
 export const SOURCES = [
   {
     name: 'static slide',
+    named: true,
     graph: frozen(`testsrc2=size=${WIDTH}x${HEIGHT}:rate=${FPS}:duration=1`),
   },
   {
     // A soft, still background and a detailed region that moves a little, as a face does.
     name: 'talking head',
+    named: true,
     graph:
       `${frozen(`testsrc2=size=${WIDTH}x${HEIGHT}:rate=${FPS}:duration=1`)},gblur=sigma=3[bg];` +
       `mandelbrot=size=360x360:rate=${FPS}[fg];` +
@@ -51,16 +53,19 @@ export const SOURCES = [
   {
     // Everything moves and fresh grain every frame: the hardest picture for an encoder.
     name: 'high-motion noise',
+    named: true,
     graph: `testsrc2=size=${WIDTH}x${HEIGHT}:rate=${FPS}:duration=${SECONDS},noise=alls=16:allf=t+u`,
   },
   {
     // Out of focus throughout: above some size the rungs hold no more picture, only more pixels.
     name: 'defocused',
+    named: false,
     graph: `testsrc2=size=${WIDTH}x${HEIGHT}:rate=${FPS}:duration=${SECONDS},gblur=sigma=8`,
   },
   {
     // Standard-definition material delivered at 720p: the rungs above 360p hold no more picture.
     name: 'upscaled SD',
+    named: false,
     graph: `testsrc2=size=640x360:rate=${FPS}:duration=${SECONDS},scale=${WIDTH}:${HEIGHT}:flags=bicubic`,
   },
 ] as const;
@@ -222,9 +227,20 @@ export function rowsOf(benchmark: string, comparisons: LadderComparison[]): (Row
       subject: keptBytes,
       baseline: fixedBytes,
       ratio: keptBytes / fixedBytes,
-      goal: 'report (the goal is on the total)',
+      goal: "report (the goal is on the named sources' mean)",
       met: true,
       notes: `capped quality before the per-title drop ${comparison.rungs.reduce((sum, rung) => sum + rung.cappedBytes, 0)} B; dropped: ${dropped.map((rung) => `${rung.name}→${rung.servedBy}`).join(', ') || 'none'}`,
+    });
+    rows.push({
+      benchmark,
+      metric: `${comparison.source}: per-title rungs kept`,
+      unit: 'rungs',
+      subject: comparison.rungs.length - dropped.length,
+      baseline: comparison.rungs.length,
+      ratio: (comparison.rungs.length - dropped.length) / comparison.rungs.length,
+      goal: 'report',
+      met: true,
+      notes: `video kbps at capped quality: ${comparison.rungs.map((rung) => `${rung.name} ${Math.round((rung.cappedBytes * 8) / SECONDS / 1000)}`).join(', ')}; dropped: ${dropped.map((rung) => `${rung.name}→${rung.servedBy}`).join(', ') || 'none'}`,
     });
     for (const rung of comparison.rungs) {
       const delta = rung.perTitleSsim - rung.fixedSsim;
@@ -241,6 +257,31 @@ export function rowsOf(benchmark: string, comparisons: LadderComparison[]): (Row
       });
     }
   }
+  const named = new Set<string>(SOURCES.filter((source) => source.named).map((source) => source.name));
+  rows.push(
+    ...totals(
+      benchmark,
+      'the three named sources',
+      comparisons.filter((c) => named.has(c.source)),
+      true,
+    ),
+  );
+  rows.push(...totals(benchmark, 'all sources', comparisons, false));
+  return rows;
+}
+
+/**
+ * The issue's goal over a set of sources: at least 25 % fewer bytes on average (each title weighs
+ * the same: the mean of the per-title byte ratios) at equal or better mean SSIM, and no rung worse
+ * than the fixed ladder's by more than 0.005 SSIM. `judged` false reports the same figures.
+ */
+function totals(
+  benchmark: string,
+  label: string,
+  comparisons: LadderComparison[],
+  judged: boolean,
+): (Row & { goal: string; met: boolean })[] {
+  const worstAllowed = -0.005;
   const all = comparisons.flatMap((comparison) => comparison.rungs);
   const totalFixed = all.reduce((sum, rung) => sum + rung.fixedBytes, 0);
   const totalKept = all.reduce((sum, rung) => sum + rung.keptBytes, 0);
@@ -251,53 +292,51 @@ export function rowsOf(benchmark: string, comparisons: LadderComparison[]): (Row
     (c) => c.rungs.reduce((s, r) => s + r.keptBytes, 0) / c.rungs.reduce((s, r) => s + r.fixedBytes, 0),
   );
   const meanRatio = perSource.reduce((sum, ratio) => sum + ratio, 0) / perSource.length;
-  rows.push(
+  const goal = (text: string, met: boolean) => (judged ? { goal: text, met } : { goal: `report (${text})`, met: true });
+  const names = comparisons.map((c) => c.source).join(', ');
+  return [
     {
       benchmark,
-      metric: `all sources: mean of the per-title byte ratios`,
+      metric: `${label}: mean of the per-title byte ratios`,
       unit: 'ratio',
       subject: meanRatio,
       baseline: 1,
       ratio: meanRatio,
-      goal: '≤ 0.75',
-      met: meanRatio <= 0.75,
+      ...goal('≤ 0.75', meanRatio <= 0.75),
       notes: `each title weighs the same: ${comparisons.map((c, i) => `${c.source} ${round(perSource[i]!, 3)}`).join(', ')}`,
     },
     {
       benchmark,
-      metric: `all sources: total ladder bytes`,
+      metric: `${label}: total ladder bytes`,
       unit: 'bytes',
       subject: totalKept,
       baseline: totalFixed,
       ratio: totalKept / totalFixed,
-      goal: '≤ 0.75',
-      met: totalKept / totalFixed <= 0.75,
-      notes: `${comparisons.length} sources, ${all.length} rungs: titles weigh by the fixed ladder's bytes`,
+      goal: "report (titles weigh by the fixed ladder's bytes)",
+      met: true,
+      notes: `${names}: ${all.length} rungs`,
     },
     {
       benchmark,
-      metric: `all sources: mean SSIM per rung`,
+      metric: `${label}: mean SSIM per rung`,
       unit: 'SSIM',
       subject: meanPerTitle,
       baseline: meanFixed,
       ratio: meanPerTitle / meanFixed,
-      goal: '≥ fixed',
-      met: meanPerTitle >= meanFixed,
+      ...goal('≥ fixed', meanPerTitle >= meanFixed),
       notes: `${round(meanPerTitle, 4)} vs ${round(meanFixed, 4)}, Δ ${round(meanPerTitle - meanFixed, 5)}`,
     },
     {
       benchmark,
-      metric: `all sources: worst rung SSIM Δ`,
+      metric: `${label}: worst rung SSIM Δ`,
       unit: 'SSIM',
       subject: worst,
       baseline: worstAllowed,
       ratio: worst / worstAllowed,
-      goal: `≥ ${worstAllowed}`,
-      met: worst >= worstAllowed,
+      ...goal(`≥ ${worstAllowed}`, worst >= worstAllowed),
       notes: `${round(worst, 4)}`,
     },
-  );
-  return rows;
+  ];
 }
 
 export const ladderQualityBench: Benchmark = {

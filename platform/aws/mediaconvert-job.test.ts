@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { frameRateFraction, mediaConvertJobSettings } from './mediaconvert-job.js';
 
 const ladder = [
-  { name: '416x234', width: 416, height: 234, videoBitrate: 145_000, maxBitrate: 217_500, crf: 21, qvbrLevel: 7 },
-  { name: '1280x720', width: 1280, height: 720, videoBitrate: 3_000_000, maxBitrate: 4_500_000, crf: 21, qvbrLevel: 8 },
+  { name: '416x234', width: 416, height: 234, videoBitrate: 145_000, maxBitrate: 130_500, crf: 17, qvbrLevel: 7 },
+  { name: '1280x720', width: 1280, height: 720, videoBitrate: 3_000_000, maxBitrate: 2_700_000, crf: 20, qvbrLevel: 8 },
 ];
 const base = {
   sourceUri: 's3://kinema-uploads/sources/v1/source',
@@ -28,14 +28,14 @@ describe('mediaConvertJobSettings', () => {
     expect(video.VideoDescription.CodecSettings.H264Settings).toMatchObject({
       CodecProfile: 'HIGH',
       RateControlMode: 'QVBR',
-      MaxBitrate: 4_500_000,
+      MaxBitrate: 2_700_000,
       GopSize: 2,
       GopSizeUnits: 'SECONDS',
       GopClosedCadence: 1,
       SceneChangeDetect: 'DISABLED',
     });
     for (const rung of ladder) {
-      expect(rung.maxBitrate).toBeLessThanOrEqual(rung.videoBitrate * 2);
+      expect(rung.maxBitrate).toBeLessThanOrEqual(rung.videoBitrate);
     }
   });
 
@@ -48,15 +48,16 @@ describe('mediaConvertJobSettings', () => {
     expect(settings.slice(0, 2)).toMatchObject([
       {
         RateControlMode: 'QVBR',
-        QvbrSettings: { QvbrQualityLevel: 7, MaxAverageBitrate: 145_000 },
-        MaxBitrate: 217_500,
+        // The cap under Apple's rate is both the peak and the average ceiling (the local -maxrate rule).
+        QvbrSettings: { QvbrQualityLevel: 7, MaxAverageBitrate: 130_500 },
+        MaxBitrate: 130_500,
         HrdBufferSize: 290_000,
         QualityTuningLevel: 'MULTI_PASS_HQ',
       },
       {
         RateControlMode: 'QVBR',
-        QvbrSettings: { QvbrQualityLevel: 8, MaxAverageBitrate: 3_000_000 },
-        MaxBitrate: 4_500_000,
+        QvbrSettings: { QvbrQualityLevel: 8, MaxAverageBitrate: 2_700_000 },
+        MaxBitrate: 2_700_000,
         HrdBufferSize: 6_000_000,
       },
     ]);
@@ -64,7 +65,10 @@ describe('mediaConvertJobSettings', () => {
   });
 
   it('encodes a rung without a quality level (a plan made before capped quality) at its fixed average', () => {
-    const fixed = ladder.map(({ crf: _crf, qvbrLevel: _level, ...rung }) => rung);
+    const fixed = ladder.map(({ crf: _crf, qvbrLevel: _level, ...rung }) => ({
+      ...rung,
+      maxBitrate: rung.videoBitrate * 1.5,
+    }));
     const h264 = (
       outputs(mediaConvertJobSettings({ ...base, ladder: fixed }))[1] as {
         VideoDescription: { CodecSettings: { H264Settings: Record<string, unknown> } };
@@ -229,7 +233,7 @@ describe('mediaConvertJobSettings', () => {
                         "GopSize": 2,
                         "GopSizeUnits": "SECONDS",
                         "HrdBufferSize": 290000,
-                        "MaxBitrate": 217500,
+                        "MaxBitrate": 130500,
                         "MinIInterval": 0,
                         "NumberBFramesBetweenReferenceFrames": 2,
                         "ParControl": "SPECIFIED",
@@ -237,7 +241,7 @@ describe('mediaConvertJobSettings', () => {
                         "ParNumerator": 1,
                         "QualityTuningLevel": "MULTI_PASS_HQ",
                         "QvbrSettings": {
-                          "MaxAverageBitrate": 145000,
+                          "MaxAverageBitrate": 130500,
                           "QvbrQualityLevel": 7,
                         },
                         "RateControlMode": "QVBR",

@@ -101,10 +101,10 @@ const GOP_SECONDS = 2;
 const AUDIO_BITRATE = 128_000;
 
 /**
- * A capped-quality rung is QVBR at its quality level, peaking at `maxBitrate` and averaging at most
- * Apple's bitrate (MaxAverageBitrate needs MULTI_PASS_HQ, which every output uses), the same idea
- * as the standalone capped CRF; a rung without a quality level (a plan from before) is VBR at its
- * fixed average.
+ * A capped-quality rung is QVBR at its quality level, peaking at `maxBitrate` and averaging no more
+ * than that (MaxAverageBitrate needs MULTI_PASS_HQ, which every output uses): the media domain's
+ * cap under Apple's bitrate, the same rule as the standalone capped CRF (`-maxrate`). A rung
+ * without a quality level (a plan from before) is VBR at its fixed average.
  */
 function rateControl(rung: Rung) {
   if (rung.qvbrLevel === undefined) {
@@ -112,7 +112,10 @@ function rateControl(rung: Rung) {
   }
   return {
     RateControlMode: 'QVBR',
-    QvbrSettings: { QvbrQualityLevel: rung.qvbrLevel, MaxAverageBitrate: rung.videoBitrate },
+    QvbrSettings: {
+      QvbrQualityLevel: rung.qvbrLevel,
+      MaxAverageBitrate: Math.min(rung.videoBitrate, rung.maxBitrate),
+    },
     MaxBitrate: rung.maxBitrate,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIO_BITRATE, KEYFRAME_SECONDS, SEGMENT_SECONDS, assessSource } from '#services/media/src/domain/ladder.js';
-import { ladderArgs } from '#platform/local/ffmpeg/transcoder.js';
+import { X264_THREADS_PER_RUNG, ladderArgs } from '#platform/local/ffmpeg/transcoder.js';
 
 const planned = assessSource({
   kind: 'probed',
@@ -61,6 +61,13 @@ describe('ladderArgs', () => {
       expect(value(args, `-bufsize:v:${index}`)).toBe(String(rung.videoBitrate * 2));
     });
     expect(args.some((arg) => arg.startsWith('-b:v'))).toBe(false);
+  });
+
+  it('sets the x264 threads of every rung (x264 chooses unless told)', () => {
+    plan.ladder.forEach((_, index) => expect(value(args, `-threads:v:${index}`)).toBe(String(X264_THREADS_PER_RUNG)));
+    expect(X264_THREADS_PER_RUNG).toBe(0);
+    const two = ladderArgs(job, { source: '/tmp/src', outDir: '/tmp/out' }, 'veryfast', 2);
+    plan.ladder.forEach((_, index) => expect(value(two, `-threads:v:${index}`)).toBe('2'));
   });
 
   it('encodes a plan made before capped quality at its fixed average bitrates', () => {

@@ -18,6 +18,8 @@ export interface FfmpegTranscoderOptions {
   media: ObjectStore;
   /** x264 preset; `veryfast` keeps a laptop usable, tests may pass `ultrafast`. */
   preset?: string;
+  /** x264 threads per rung (default `X264_THREADS_PER_RUNG`, 0 = x264's own choice). */
+  threadsPerRung?: number;
   /** Kill ffmpeg when it reports nothing for this long. */
   stallMs?: number;
 }
@@ -33,13 +35,28 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
+ * x264 threads per rung; 0 is x264's own choice (1.5 × cores frame threads plus a lookahead). The
+ * rungs of the one process already encode side by side, so fewer per rung looked worth trying; on
+ * the 2-core bench machine (`bench/suites/ladder-process.ts`) the CPU seconds of the 6-rung ladder
+ * were the same (±2 %) for auto, 1, 2 and pixel-proportional threads, wall time followed the
+ * machine's other load, and 2 threads per rung cost 0.0002 of mean SSIM against the fixed ladder
+ * (frame threads change x264's rate control), so x264 keeps its own choice.
+ */
+export const X264_THREADS_PER_RUNG = 0;
+
+/**
  * The ffmpeg arguments of one ladder: ONE process decodes once, splits the picture, scales each
  * rung and encodes it (H.264 High, yuv420p, an IDR every 2 s forced at the same times on every
  * rung, no scene-cut keyframes), with AAC-LC stereo 48 kHz muxed into every rung, as fMP4 HLS of
  * 6 s segments in one folder per rung (`<outDir>/<index>/`). ffmpeg 4.1 has no usable
  * `-master_pl_name` nor `name:` in var_stream_map; Kinema writes the master itself.
  */
-export function ladderArgs(job: LadderJob, paths: { source: string; outDir: string }, preset = 'veryfast'): string[] {
+export function ladderArgs(
+  job: LadderJob,
+  paths: { source: string; outDir: string },
+  preset = 'veryfast',
+  threadsPerRung = X264_THREADS_PER_RUNG,
+): string[] {
   const count = job.ladder.length;
   const fps = job.frameRate;
   const labels = job.ladder.map((_, index) => `v${index}`);
@@ -77,6 +94,7 @@ export function ladderArgs(job: LadderJob, paths: { source: string; outDir: stri
     if (rung.crf !== undefined) args.push(`-crf:v:${index}`, String(rung.crf));
     else args.push(`-b:v:${index}`, String(rung.videoBitrate));
     args.push(`-maxrate:v:${index}`, String(rung.maxBitrate), `-bufsize:v:${index}`, String(rung.videoBitrate * 2));
+    args.push(`-threads:v:${index}`, String(threadsPerRung));
   });
   if (job.hasAudio) args.push('-c:a', 'aac', '-b:a', String(job.audioBitrate), '-ac', '2', '-ar', '48000');
   const streamMap = job.ladder.map((_, index) => (job.hasAudio ? `v:${index},a:${index}` : `v:${index}`)).join(' ');
@@ -229,20 +247,24 @@ export function ffmpegTranscoder(options: FfmpegTranscoderOptions): LadderEncode
       for (let index = 0; index < job.ladder.length; index++)
         await mkdir(join(outDir, String(index)), { recursive: true });
       let decodedSeconds = 0;
-      const result = await runProcess(options.ffmpegPath, ladderArgs(job, { source, outDir }, options.preset), {
-        stallMs,
-        signal: abort.signal,
-        onLine: (line) => {
-          // ffmpeg 4.1's out_time_ms is in microseconds (a long-standing misnomer).
-          if (line.startsWith('out_time_ms=')) {
-            const micros = Number(line.slice(12));
-            if (Number.isFinite(micros) && micros > 0) {
-              decodedSeconds = micros / 1e6;
-              onProgress(Math.min(100, (decodedSeconds / job.durationSeconds) * 100));
+      const result = await runProcess(
+        options.ffmpegPath,
+        ladderArgs(job, { source, outDir }, options.preset, options.threadsPerRung),
+        {
+          stallMs,
+          signal: abort.signal,
+          onLine: (line) => {
+            // ffmpeg 4.1's out_time_ms is in microseconds (a long-standing misnomer).
+            if (line.startsWith('out_time_ms=')) {
+              const micros = Number(line.slice(12));
+              if (Number.isFinite(micros) && micros > 0) {
+                decodedSeconds = micros / 1e6;
+                onProgress(Math.min(100, (decodedSeconds / job.durationSeconds) * 100));
+              }
             }
-          }
+          },
         },
-      });
+      );
       if (abort.signal.aborted) throw new Error('the transcode was stopped (shutdown)');
       if (result.stalled) throw new Error(`ffmpeg stalled: no progress for ${Math.round(stallMs / 1000)} s`);
       if (result.code !== 0) {
