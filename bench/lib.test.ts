@@ -19,7 +19,10 @@ describe('judge', () => {
     expect(judge(row({ goal: '<= 2', ratio: 2.5 })).met).toBe(false);
     expect(judge(row({ goal: 'subject < 200 MiB', subject: 150 })).met).toBe(true);
     expect(judge(row({ goal: 'subject <= 150 MiB', subject: 151 })).met).toBe(false);
-    expect(judge(row({ goal: 'exactly 1', subject: 1 })).met).toBe(true);
+    // `exactly` reads the ratio too: 261 likes counted of 261 expected is met, 260 of 261 is not.
+    expect(judge(row({ goal: 'exactly 1', subject: 261, baseline: 261, ratio: 1 })).met).toBe(true);
+    expect(judge(row({ goal: 'exactly 1', subject: 260, baseline: 261, ratio: 260 / 261 })).met).toBe(false);
+    expect(judge(row({ goal: 'subject exactly 0', subject: 0, ratio: 0 })).met).toBe(true);
     expect(judge(row({ goal: '>= 0.5', ratio: Number.NaN })).met).toBe(false);
   });
 

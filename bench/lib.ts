@@ -10,8 +10,8 @@ export interface Row {
   /** subject / baseline, oriented so that the target reads "at least" or "at most" as stated. */
   ratio: number;
   /**
-   * What the row should show: `>= 0.5` / `<= 2` (the ratio), `subject < 5` (the subject, in the
-   * row's unit), `exactly 1` (the subject), or `report` (no goal: a figure to read).
+   * What the row should show: `>= 0.5` / `<= 2` / `exactly 1` (the ratio), `subject < 5` (the
+   * subject, in the row's unit), or `report` (no goal: a figure to read).
    */
   goal?: string;
   /** The goal's older name (suites not yet moved to `goal`); `judge` reads it as the goal. */
@@ -178,7 +178,7 @@ export function judge(input: Row): Row {
     return unjudged;
   }
   const [, onSubject, operator, text] = match;
-  const value = onSubject || operator === 'exactly' ? row.subject : row.ratio;
+  const value = onSubject ? row.subject : row.ratio;
   const limit = Number(text);
   const met =
     operator === '>='
@@ -208,7 +208,7 @@ export function summary(rows: Row[]): string {
   const judged = rows.filter((row) => row.met !== undefined);
   const header = '| goal | benchmark | metric | measured | met |\n|---|---|---|---:|---|';
   const lines = judged.map((row) => {
-    const onSubject = /^(subject|exactly)/.test(row.goal ?? '');
+    const onSubject = /^subject/.test(row.goal ?? '');
     const measured = onSubject ? `${round(row.subject)} ${row.unit}` : `ratio ${round(row.ratio, 3)}`;
     return `| ${row.goal} | ${row.benchmark} | ${row.metric} | ${measured} | ${row.met ? 'yes' : 'NO'} |`;
   });
