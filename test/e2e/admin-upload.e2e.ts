@@ -78,6 +78,41 @@ describe('admin upload', () => {
     }
   });
 
+  test('what the admin types while the page is still loading its scripts is kept and sent', async () => {
+    const { context, page } = await newPage(browser, 'desktop');
+    try {
+      await signInAsAdmin(page);
+      // A plain page (its goto ends at DOMContentLoaded), whose page modules arrive 2 s late, as on
+      // a slow phone: the admin types before the page hydrates, which sets fields back to the
+      // server's empty values.
+      const slow = await context.newPage();
+      await slow.route('**/_app/immutable/nodes/**', async (route) => {
+        await new Promise((resolve) => setTimeout(resolve, 2_000));
+        await route.continue();
+      });
+      await slow.goto(`${url}/admin/videos/new`, { waitUntil: 'domcontentloaded' });
+      const title = `Early ${randomUUID().slice(0, 6)}`;
+      await slow.getByTestId('field-title').fill(title);
+      await slow.getByTestId('field-cast').fill('山田 太郎');
+      expect(await slow.evaluate(() => document.documentElement.dataset['hydrated'])).toBeUndefined();
+
+      await slow.waitForFunction(() => document.documentElement.dataset['hydrated'] === 'true');
+      expect(await slow.getByTestId('field-title').inputValue()).toBe(title);
+      expect(await slow.getByTestId('field-cast').inputValue()).toBe('山田 太郎');
+      // The page's own state heard it too: the form sends the typed title.
+      await slow.getByTestId('field-price').fill('300');
+      await slow.getByTestId('video-form-submit').click();
+      await slow.waitForURL(
+        (address) => /^\/admin\/videos\/[0-9a-z_-]+$/.test(address.pathname) && !address.pathname.endsWith('/new'),
+      );
+      const videoId = new URL(slow.url()).pathname.split('/').at(-1)!;
+      const record = await slow.request.get(`${url}/admin/api/catalog/videos/${videoId}`);
+      expect(((await record.json()) as { title: string; cast: string[] }).title).toBe(title);
+    } finally {
+      await context.close();
+    }
+  });
+
   test('a 200 MB MP4 survives a killed connection and a reload: only the missing parts are sent again', async () => {
     const { context, page } = await newPage(browser, 'desktop');
     try {
