@@ -1,7 +1,6 @@
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveOnLoopback } from '#test/support/loopback.js';
 import { z } from 'zod';
 import { readJson, serviceApp } from './app.js';
 
@@ -13,17 +12,13 @@ import { readJson, serviceApp } from './app.js';
 const app = serviceApp();
 app.post('/echo', async (c) => c.json(await readJson(c, z.object({ n: z.number() }), 1024)));
 
-let server: ReturnType<typeof serve>;
+let served: Awaited<ReturnType<typeof serveOnLoopback>>;
 let port = 0;
 beforeAll(async () => {
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      port = info.port;
-      resolve();
-    });
-  });
+  served = await serveOnLoopback(app.fetch);
+  port = served.port;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => served.close());
 
 function post(body: string, chunked: boolean): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

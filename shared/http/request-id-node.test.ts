@@ -1,7 +1,6 @@
 import { request } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveOnLoopback } from '#test/support/loopback.js';
 import { notFound } from '../errors.js';
 import { requestIdOf, serviceApp } from './app.js';
 
@@ -23,17 +22,13 @@ app.get('/boom', () => {
   throw new Error('boom');
 });
 
-let server: ReturnType<typeof serve>;
+let served: Awaited<ReturnType<typeof serveOnLoopback>>;
 let port = 0;
 beforeAll(async () => {
-  await new Promise<void>((resolve) => {
-    server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) => {
-      port = info.port;
-      resolve();
-    });
-  });
+  served = await serveOnLoopback(app.fetch);
+  port = served.port;
 });
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+afterAll(() => served.close());
 
 function get(path: string, id?: string) {
   return new Promise<{ status: number; rawHeaders: string[]; body: string }>((resolve, reject) => {
