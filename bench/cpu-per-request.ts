@@ -6,24 +6,19 @@
  * given. Resolution: one clock tick (10 ms) over the whole run.
  */
 import { readFileSync } from 'node:fs';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
-import { repoRoot, stop } from './process.js';
+import { stop } from './process.js';
+import { HotRoute, startRouteServer } from './route-server.js';
 
-const route = z.enum(['me', 'access', 'playback']).parse(process.argv[2] ?? 'me');
+const route = HotRoute.parse(process.argv[2] ?? 'me');
 const amount = z.coerce
   .number()
   .int()
   .positive()
   .parse(process.argv[3] ?? '40000');
-const kinds = process.argv[4] ? [z.enum(['subject', 'baseline']).parse(process.argv[4])] : ['subject', 'baseline'];
-const Ready = z.object({
-  port: z.number(),
-  token: z.string(),
-  videoIds: z.array(z.string()).optional(),
-  rented: z.string().optional(),
-});
+const kinds = process.argv[4]
+  ? [z.enum(['subject', 'baseline']).parse(process.argv[4])]
+  : (['subject', 'baseline'] as const);
 const TICK_US = 1e6 / 100; // USER_HZ
 
 /** The process's user and system CPU so far, in clock ticks (fields 14 and 15 of /proc/<pid>/stat). */
@@ -34,26 +29,7 @@ const cpuTicks = (pid: number) => {
 
 const { default: autocannon } = await import('autocannon');
 for (const kind of kinds) {
-  const script = route === 'me' ? 'bench/servers/api-server.ts' : 'bench/servers/entitlement-server.ts';
-  const child = spawn(process.execPath, ['--import', 'tsx', script, kind], {
-    cwd: repoRoot,
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve));
-  const ready = Ready.parse(JSON.parse(line));
-  const base = `http://127.0.0.1:${ready.port}/api/entitlement`;
-  const headers = { authorization: `Bearer ${ready.token}`, 'content-type': 'application/json' };
-  const target =
-    route === 'me'
-      ? { url: `${base}/me`, headers }
-      : route === 'access'
-        ? {
-            url: `${base}/access`,
-            method: 'POST' as const,
-            headers,
-            body: JSON.stringify({ videoIds: ready.videoIds }),
-          }
-        : { url: `${base}/playback/${ready.rented}`, method: 'POST' as const, headers };
+  const { child, target } = await startRouteServer(route, kind);
   await autocannon({ ...target, connections: 10, amount: 5000 });
   const before = cpuTicks(child.pid!);
   const result = await autocannon({ ...target, connections: 50, amount });

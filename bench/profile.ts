@@ -5,47 +5,23 @@
  * `.cpuprofile` stays in a temp folder for Chrome DevTools / speedscope.
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { spawn } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { z } from 'zod';
 import { load } from './lib.js';
 import { repoRoot, stop } from './process.js';
+import { HotRoute, startRouteServer } from './route-server.js';
 
-const Route = z.enum(['me', 'access', 'playback']);
-const route = Route.parse(process.argv[2] ?? 'me');
+const route = HotRoute.parse(process.argv[2] ?? 'me');
 const seconds = z.coerce
   .number()
   .int()
   .positive()
   .parse(process.argv[3] ?? '5');
 const kind = z.enum(['subject', 'baseline']).parse(process.argv[4] ?? 'subject');
-const Ready = z.object({
-  port: z.number(),
-  token: z.string(),
-  videoIds: z.array(z.string()).optional(),
-  rented: z.string().optional(),
-});
 
 const dir = mkdtempSync(join(tmpdir(), 'kinema-profile-'));
-const script = route === 'me' ? 'bench/servers/api-server.ts' : 'bench/servers/entitlement-server.ts';
-const child = spawn(process.execPath, ['--cpu-prof', '--cpu-prof-dir', dir, '--import', 'tsx', script, kind], {
-  cwd: repoRoot,
-  stdio: ['ignore', 'pipe', 'inherit'],
-});
-const firstLine = await new Promise<string>((resolve) =>
-  createInterface({ input: child.stdout! }).once('line', resolve),
-);
-const ready = Ready.parse(JSON.parse(firstLine));
-const base = `http://127.0.0.1:${ready.port}/api/entitlement`;
-const headers = { authorization: `Bearer ${ready.token}`, 'content-type': 'application/json' };
-const target =
-  route === 'me'
-    ? { url: `${base}/me`, headers }
-    : route === 'access'
-      ? { url: `${base}/access`, method: 'POST', headers, body: JSON.stringify({ videoIds: ready.videoIds }) }
-      : { url: `${base}/playback/${ready.rented}`, method: 'POST', headers };
+const { child, target } = await startRouteServer(route, kind, ['--cpu-prof', '--cpu-prof-dir', dir]);
 const result = await load({ ...target, durationSec: seconds, connections: 50 });
 await stop(child);
 
