@@ -1,5 +1,5 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, test, vi } from 'vitest';
 import { adminToken, SAMPLE, sampleVideo } from './fixtures-video.js';
 import { playFromStart, signIn } from './flows.js';
 import { fitsViewport, launchBrowser, newPage, screenshot, VIEWPORTS } from './harness.js';
@@ -47,9 +47,23 @@ async function scrolledToTop(page: Page) {
 /** media-chrome's rendition menu: its items' values are hls.js level indexes, `auto` is Auto. */
 const qualityItems = (page: Page) => page.getByTestId('quality-menu').locator('[role="menuitemradio"]');
 
+/**
+ * Opens the quality menu and picks `level`, as a person would: again if the first try missed.
+ * media-chrome rebuilds the items when hls.js reports a switch (Auto's label names the rung), so
+ * an item can be replaced, or the menu closed, under the pointer; and a page scrolled down can
+ * put the menu's top item under the sticky header. Each try starts from the top of the page (the
+ * desktop player sits below the header there); the caller then checks the player took the level.
+ */
 async function chooseQuality(page: Page, level: number | 'auto') {
-  await page.getByTestId('quality-button').click();
-  await page.getByTestId('quality-menu').locator(`[role="menuitemradio"][value="${level}"]`).click();
+  const menu = page.getByTestId('quality-menu');
+  await vi.waitFor(
+    async () => {
+      await scrolledToTop(page);
+      if (!(await menu.isVisible())) await page.getByTestId('quality-button').click({ timeout: 3_000 });
+      await menu.locator(`[role="menuitemradio"][value="${level}"]`).click({ timeout: 3_000 });
+    },
+    { timeout: 20_000, interval: 250 },
+  );
 }
 
 describe('protected HLS playback', () => {
