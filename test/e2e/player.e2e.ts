@@ -62,11 +62,14 @@ describe('the player (media-chrome)', () => {
         await page.keyboard.press('k');
         await expect.poll(() => attr(page, 'data-status')).toBe('paused');
         const duration = await video(page).evaluate((element: HTMLVideoElement) => element.duration);
+        // 0 → 5 → 0 → 10 → 0: inside the 12 s sample, clear of its end, where media-chrome stops a
+        // seek at the seekable end it last heard of (10.6 s once, in a dry run), not at the duration.
         let at = await seekBy(page, 'j', await currentTime(page), -10, duration);
         expect(at).toBeCloseTo(0, 0);
         at = await seekBy(page, 'ArrowRight', at, 5, duration);
-        at = await seekBy(page, 'l', at, 10, duration);
         at = await seekBy(page, 'ArrowLeft', at, -5, duration);
+        at = await seekBy(page, 'l', at, 10, duration);
+        at = await seekBy(page, 'j', at, -10, duration);
         expect(await attr(page, 'data-status')).toBe('paused');
         await page.keyboard.press('m');
         await expect.poll(() => video(page).evaluate((element: HTMLVideoElement) => element.muted)).toBe(true);
