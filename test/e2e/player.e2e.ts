@@ -184,10 +184,11 @@ describe('the player (media-chrome)', () => {
         await expect.poll(() => menu.isVisible()).toBe(true);
         await page.waitForTimeout(300); // media-chrome's open transition
         const open = (await menu.boundingBox())!;
-        // Inside the picture, whole: not cut off at its top edge.
-        expect(open.y).toBeGreaterThanOrEqual(picture.y - 0.5);
-        expect(open.y + open.height).toBeLessThanOrEqual(picture.y + picture.height + 0.5);
-        expect(open.x).toBeGreaterThanOrEqual(picture.x - 0.5);
+        // Inside the picture, whole: not cut off at its top edge. Within 1 px: layout rounds to half
+        // pixels (a dry run measured 425.53 against 425.03); a clipped menu was 14 px out.
+        expect(open.y).toBeGreaterThanOrEqual(picture.y - 1);
+        expect(open.y + open.height).toBeLessThanOrEqual(picture.y + picture.height + 1);
+        expect(open.x).toBeGreaterThanOrEqual(picture.x - 1);
         await page.screenshot({ path: join(screenshotDir, `player-quality-menu-phone-${size.width}.png`) });
         // Every rung and Auto are in view as it opens: no hidden rows below a scroll.
         const items = menu.locator('[role="menuitemradio"]');
